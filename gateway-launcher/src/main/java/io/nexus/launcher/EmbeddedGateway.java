@@ -1,0 +1,218 @@
+package io.nexus.launcher;
+
+import io.nexus.gateway.admin.AdminEndpoints;
+import io.nexus.gateway.config.GatewayConfig;
+import io.nexus.gateway.config.ServerSettings;
+import io.nexus.gateway.lifecycle.Gateway;
+import io.nexus.gateway.lifecycle.GatewayContextListener;
+import jakarta.servlet.ServletContextEvent;
+import jakarta.servlet.ServletContextListener;
+import java.time.Duration;
+import java.util.List;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnector;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ContextHandlerCollection;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.VirtualThreads;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway on an embedded Jetty: a public connector serving the proxy and an admin
+ * connector (loopback by default) serving probes, metrics and the admin API, each reaching
+ * only its own context. Requests run on virtual threads unless configured otherwise.
+ */
+public final class EmbeddedGateway implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedGateway.class);
+    private static final String PUBLIC = "public";
+    private static final String ADMIN = "admin";
+
+    private final Server server;
+    private final Gateway gateway;
+    private final DemoUpstream demo;
+    private final ServerConnector publicConnector;
+    private final ServerConnector adminConnector;
+
+    private EmbeddedGateway(Server server, Gateway gateway, DemoUpstream demo, ServerConnector publicConnector, ServerConnector adminConnector) {
+        this.server = server;
+        this.gateway = gateway;
+        this.demo = demo;
+        this.publicConnector = publicConnector;
+        this.adminConnector = adminConnector;
+    }
+
+    /** Starts everything; on failure, stops what was started and rethrows. */
+    public static EmbeddedGateway start(GatewayConfig config) throws Exception {
+        ServerSettings settings = config.server();
+        QueuedThreadPool threads = new QueuedThreadPool();
+        threads.setName("nexus");
+        if (settings.virtualThreads()) {
+            // Jetty runs blocking work (servlet requests) on these, non-blocking I/O on the pool.
+            threads.setVirtualThreadsExecutor(VirtualThreads.getNamedVirtualThreadsExecutor("nexus-vt"));
+        }
+        // Started first: the upstream clients share it and must not take over its lifecycle.
+        threads.start();
+        DemoUpstream demo = null;
+        Gateway gateway = null;
+        Server server = new Server(threads);
+        try {
+            if (config.demo().enabled()) {
+                demo = DemoUpstream.start(config.demo().host(), config.demo().port());
+            }
+            gateway = Gateway.start(config, threads);
+            ServerConnector publicConnector = connector(server, PUBLIC, settings.host(), settings.port());
+            ServerConnector adminConnector = connector(server, ADMIN, config.admin().host(), config.admin().port());
+            server.setConnectors(new Connector[] {publicConnector, adminConnector});
+
+            ContextHandlerCollection contexts = new ContextHandlerCollection(
+                publicContext(gateway), adminContext(gateway));
+            // Counts requests until their (async) completion so that stop waits for them.
+            server.setHandler(new GracefulHandler(contexts));
+            server.setStopTimeout(settings.shutdownTimeout().toMillis());
+            server.setStopAtShutdown(false);
+            server.start();
+            gateway.markReady();
+            warnAboutOpenAdmin(config);
+            LOG.info("Nexus listening on {}:{} (admin {}:{}), virtual threads {}", settings.host(), port(publicConnector),
+                config.admin().host(), port(adminConnector), settings.virtualThreads() ? "on" : "off");
+            return new EmbeddedGateway(server, gateway, demo, publicConnector, adminConnector);
+        } catch (Exception e) {
+            stopQuietly(server);
+            if (gateway != null) {
+                gateway.close();
+            }
+            if (demo != null) {
+                stopQuietly(demo);
+            }
+            stopQuietly(threads);
+            throw e;
+        }
+    }
+
+    private static ServerConnector connector(Server server, String name, String host, int port) {
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendXPoweredBy(false);
+        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        connector.setName(name);
+        connector.setHost(host);
+        connector.setPort(port);
+        return connector;
+    }
+
+    private static ServletContextHandler publicContext(Gateway gateway) {
+        ServletContextHandler context = new ServletContextHandler("/");
+        context.setVirtualHosts(List.of("@" + PUBLIC));
+        context.setAttribute(Gateway.ATTRIBUTE, gateway);
+        context.addEventListener(new GatewayContextListener());
+        return context;
+    }
+
+    private static ServletContextHandler adminContext(Gateway gateway) {
+        ServletContextHandler context = new ServletContextHandler("/");
+        context.setVirtualHosts(List.of("@" + ADMIN));
+        context.addEventListener(new ServletContextListener() {
+            @Override
+            public void contextInitialized(ServletContextEvent event) {
+                AdminEndpoints.register(event.getServletContext(), "", gateway);
+            }
+        });
+        return context;
+    }
+
+    private static void warnAboutOpenAdmin(GatewayConfig config) {
+        String host = config.admin().host();
+        boolean loopback = host.equals("127.0.0.1") || host.equals("::1") || host.equals("localhost");
+        if (!loopback && config.admin().token().isEmpty()) {
+            LOG.warn("The admin port listens on {} without nexus.admin.token: probes and metrics are open there; the API refuses every call", host);
+        }
+    }
+
+    public Gateway gateway() {
+        return gateway;
+    }
+
+    public int publicPort() {
+        return port(publicConnector);
+    }
+
+    public int adminPort() {
+        return port(adminConnector);
+    }
+
+    private static int port(NetworkConnector connector) {
+        return connector.getLocalPort();
+    }
+
+    /**
+     * Graceful drain: readiness turns 503, then after {@code drain-delay} the server stops
+     * accepting and waits up to {@code shutdown.timeout} for the requests in flight.
+     *
+     * @return whether every request in flight completed within the timeout
+     */
+    public boolean drainAndStop() throws InterruptedException {
+        ServerSettings settings = gateway.config().server();
+        gateway.startDraining();
+        Duration delay = settings.drainDelay();
+        if (!delay.isZero()) {
+            Thread.sleep(delay.toMillis());
+        }
+        LOG.info("Drain delay over; stopping with {} requests in flight (waiting up to {} ms)",
+            gateway.admission().inflight(), settings.shutdownTimeout().toMillis());
+        boolean clean = true;
+        try {
+            server.stop();
+        } catch (Exception e) {
+            // Jetty reports a graceful stop that hit its timeout as an exception.
+            clean = false;
+            LOG.warn("Stop did not complete cleanly: {}", e.toString());
+        }
+        int left = gateway.admission().inflight();
+        if (left > 0) {
+            clean = false;
+            LOG.warn("{} requests were still in flight at the end of the shutdown timeout", left);
+        }
+        gateway.close();
+        if (demo != null) {
+            stopQuietly(demo);
+        }
+        LOG.info("Nexus stopped");
+        return clean;
+    }
+
+    public void join() throws InterruptedException {
+        server.join();
+    }
+
+    @Override
+    public void close() throws Exception {
+        stopQuietly(server);
+        gateway.close();
+        if (demo != null) {
+            demo.close();
+        }
+    }
+
+    private static void stopQuietly(org.eclipse.jetty.util.component.LifeCycle lifeCycle) {
+        try {
+            lifeCycle.stop();
+        } catch (Exception e) {
+            LOG.debug("Stop failed", e);
+        }
+    }
+
+    private static void stopQuietly(AutoCloseable closeable) {
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            LOG.debug("Close failed", e);
+        }
+    }
+}

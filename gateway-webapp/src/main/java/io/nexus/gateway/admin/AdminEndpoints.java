@@ -1,0 +1,24 @@
+package io.nexus.gateway.admin;
+
+import io.nexus.gateway.lifecycle.Gateway;
+import io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet;
+import jakarta.servlet.ServletContext;
+
+/**
+ * Registers the admin surface in a servlet context: at the root of the launcher's admin
+ * connector, or under the reserved {@value #WAR_PREFIX} prefix of the WAR.
+ */
+public final class AdminEndpoints {
+
+    /** Where the admin endpoints live in WAR mode, which has no second port. */
+    public static final String WAR_PREFIX = "/_nexus";
+
+    private AdminEndpoints() {
+    }
+
+    /** @param prefix {@code ""} for the admin connector, {@link #WAR_PREFIX} in a WAR */
+    public static void register(ServletContext context, String prefix, Gateway gateway) {
+        context.addServlet("nexus-admin", new AdminServlet(gateway)).addMapping(prefix + "/*");
+        context.addServlet("nexus-metrics", new PrometheusMetricsServlet(gateway.metrics().registry())).addMapping(prefix + "/metrics");
+    }
+}

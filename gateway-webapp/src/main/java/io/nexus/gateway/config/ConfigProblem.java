@@ -1,0 +1,30 @@
+package io.nexus.gateway.config;
+
+import com.typesafe.config.ConfigOrigin;
+
+/**
+ * One broken rule in a configuration, with where it is: {@code routes[2].upstream: unknown
+ * upstream "users" (gateway.conf:14)}.
+ *
+ * @param key the key path from the {@code nexus} root, e.g. {@code routes[2].upstream}
+ * @param file the file (or other source) the value came from
+ * @param line the line in that file, or -1 when unknown
+ */
+public record ConfigProblem(String key, String message, String file, int line) {
+
+    static ConfigProblem at(String key, String message, ConfigOrigin origin) {
+        if (origin == null) {
+            return new ConfigProblem(key, message, "unknown", -1);
+        }
+        String file = origin.filename() != null ? origin.filename()
+            : origin.resource() != null ? origin.resource()
+            : origin.description();
+        return new ConfigProblem(key, message, file, origin.lineNumber());
+    }
+
+    @Override
+    public String toString() {
+        String where = line > 0 ? file + ":" + line : file;
+        return key + ": " + message + " (" + where + ")";
+    }
+}

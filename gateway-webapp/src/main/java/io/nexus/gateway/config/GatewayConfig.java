@@ -1,0 +1,24 @@
+package io.nexus.gateway.config;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The whole validated configuration: an immutable tree of records, never changed after parsing.
+ *
+ * @param source where the configuration was read from, for logs and errors
+ */
+public record GatewayConfig(
+    String source,
+    ServerSettings server,
+    AdminSettings admin,
+    ConfigSettings config,
+    Map<String, UpstreamSettings> upstreams,
+    List<RouteSettings> routes,
+    DemoSettings demo) {
+
+    public GatewayConfig {
+        upstreams = Map.copyOf(upstreams);
+        routes = List.copyOf(routes);
+    }
+}

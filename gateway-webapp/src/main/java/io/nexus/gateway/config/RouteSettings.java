@@ -1,0 +1,35 @@
+package io.nexus.gateway.config;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One element of {@code nexus.routes}, merged over {@code nexus.route-defaults}.
+ *
+ * @param methods upper-case method names; empty means every method
+ * @param host lower-case host to match ({@code *.example.com} matches subdomains), if any
+ * @param requestTimeout overrides the upstream's {@code request-timeout} when present
+ */
+public record RouteSettings(
+    String name,
+    String path,
+    MatchKind match,
+    String upstream,
+    boolean stripPrefix,
+    Set<String> methods,
+    Optional<String> host,
+    Optional<Duration> requestTimeout) {
+
+    public RouteSettings {
+        methods = Set.copyOf(methods);
+    }
+
+    /** How a route's {@code path} is compared with the request path. */
+    public enum MatchKind {
+        /** The path equals {@code path}. */
+        EXACT,
+        /** The path equals {@code path} or continues it after a {@code /}. */
+        PREFIX
+    }
+}

@@ -1,0 +1,128 @@
+package io.nexus.gateway.filter;
+
+import io.nexus.gateway.lifecycle.AdmissionControl;
+import io.nexus.gateway.observability.GatewayMetrics;
+import io.nexus.gateway.observability.RouteMeter;
+import io.nexus.gateway.routing.Route;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The gateway's state for one request, the only per-request object of the chain. It completes
+ * exactly once, when the response is done (synchronously, or on the async context's
+ * completion): then the permit goes back and the request is counted.
+ */
+public final class Exchange implements AsyncListener {
+
+    private static final String ATTRIBUTE = Exchange.class.getName();
+    private static final VarHandle COMPLETED;
+
+    static {
+        try {
+            COMPLETED = MethodHandles.lookup().findVarHandle(Exchange.class, "completed", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final long startNanos;
+    private final String method;
+    private final RouteMeter unmatched;
+    private String requestId;
+    private String path;
+    private Route route;
+    private AdmissionControl admission;
+    private long upstreamStartNanos;
+    @SuppressWarnings("unused") // written through COMPLETED
+    private volatile int completed;
+
+    Exchange(HttpServletRequest request, GatewayMetrics metrics) {
+        this.startNanos = System.nanoTime();
+        this.method = request.getMethod();
+        this.unmatched = metrics.unmatched();
+    }
+
+    /** The exchange of a request that passed the exchange filter, else {@code null}. */
+    public static Exchange of(ServletRequest request) {
+        return (Exchange) request.getAttribute(ATTRIBUTE);
+    }
+
+    void attachTo(ServletRequest request) {
+        request.setAttribute(ATTRIBUTE, this);
+    }
+
+    public String requestId() {
+        return requestId;
+    }
+
+    void requestId(String requestId) {
+        this.requestId = requestId;
+    }
+
+    /** The decoded, normalized request path the route was matched on. */
+    public String path() {
+        return path;
+    }
+
+    public Route route() {
+        return route;
+    }
+
+    void route(Route route, String path) {
+        this.route = route;
+        this.path = path;
+    }
+
+    /** Holds a permit that completion gives back. */
+    void admitted(AdmissionControl admission) {
+        this.admission = admission;
+    }
+
+    public void upstreamStarted() {
+        upstreamStartNanos = System.nanoTime();
+    }
+
+    /** Observes the upstream leg; called once by the proxy when the upstream exchange ends. */
+    public void upstreamFinished() {
+        if (upstreamStartNanos != 0 && route != null) {
+            route.upstream().latency().observe((System.nanoTime() - upstreamStartNanos) / 1e9);
+        }
+    }
+
+    /** Completes the exchange once: gives the permit back and counts the request. */
+    void complete(int status) {
+        if (!COMPLETED.compareAndSet(this, 0, 1)) {
+            return;
+        }
+        if (admission != null) {
+            admission.release();
+        }
+        RouteMeter meter = route != null ? route.meter() : unmatched;
+        meter.record(method, status, System.nanoTime() - startNanos);
+    }
+
+    @Override
+    public void onComplete(AsyncEvent event) {
+        complete(((HttpServletResponse) event.getSuppliedResponse()).getStatus());
+    }
+
+    @Override
+    public void onTimeout(AsyncEvent event) {
+        // The proxy disables the async timeout; completion follows via onComplete.
+    }
+
+    @Override
+    public void onError(AsyncEvent event) {
+        // An error dispatch ends in onComplete as well.
+    }
+
+    @Override
+    public void onStartAsync(AsyncEvent event) {
+        event.getAsyncContext().addListener(this);
+    }
+}

@@ -1,0 +1,49 @@
+package io.nexus.gateway.filter;
+
+import io.nexus.gateway.error.ErrorResponses;
+import io.nexus.gateway.error.GatewayError;
+import io.nexus.gateway.lifecycle.Gateway;
+import io.nexus.gateway.routing.Route;
+import io.nexus.gateway.routing.RouteTable;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpFilter;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+
+/**
+ * Matches the request against the current route table: 404 {@code no_route} when nothing
+ * matches, 405 {@code method_not_allowed} when only the method differs. Routing uses the
+ * container's decoded, normalized path, the same path the proxy forwards.
+ */
+public final class RoutingFilter extends HttpFilter {
+
+    private final transient Gateway gateway;
+
+    public RoutingFilter(Gateway gateway) {
+        this.gateway = gateway;
+    }
+
+    @Override
+    protected void doFilter(HttpServletRequest request, HttpServletResponse response, FilterChain chain) throws IOException, ServletException {
+        Exchange exchange = Exchange.of(request);
+        String path = request.getPathInfo();
+        if (path == null) {
+            path = "/";
+        }
+        String host = request.getServerName();
+        RouteTable routes = gateway.snapshot().routes();
+        Route route = routes.find(request.getMethod(), host, path);
+        if (route == null) {
+            if (routes.matchesPathWithOtherMethod(host, path)) {
+                ErrorResponses.send(response, GatewayError.METHOD_NOT_ALLOWED, "method " + request.getMethod() + " is not allowed here", exchange.requestId());
+            } else {
+                ErrorResponses.send(response, GatewayError.NO_ROUTE, "no route matches this request", exchange.requestId());
+            }
+            return;
+        }
+        exchange.route(route, path);
+        chain.doFilter(request, response);
+    }
+}

@@ -1,0 +1,34 @@
+package io.nexus.gateway.lifecycle;
+
+import io.nexus.gateway.config.ConfigLoader;
+import io.nexus.gateway.config.GatewayConfig;
+import io.nexus.gateway.config.InvalidConfigException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/** The default configuration bundled in the WAR and the launcher: a copy of {@code conf/gateway.conf}. */
+public final class DefaultConfig {
+
+    /** Names the config file for both the launcher and the WAR. */
+    public static final String ENVIRONMENT_VARIABLE = "NEXUS_CONFIG";
+    /** The classpath resource holding the bundled default. */
+    public static final String RESOURCE = "nexus/gateway.conf";
+
+    private DefaultConfig() {
+    }
+
+    public static GatewayConfig load(Map<String, String> environment) throws InvalidConfigException {
+        try (InputStream in = DefaultConfig.class.getClassLoader().getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("the bundled default config " + RESOURCE + " is missing from the build");
+            }
+            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return ConfigLoader.parse(text, "classpath:" + RESOURCE, environment);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

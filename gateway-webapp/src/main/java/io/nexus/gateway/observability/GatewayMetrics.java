@@ -1,0 +1,106 @@
+package io.nexus.gateway.observability;
+
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.function.IntSupplier;
+
+/**
+ * The gateway's metrics, registered once in their own registry. Label values come from bounded
+ * sets only: route names (or {@code unmatched}), upstream names, a fixed list of methods,
+ * status codes, reasons and middleware names.
+ */
+public final class GatewayMetrics {
+
+    /** The {@code route} label of requests that matched no route. */
+    public static final String UNMATCHED = "unmatched";
+
+    // Gateway latencies: sub-millisecond proxying up to upstreams that hit their timeouts.
+    private static final double[] LATENCY_BUCKETS = {
+        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+
+    private final PrometheusRegistry registry;
+    private final Counter requests;
+    private final Histogram requestDuration;
+    private final Histogram upstreamDuration;
+    private final Counter rejected;
+    private final Counter middlewareFailures;
+    private final RouteMeter unmatched;
+
+    public GatewayMetrics(PrometheusRegistry registry, IntSupplier inflight, IntSupplier queued) {
+        this.registry = registry;
+        requests = Counter.builder()
+            .name("nexus_requests_total")
+            .help("Requests answered, by route name (or unmatched), method and status code.")
+            .labelNames("route", "method", "code")
+            .register(registry);
+        requestDuration = Histogram.builder()
+            .name("nexus_request_duration_seconds")
+            .help("Time from the request entering the gateway to its response completing, by route.")
+            .labelNames("route")
+            .classicOnly()
+            .classicUpperBounds(LATENCY_BUCKETS)
+            .register(registry);
+        upstreamDuration = Histogram.builder()
+            .name("nexus_upstream_request_duration_seconds")
+            .help("Time from sending a request upstream to the upstream's response completing, by upstream.")
+            .labelNames("upstream")
+            .classicOnly()
+            .classicUpperBounds(LATENCY_BUCKETS)
+            .register(registry);
+        rejected = Counter.builder()
+            .name("nexus_rejected_requests_total")
+            .help("Requests refused before reaching an upstream, by reason.")
+            .labelNames("reason")
+            .register(registry);
+        middlewareFailures = Counter.builder()
+            .name("nexus_middleware_failures_total")
+            .help("Throwables caught by a middleware's guard, by middleware.")
+            .labelNames("middleware")
+            .register(registry);
+        GaugeWithCallback.builder()
+            .name("nexus_inflight_requests")
+            .help("Requests holding a backpressure permit: admitted and not yet completed.")
+            .callback(callback -> callback.call(inflight.getAsInt()))
+            .register(registry);
+        GaugeWithCallback.builder()
+            .name("nexus_queued_requests")
+            .help("Requests waiting for a backpressure permit (only with server.queue-timeout > 0).")
+            .callback(callback -> callback.call(queued.getAsInt()))
+            .register(registry);
+        JvmMetrics.builder().register(registry);
+        unmatched = routeMeter(UNMATCHED);
+    }
+
+    public PrometheusRegistry registry() {
+        return registry;
+    }
+
+    /** The meter of one route; cheap to call again for the same name (children are shared). */
+    public RouteMeter routeMeter(String route) {
+        return new RouteMeter(route, requests, requestDuration.labelValues(route));
+    }
+
+    public RouteMeter unmatched() {
+        return unmatched;
+    }
+
+    /** The latency child of one upstream, resolved once per upstream. */
+    public DistributionDataPoint upstreamTimer(String upstream) {
+        return upstreamDuration.labelValues(upstream);
+    }
+
+    /** The rejection counter child of one reason, resolved once by the caller. */
+    public CounterDataPoint rejections(String reason) {
+        return rejected.labelValues(reason);
+    }
+
+    /** The failure counter child of one middleware, resolved once by its guard. */
+    public CounterDataPoint middlewareFailures(String middleware) {
+        return middlewareFailures.labelValues(middleware);
+    }
+}

@@ -1,0 +1,185 @@
+package io.nexus.gateway.proxy;
+
+import io.nexus.gateway.error.ErrorResponses;
+import io.nexus.gateway.error.GatewayError;
+import io.nexus.gateway.filter.Exchange;
+import io.nexus.gateway.filter.GuardedFilter;
+import io.nexus.gateway.filter.RequestIdFilter;
+import io.nexus.gateway.routing.Route;
+import io.nexus.gateway.upstream.Target;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.util.URIUtil;
+
+/**
+ * The gateway's one proxy servlet, built once. Jetty's {@link AsyncProxyServlet} streams both
+ * bodies asynchronously and drops hop-by-hop headers (also those named in {@code Connection},
+ * RFC 9110 §7.6.1); this subclass picks the target from the request's route and balancer,
+ * sends through that upstream's own client with its timeout, adds {@code X-Forwarded-*} and the
+ * request id, and answers failures with the contract's JSON.
+ */
+public final class GatewayProxyServlet extends AsyncProxyServlet {
+
+    static final String SERVLET_ATTRIBUTE = GatewayProxyServlet.class.getName();
+
+    private final transient CounterDataPoint failures;
+
+    /** @param failures counts throwables caught by this servlet's own guard */
+    public GatewayProxyServlet(CounterDataPoint failures) {
+        this.failures = failures;
+    }
+
+    @Override
+    protected HttpClient createHttpClient() {
+        // Each upstream has its own started client; this one is never started and only lends
+        // its buffer size to the request reader of AsyncProxyServlet.
+        return new HttpClient();
+    }
+
+    @Override
+    protected void service(HttpServletRequest clientRequest, HttpServletResponse proxyResponse) {
+        try {
+            super.service(clientRequest, proxyResponse);
+        } catch (Throwable failure) {
+            GuardedFilter.recover("proxy", failures, clientRequest, proxyResponse, failure);
+        }
+    }
+
+    @Override
+    protected String rewriteTarget(HttpServletRequest clientRequest) {
+        Exchange exchange = Exchange.of(clientRequest);
+        Route route = exchange.route();
+        Target target = route.upstream().balancer().pick();
+        if (target == null) {
+            return null;
+        }
+        String path = URIUtil.encodePath(route.upstreamPath(exchange.path()));
+        String query = clientRequest.getQueryString();
+        StringBuilder url = new StringBuilder(target.base().length() + path.length() + (query == null ? 0 : query.length() + 1));
+        url.append(target.base()).append(path);
+        if (query != null) {
+            url.append('?').append(query);
+        }
+        return url.toString();
+    }
+
+    @Override
+    protected void onProxyRewriteFailed(HttpServletRequest clientRequest, HttpServletResponse proxyResponse) {
+        // A route always has an upstream, so the only way to get here is no healthy target.
+        Exchange exchange = Exchange.of(clientRequest);
+        try {
+            ErrorResponses.send(proxyResponse, GatewayError.UPSTREAM_UNAVAILABLE,
+                "no healthy target in upstream " + exchange.route().upstream().name(), exchange.requestId());
+        } catch (IOException e) {
+            _log.debug("Could not send upstream_unavailable", e);
+        }
+    }
+
+    @Override
+    protected Request newProxyRequest(HttpServletRequest clientRequest, String rewrittenTarget) {
+        // Do not copy the HTTP version: client-to-proxy and proxy-to-upstream may differ.
+        return Exchange.of(clientRequest).route().upstream().client().newRequest(rewrittenTarget)
+            .method(clientRequest.getMethod())
+            .attribute(CLIENT_REQUEST_ATTRIBUTE, clientRequest)
+            .attribute(SERVLET_ATTRIBUTE, this);
+    }
+
+    @Override
+    protected void addProxyHeaders(HttpServletRequest clientRequest, Request proxyRequest) {
+        // X-Forwarded-* instead of Jetty's default Via and Forwarded: what upstreams expect.
+        String clientAddress = clientRequest.getRemoteAddr();
+        String host = clientRequest.getHeader(HttpHeader.HOST.asString());
+        String scheme = clientRequest.getScheme();
+        String requestId = Exchange.of(clientRequest).requestId();
+        proxyRequest.headers(headers -> {
+            String forwardedFor = headers.get(HttpHeader.X_FORWARDED_FOR);
+            headers.put(HttpHeader.X_FORWARDED_FOR, forwardedFor == null || forwardedFor.isBlank() ? clientAddress : forwardedFor + ", " + clientAddress);
+            headers.put(HttpHeader.X_FORWARDED_PROTO, scheme);
+            if (host != null) {
+                headers.put(HttpHeader.X_FORWARDED_HOST, host);
+            } else {
+                headers.remove(HttpHeader.X_FORWARDED_HOST);
+            }
+            headers.put(RequestIdFilter.HEADER, requestId);
+        });
+    }
+
+    @Override
+    protected void sendProxyRequest(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Request proxyRequest) {
+        Exchange exchange = Exchange.of(clientRequest);
+        // Replaces the servlet-wide timeout that service() set: the whole exchange, per route.
+        proxyRequest.timeout(exchange.route().requestTimeoutMillis(), TimeUnit.MILLISECONDS);
+        exchange.upstreamStarted();
+        super.sendProxyRequest(clientRequest, proxyResponse, proxyRequest);
+    }
+
+    @Override
+    protected HttpField filterServerResponseHeader(HttpServletRequest clientRequest, Response serverResponse, HttpField field) {
+        // The response keeps the gateway's request id, never an upstream's.
+        if (field.is(RequestIdFilter.HEADER)) {
+            return null;
+        }
+        // Headers the upstream named in Connection are hop-by-hop too (RFC 9110 §7.6.1).
+        HttpField connection = serverResponse.getHeaders().getField(HttpHeader.CONNECTION);
+        if (connection != null && connection.contains(field.getLowerCaseName())) {
+            return null;
+        }
+        return field;
+    }
+
+    @Override
+    protected void onProxyResponseSuccess(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse) {
+        Exchange.of(clientRequest).upstreamFinished();
+        super.onProxyResponseSuccess(clientRequest, proxyResponse, serverResponse);
+    }
+
+    @Override
+    protected void onProxyResponseFailure(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse, Throwable failure) {
+        Exchange.of(clientRequest).upstreamFinished();
+        super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
+    }
+
+    @Override
+    protected void sendProxyResponseError(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, int status) {
+        if (proxyResponse.isCommitted()) {
+            // Too late for an error body: Jetty aborts the response so the client sees a failure.
+            super.sendProxyResponseError(clientRequest, proxyResponse, status);
+            return;
+        }
+        GatewayError error = switch (status) {
+            case 504 -> GatewayError.GATEWAY_TIMEOUT;
+            case 502 -> GatewayError.BAD_GATEWAY;
+            default -> status >= 400 && status < 500 ? GatewayError.BAD_REQUEST : GatewayError.INTERNAL;
+        };
+        String message = switch (error) {
+            case GATEWAY_TIMEOUT -> "upstream did not answer in time";
+            case BAD_GATEWAY -> "upstream connection failed or its response was invalid";
+            case BAD_REQUEST -> "the request body could not be read";
+            default -> "proxying failed";
+        };
+        try {
+            ErrorResponses.send(proxyResponse, error, message, Exchange.of(clientRequest).requestId());
+        } catch (IOException e) {
+            _log.debug("Could not send {}", error, e);
+        } finally {
+            if (clientRequest.isAsyncStarted()) {
+                clientRequest.getAsyncContext().complete();
+            }
+        }
+    }
+
+    /** The action that lets the client's body flow once the upstream said {@code 100 Continue}. */
+    Runnable continueAction(Request proxyRequest) {
+        HttpServletRequest clientRequest = (HttpServletRequest) proxyRequest.getAttributes().get(CLIENT_REQUEST_ATTRIBUTE);
+        return onContinue(clientRequest, proxyRequest);
+    }
+}

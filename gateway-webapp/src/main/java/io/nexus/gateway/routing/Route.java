@@ -1,0 +1,103 @@
+package io.nexus.gateway.routing;
+
+import io.nexus.gateway.config.RouteSettings;
+import io.nexus.gateway.observability.RouteMeter;
+import io.nexus.gateway.upstream.Upstream;
+import java.util.Set;
+
+/** A route as the request path sees it: settings plus the upstream and meters resolved once. */
+public final class Route {
+
+    private final RouteSettings settings;
+    private final Upstream upstream;
+    private final RouteMeter meter;
+    private final long requestTimeoutMillis;
+    private final String[] methods;
+    private final String host;
+    private final boolean wildcardHost;
+
+    public Route(RouteSettings settings, Upstream upstream, RouteMeter meter) {
+        this.settings = settings;
+        this.upstream = upstream;
+        this.meter = meter;
+        this.requestTimeoutMillis = settings.requestTimeout().orElse(upstream.settings().requestTimeout()).toMillis();
+        Set<String> allowed = settings.methods();
+        this.methods = allowed.toArray(String[]::new);
+        String configuredHost = settings.host().orElse(null);
+        this.wildcardHost = configuredHost != null && configuredHost.startsWith("*.");
+        // "*.example.com" is kept as ".example.com" so that a suffix compare does the match.
+        this.host = wildcardHost ? configuredHost.substring(1) : configuredHost;
+    }
+
+    public String name() {
+        return settings.name();
+    }
+
+    public RouteSettings settings() {
+        return settings;
+    }
+
+    public Upstream upstream() {
+        return upstream;
+    }
+
+    public RouteMeter meter() {
+        return meter;
+    }
+
+    /** The whole-exchange timeout: the route's own, else its upstream's. */
+    public long requestTimeoutMillis() {
+        return requestTimeoutMillis;
+    }
+
+    boolean matchesHost(String requestHost) {
+        if (host == null) {
+            return true;
+        }
+        if (requestHost == null) {
+            return false;
+        }
+        if (!wildcardHost) {
+            return host.equalsIgnoreCase(requestHost);
+        }
+        int offset = requestHost.length() - host.length();
+        return offset > 0 && requestHost.regionMatches(true, offset, host, 0, host.length());
+    }
+
+    boolean allowsMethod(String method) {
+        if (methods.length == 0) {
+            return true;
+        }
+        for (String allowed : methods) {
+            if (allowed.equals(method)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    boolean hasHost() {
+        return host != null;
+    }
+
+    /**
+     * The path to send upstream: the request path, without the route's prefix when
+     * {@code strip-prefix} is set (an emptied path becomes {@code /}).
+     */
+    public String upstreamPath(String requestPath) {
+        if (!settings.stripPrefix()) {
+            return requestPath;
+        }
+        String prefix = settings.path();
+        if (prefix.equals("/")) {
+            return requestPath;
+        }
+        String rest = requestPath.substring(prefix.length());
+        return rest.isEmpty() ? "/" : rest;
+    }
+
+    @Override
+    public String toString() {
+        return "Route[" + settings.name() + " " + settings.match() + " " + settings.path() + " -> " + upstream.name() + "]";
+    }
+}

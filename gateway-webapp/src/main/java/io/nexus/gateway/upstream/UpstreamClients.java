@@ -1,0 +1,60 @@
+package io.nexus.gateway.upstream;
+
+import io.nexus.gateway.config.UpstreamSettings;
+import java.util.concurrent.Executor;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.ProtocolHandler;
+import org.eclipse.jetty.client.transport.HttpClientTransportDynamic;
+import org.eclipse.jetty.http.HttpCookieStore;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+
+/** Builds the HTTP client of an upstream with the settings a reverse proxy needs. */
+public final class UpstreamClients {
+
+    private final Executor executor;
+    private final ProtocolHandler continueHandler;
+
+    /**
+     * @param executor the server's executor, shared so that the client adds no thread pool of its own
+     * @param continueHandler relays {@code 100 Continue} from the upstream to the client
+     */
+    public UpstreamClients(Executor executor, ProtocolHandler continueHandler) {
+        this.executor = executor;
+        this.continueHandler = continueHandler;
+    }
+
+    /** A started client; the caller stops it when the upstream goes away. */
+    public HttpClient start(UpstreamSettings settings) throws Exception {
+        ClientConnector connector = new ClientConnector();
+        connector.setSelectors(1);
+        connector.setSslContextFactory(new SslContextFactory.Client());
+        HttpClient client = new HttpClient(new HttpClientTransportDynamic(connector));
+        client.setName("nexus-upstream-" + settings.name());
+        if (executor != null) {
+            // Already running when the client starts, so Jetty leaves its lifecycle to the server.
+            client.setExecutor(executor);
+        }
+        // Redirects must be proxied as is, not followed.
+        client.setFollowRedirects(false);
+        // Must not store cookies, otherwise cookies of different clients will mix.
+        client.setHttpCookieStore(new HttpCookieStore.Empty());
+        // The client's own User-Agent must not replace (or be added to) the caller's.
+        client.setUserAgentField(null);
+        client.setConnectTimeout(settings.connectTimeout().toMillis());
+        client.setIdleTimeout(settings.idleTimeout().toMillis());
+        client.setMaxConnectionsPerDestination(settings.maxConnectionsPerTarget());
+        int maxIdle = settings.maxIdleConnectionsPerTarget();
+        int maxConnections = settings.maxConnectionsPerTarget();
+        client.getTransport().setConnectionPoolFactory(destination -> new IdleCappedConnectionPool(destination, maxConnections, maxIdle));
+        client.start();
+        // Content must not be decoded: bodies are relayed as the upstream sent them.
+        client.getContentDecoderFactories().clear();
+        // Pass every response through; only 100 Continue needs the proxy's help.
+        client.getProtocolHandlers().clear();
+        if (continueHandler != null) {
+            client.getProtocolHandlers().put(continueHandler);
+        }
+        return client;
+    }
+}
