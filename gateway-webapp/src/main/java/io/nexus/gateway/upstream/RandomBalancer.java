@@ -3,7 +3,7 @@ package io.nexus.gateway.upstream;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
-/** Picks a random target; when it is unhealthy, walks on from there to the next healthy one. */
+/** Picks a target uniformly at random; when it is unhealthy, picks uniformly among the healthy ones. */
 final class RandomBalancer implements Balancer {
 
     private final Target[] targets;
@@ -17,15 +17,9 @@ final class RandomBalancer implements Balancer {
     @Override
     public Target pick() {
         Target[] all = targets;
-        int n = all.length;
-        int start = ThreadLocalRandom.current().nextInt(n);
-        for (int i = 0; i < n; i++) {
-            Target target = all[(start + i) % n];
-            if (target.isHealthy()) {
-                return target;
-            }
-        }
-        return null;
+        int ticket = ThreadLocalRandom.current().nextInt(all.length);
+        Target target = all[ticket];
+        return target.isHealthy() ? target : HealthyTargets.pick(all, ThreadLocalRandom.current().nextInt());
     }
 
     @Override

@@ -3,7 +3,7 @@ package io.nexus.gateway.upstream;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Takes targets in turn, skipping unhealthy ones: at most one pass over the array per pick. */
+/** Takes targets in turn; an unhealthy one hands its turn to the healthy ones evenly. */
 final class RoundRobinBalancer implements Balancer {
 
     private final Target[] targets;
@@ -18,16 +18,10 @@ final class RoundRobinBalancer implements Balancer {
     @Override
     public Target pick() {
         Target[] all = targets;
-        int n = all.length;
-        // floorMod keeps the start in range after the counter wraps past Integer.MAX_VALUE.
-        int start = Math.floorMod(next.getAndIncrement(), n);
-        for (int i = 0; i < n; i++) {
-            Target target = all[(start + i) % n];
-            if (target.isHealthy()) {
-                return target;
-            }
-        }
-        return null;
+        int ticket = next.getAndIncrement();
+        // floorMod keeps the index in range after the counter wraps past Integer.MAX_VALUE.
+        Target target = all[Math.floorMod(ticket, all.length)];
+        return target.isHealthy() ? target : HealthyTargets.pick(all, ticket);
     }
 
     @Override

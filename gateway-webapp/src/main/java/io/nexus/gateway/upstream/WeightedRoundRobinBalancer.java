@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Round-robin over a precomputed schedule in which each target appears as often as its weight,
  * spread out the way nginx's smooth weighted round-robin spreads them (weights 5,1,1 give
  * a a b a c a a, not a a a a a b c). Computing the schedule once keeps the pick to one
- * atomic increment; an unhealthy slot falls through to the next healthy one.
+ * atomic increment; an unhealthy slot hands its turn to the healthy slots evenly.
  */
 final class WeightedRoundRobinBalancer implements Balancer {
 
@@ -23,16 +23,11 @@ final class WeightedRoundRobinBalancer implements Balancer {
 
     @Override
     public Target pick() {
-        Target[] slots = schedule;
-        int n = slots.length;
-        int start = Math.floorMod(next.getAndIncrement(), n);
-        for (int i = 0; i < n; i++) {
-            Target target = slots[(start + i) % n];
-            if (target.isHealthy()) {
-                return target;
-            }
-        }
-        return null;
+        Target[] all = schedule;
+        int ticket = next.getAndIncrement();
+        // floorMod keeps the index in range after the counter wraps past Integer.MAX_VALUE.
+        Target target = all[Math.floorMod(ticket, all.length)];
+        return target.isHealthy() ? target : HealthyTargets.pick(all, ticket);
     }
 
     @Override
