@@ -75,6 +75,15 @@ final class TestGateway implements AutoCloseable {
         return send(adminRequest("/metrics")).getContentAsString();
     }
 
+    /**
+     * Waits until a scrape satisfies the assertion: a request is counted when its exchange
+     * completes, which may be just after the client has read the response.
+     */
+    void awaitMetrics(java.util.function.Consumer<String> assertion) {
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+            .untilAsserted(() -> assertion.accept(metrics()));
+    }
+
     @Override
     public void close() throws Exception {
         client.stop();

@@ -1,0 +1,140 @@
+package io.nexus.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.eclipse.jetty.client.CompletableResponseListener;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The launcher as operators run it: a separate JVM, real signals, real exit codes. */
+class LauncherProcessTest {
+
+    private static final Pattern LISTENING = Pattern.compile("Nexus listening on [^:]+:(\\d+) \\(admin [^:]+:(\\d+)\\)");
+
+    @TempDir
+    Path dir;
+    Process process;
+    Path log;
+    HttpClient client;
+
+    @BeforeEach
+    void startClient() throws Exception {
+        client = new HttpClient();
+        client.start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        client.stop();
+    }
+
+    private Process launch(String... args) throws IOException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        log = dir.resolve("launcher.log");
+        List<String> command = new java.util.ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"), NexusLauncher.class.getName()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().remove("NEXUS_CONFIG");
+        builder.environment().remove("NEXUS_PORT");
+        process = builder.start();
+        return process;
+    }
+
+    private String output() throws IOException {
+        return Files.readString(log, StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void badConfigStopsStartUpWithOneLineNamingFileLineAndKey() throws Exception {
+        Path config = dir.resolve("gateway.conf");
+        Files.writeString(config, """
+            nexus {
+              upstreams { api { targets = ["http://127.0.0.1:1"] } }
+              routes = [
+                { name = "users", path = "/users", upstream = "missing" }
+              ]
+            }
+            """);
+        Process launched = launch("--config", config.toString());
+        assertThat(launched.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(launched.exitValue()).isEqualTo(NexusLauncher.EXIT_BAD_CONFIG);
+        List<String> lines = output().lines().toList();
+        assertThat(lines).hasSize(1);
+        assertThat(lines.get(0)).startsWith("nexus: invalid configuration: ")
+            .contains("routes[0].upstream: unknown upstream \"missing\"")
+            .contains(config + ":4");
+    }
+
+    @Test
+    void missingConfigFileIsABadConfig() throws Exception {
+        Process launched = launch("--config", dir.resolve("nope.conf").toString());
+        assertThat(launched.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(launched.exitValue()).isEqualTo(NexusLauncher.EXIT_BAD_CONFIG);
+        assertThat(output()).contains("nope.conf").contains("not found");
+    }
+
+    @Test
+    void sigtermDrainsInFlightRequestsAndExitsZero() throws Exception {
+        try (RecordingUpstream upstream = RecordingUpstream.start("slow")) {
+            Path config = dir.resolve("gateway.conf");
+            Files.writeString(config, """
+                nexus {
+                  server { host = "127.0.0.1", port = 0, shutdown { drain-delay = 1s, timeout = 10s } }
+                  admin { port = 0 }
+                  upstreams { slow { targets = ["%s"] } }
+                  routes = [{ name = "slow", path = "/", upstream = "slow" }]
+                }
+                """.formatted(upstream.url()));
+            launch("--config", config.toString());
+            Matcher ports = awaitListening();
+            String publicUrl = "http://127.0.0.1:" + ports.group(1);
+            String adminUrl = "http://127.0.0.1:" + ports.group(2);
+
+            CompletableFuture<ContentResponse> inFlight =
+                new CompletableResponseListener(client.newRequest(publicUrl + "/hold").timeout(20, TimeUnit.SECONDS), 1024).send();
+            await().atMost(Duration.ofSeconds(10)).until(() -> upstream.holding() == 1);
+
+            process.destroy(); // SIGTERM
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+                client.newRequest(adminUrl + "/readyz").timeout(2, TimeUnit.SECONDS).send().getStatus() == 503);
+            upstream.release();
+
+            assertThat(inFlight.get(15, TimeUnit.SECONDS).getStatus()).isEqualTo(200);
+            assertThat(process.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            assertThat(process.exitValue()).isZero();
+            assertThat(output()).contains("SIGTERM received: draining").contains("1 requests in flight").contains("Nexus stopped");
+        }
+    }
+
+    private Matcher awaitListening() {
+        Matcher[] found = new Matcher[1];
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            assertThat(process.isAlive()).as("launcher exited early: %s", output()).isTrue();
+            Matcher matcher = LISTENING.matcher(output());
+            if (matcher.find()) {
+                found[0] = matcher;
+                return true;
+            }
+            return false;
+        });
+        return found[0];
+    }
+}
