@@ -81,8 +81,10 @@ public final class ConfigLoader {
             file = parser.parse();
             Config reference = ConfigFactory.parseResourcesAnySyntax(ConfigLoader.class.getClassLoader(), "reference.conf");
             Config merged = portOverride().withFallback(file).withFallback(reference);
-            resolved = merged.resolveWith(merged.withFallback(environmentConfig()),
-                ConfigResolveOptions.defaults().setUseSystemEnvironment(false));
+            // Environment variables sit beside the nexus root, where ${?VAR} finds them; only the
+            // nexus subtree is read afterwards.
+            resolved = merged.withFallback(environmentConfig())
+                .resolve(ConfigResolveOptions.defaults().setUseSystemEnvironment(false));
         } catch (ConfigException e) {
             throw new InvalidConfigException(List.of(ConfigProblem.at("nexus", Section.describe(e), e.origin())));
         }

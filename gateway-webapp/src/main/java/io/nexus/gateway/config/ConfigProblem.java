@@ -18,8 +18,17 @@ public record ConfigProblem(String key, String message, String file, int line) {
         }
         String file = origin.filename() != null ? origin.filename()
             : origin.resource() != null ? origin.resource()
-            : origin.description();
+            : withoutLine(origin.description());
         return new ConfigProblem(key, message, file, origin.lineNumber());
+    }
+
+    /** Typesafe describes parsed text as "name: 12"; the line is reported separately. */
+    private static String withoutLine(String description) {
+        int colon = description.lastIndexOf(": ");
+        if (colon > 0 && description.substring(colon + 2).chars().allMatch(Character::isDigit)) {
+            return description.substring(0, colon);
+        }
+        return description;
     }
 
     @Override

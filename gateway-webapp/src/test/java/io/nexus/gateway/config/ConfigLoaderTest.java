@@ -1,0 +1,273 @@
+package io.nexus.gateway.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.nexus.gateway.config.RouteSettings.MatchKind;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+
+    private static final String MINIMAL = """
+        nexus {
+          upstreams { api { targets = ["http://127.0.0.1:9000"] } }
+          routes = [{ name = "api", path = "/api", upstream = "api" }]
+        }
+        """;
+
+    private static GatewayConfig parse(String text) throws InvalidConfigException {
+        return ConfigLoader.parse(text, "gateway.conf", Map.of());
+    }
+
+    private static List<String> problems(String text) {
+        try {
+            parse(text);
+        } catch (InvalidConfigException e) {
+            return e.problems().stream().map(ConfigProblem::toString).toList();
+        }
+        throw new AssertionError("config was accepted: " + text);
+    }
+
+    @Test
+    void everythingHasADefault() throws Exception {
+        GatewayConfig config = parse("nexus {}");
+        assertThat(config.server()).isEqualTo(new ServerSettings("0.0.0.0", 8080, 10_000, Duration.ZERO, 10L << 20, true,
+            Duration.ofSeconds(5), Duration.ofSeconds(30)));
+        assertThat(config.admin()).isEqualTo(new AdminSettings("127.0.0.1", 9090, Optional.empty()));
+        assertThat(config.config()).isEqualTo(new ConfigSettings(true, 20));
+        assertThat(config.demo()).isEqualTo(new DemoSettings(false, "127.0.0.1", 9000));
+        assertThat(config.upstreams()).isEmpty();
+        assertThat(config.routes()).isEmpty();
+    }
+
+    @Test
+    void contractKeysAreParsed() throws Exception {
+        GatewayConfig config = parse("""
+            nexus {
+              server {
+                host = "127.0.0.1", port = 8081, max-concurrent-requests = 500, queue-timeout = 50ms
+                max-request-body = 1MiB, virtual-threads = false
+                shutdown { drain-delay = 2s, timeout = 20s }
+              }
+              admin { host = "0.0.0.0", port = 9191, token = "a-long-enough-token" }
+              config { watch = false, max-history = 5 }
+              upstreams {
+                echo {
+                  targets = ["http://127.0.0.1:9000", { url = "https://backend.internal:8443/base/", weight = 3 }]
+                  balancer = weighted-round-robin
+                  connect-timeout = 1s, idle-timeout = 10s, request-timeout = 15s
+                  max-connections-per-target = 50, max-idle-connections-per-target = 10
+                }
+              }
+              routes = [
+                { name = "echo", path = "/echo/", match = exact, upstream = "echo", strip-prefix = true,
+                  methods = [get, POST], host = "API.example.com", request-timeout = 3s }
+              ]
+            }
+            """);
+        assertThat(config.server()).isEqualTo(new ServerSettings("127.0.0.1", 8081, 500, Duration.ofMillis(50), 1L << 20, false,
+            Duration.ofSeconds(2), Duration.ofSeconds(20)));
+        assertThat(config.admin().token()).contains("a-long-enough-token");
+        assertThat(config.admin().toString()).doesNotContain("a-long-enough-token");
+        assertThat(config.config()).isEqualTo(new ConfigSettings(false, 5));
+        UpstreamSettings echo = config.upstreams().get("echo");
+        assertThat(echo.targets()).containsExactly(
+            new TargetSettings(URI.create("http://127.0.0.1:9000"), 1),
+            new TargetSettings(URI.create("https://backend.internal:8443/base"), 3));
+        assertThat(echo.balancer()).isEqualTo(BalancerKind.WEIGHTED_ROUND_ROBIN);
+        assertThat(echo.connectTimeout()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(echo.idleTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(echo.requestTimeout()).isEqualTo(Duration.ofSeconds(15));
+        assertThat(echo.maxConnectionsPerTarget()).isEqualTo(50);
+        assertThat(echo.maxIdleConnectionsPerTarget()).isEqualTo(10);
+        assertThat(config.routes()).containsExactly(new RouteSettings("echo", "/echo", MatchKind.EXACT, "echo", true,
+            Set.of("GET", "POST"), Optional.of("api.example.com"), Optional.of(Duration.ofSeconds(3))));
+    }
+
+    @Test
+    void upstreamAndRouteDefaultsApplyToEveryEntry() throws Exception {
+        GatewayConfig config = parse("""
+            nexus {
+              upstream-defaults { connect-timeout = 700ms }
+              route-defaults { strip-prefix = true }
+            """ + MINIMAL.substring(MINIMAL.indexOf('{') + 1));
+        assertThat(config.upstreams().get("api").connectTimeout()).isEqualTo(Duration.ofMillis(700));
+        assertThat(config.upstreams().get("api").requestTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(config.routes().get(0).stripPrefix()).isTrue();
+        assertThat(config.routes().get(0).match()).isEqualTo(MatchKind.PREFIX);
+    }
+
+    @Test
+    void unknownKeysAreNamedWithTheirLine() {
+        assertThat(problems("""
+            nexus {
+              server { prot = 8080 }
+              upstreams { api { targets = ["http://127.0.0.1:1"], retries = 3 } }
+              routes = [{ name = "api", path = "/", upstream = "api", stripprefix = true }]
+            }
+            nexux { }
+            """)).containsExactlyInAnyOrder(
+            "server.prot: unknown key (gateway.conf:2)",
+            "upstreams.api.retries: unknown key (gateway.conf:3)",
+            "routes[0].stripprefix: unknown key (gateway.conf:4)",
+            "nexux: unknown key (every setting lives under nexus) (gateway.conf:6)");
+    }
+
+    @Test
+    void danglingUpstreamIsNamed() {
+        assertThat(problems("""
+            nexus {
+              upstreams { api { targets = ["http://127.0.0.1:1"] } }
+              routes = [
+                { name = "api", path = "/api", upstream = "api" }
+                { name = "users", path = "/users", upstream = "users" }
+              ]
+            }
+            """)).containsExactly("routes[1].upstream: unknown upstream \"users\" (gateway.conf:5)");
+    }
+
+    @Test
+    void duplicateRouteNamesAreRefused() {
+        assertThat(problems("""
+            nexus {
+              upstreams { api { targets = ["http://127.0.0.1:1"] } }
+              routes = [
+                { name = "api", path = "/a", upstream = "api" }
+                { name = "api", path = "/b", upstream = "api" }
+              ]
+            }
+            """)).containsExactly("routes[1].name: duplicate route name \"api\" (also routes[0]) (gateway.conf:5)");
+    }
+
+    @Test
+    void conflictingRoutesAreRefused() {
+        assertThat(problems("""
+            nexus {
+              upstreams { api { targets = ["http://127.0.0.1:1"] } }
+              routes = [
+                { name = "a", path = "/a", upstream = "api", methods = [GET, POST] }
+                { name = "b", path = "/a/", upstream = "api", methods = [POST] }
+                { name = "c", path = "/a", upstream = "api", methods = [PUT] }
+                { name = "d", path = "/a", upstream = "api", host = "x.example.com" }
+              ]
+            }
+            """)).containsExactly("routes[1]: conflicts with route \"a\": same path, match, host and methods (gateway.conf:5)");
+    }
+
+    @Test
+    void badUrlsAreRefused() {
+        assertThat(problems("""
+            nexus {
+              upstreams {
+                a { targets = ["ftp://host:21"] }
+                b { targets = ["http://host:1/path?query=1"] }
+                c { targets = ["not a url"] }
+                d { targets = [] }
+              }
+            }
+            """)).containsExactlyInAnyOrder(
+            "upstreams.a.targets: targets[0]: bad URL \"ftp://host:21\": needs http:// or https://, a host, and no query or fragment (gateway.conf:3)",
+            "upstreams.b.targets: targets[0]: bad URL \"http://host:1/path?query=1\": needs http:// or https://, a host, and no query or fragment (gateway.conf:4)",
+            "upstreams.c.targets: targets[0]: bad URL \"not a url\": needs http:// or https://, a host, and no query or fragment (gateway.conf:5)",
+            "upstreams.d.targets: needs at least one target (gateway.conf:6)");
+    }
+
+    @Test
+    void wrongTypesAndRangesAreNamed() {
+        assertThat(problems("""
+            nexus {
+              server { port = "eighty", queue-timeout = fast, max-concurrent-requests = 0 }
+              admin { token = "short" }
+            }
+            """)).containsExactlyInAnyOrder(
+            "server.port: port has type STRING rather than NUMBER (gateway.conf:2)",
+            "server.queue-timeout: Invalid value at 'queue-timeout': No number in duration value 'fast' (gateway.conf:2)",
+            "server.max-concurrent-requests: must be between 1 and 1000000, was 0 (gateway.conf:2)",
+            "admin.token: must be at least 16 characters long (gateway.conf:3)");
+    }
+
+    @Test
+    void syntaxErrorNamesTheLine() {
+        assertThat(problems("""
+            nexus {
+              server { port = 8080
+              admin { }
+            """)).singleElement().asString().startsWith("nexus: ").endsWith("(gateway.conf:4)");
+    }
+
+    @Test
+    void routeKeysOfLaterFeaturesAreRefusedNotIgnored() {
+        assertThat(problems("""
+            nexus {
+              upstreams { api { targets = ["http://127.0.0.1:1"] } }
+              routes = [{ name = "api", path = "/", upstream = "api", auth = "partners" }]
+              server.tls.enabled = true
+            }
+            """)).containsExactlyInAnyOrder(
+            "routes[0].auth: not available in this version of Nexus (see docs/configuration.md) (gateway.conf:3)",
+            "server.tls.enabled: TLS termination is not available in this version; terminate TLS in front of Nexus (gateway.conf:4)");
+    }
+
+    @Test
+    void badPathsAndNamesAreRefused() {
+        assertThat(problems("""
+            nexus {
+              upstreams { api { targets = ["http://127.0.0.1:1"] } }
+              routes = [
+                { name = "a", path = "api", upstream = "api" }
+                { name = "b", path = "/x/../y", upstream = "api" }
+                { name = "bad name!", path = "/c", upstream = "api", match = regex, methods = ["GE T"] }
+              ]
+            }
+            """)).containsExactlyInAnyOrder(
+            "routes[0].path: must be a normalized absolute path such as /api/users, was \"api\" (gateway.conf:4)",
+            "routes[1].path: must be a normalized absolute path such as /api/users, was \"/x/../y\" (gateway.conf:5)",
+            "routes[2].name: route name must match [A-Za-z0-9][A-Za-z0-9._-]{0,63} (gateway.conf:6)",
+            "routes[2].match: must be prefix or exact, was \"regex\" (gateway.conf:6)",
+            "routes[2].methods: bad method \"GE T\" (gateway.conf:6)");
+    }
+
+    @Test
+    void environmentFillsOptionalSubstitutionsAndNexusPortOverridesTheFile() throws Exception {
+        GatewayConfig config = ConfigLoader.parse("""
+            nexus { server.port = 8081, admin.token = ${?NEXUS_ADMIN_TOKEN} }
+            """, "gateway.conf", Map.of("NEXUS_PORT", "9999", "NEXUS_ADMIN_TOKEN", "from-the-environment"));
+        assertThat(config.server().port()).isEqualTo(9999);
+        assertThat(config.admin().token()).contains("from-the-environment");
+
+        GatewayConfig withoutEnvironment = ConfigLoader.parse("nexus { server.port = 8081 }", "gateway.conf", Map.of());
+        assertThat(withoutEnvironment.server().port()).isEqualTo(8081);
+        assertThat(withoutEnvironment.admin().token()).isEmpty();
+    }
+
+    @Test
+    void missingFileIsAProblemNamingTheFile(@TempDir Path dir) {
+        Path missing = dir.resolve("nope.conf");
+        assertThatThrownBy(() -> ConfigLoader.load(missing, Map.of()))
+            .isInstanceOf(InvalidConfigException.class)
+            .hasMessageContaining(missing.toString()).hasMessageContaining("not found");
+    }
+
+    @Test
+    void filesAreNamedByTheirPathInProblems(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("gateway.conf");
+        Files.writeString(file, "nexus {\n  server { port = 70000 }\n}\n");
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
+            .hasMessage("server.port: must be between 0 and 65535, was 70000 (" + file + ":2)");
+    }
+
+    @Test
+    void shippedDefaultConfigIsValid() throws Exception {
+        GatewayConfig config = ConfigLoader.load(Path.of("../conf/gateway.conf"), Map.of());
+        assertThat(config.routes()).extracting(RouteSettings::name).containsExactly("echo");
+    }
+}
