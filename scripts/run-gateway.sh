@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Builds the launcher jar if needed and runs the gateway with conf/gateway.conf (or the args given,
+# e.g. --config FILE). The default config starts a demo echo upstream: curl localhost:8080/echo/hi
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JAVA_HOME=$(scripts/java-home.sh)
+export JAVA_HOME
+jar=gateway-launcher/target/nexus-gateway.jar
+newest_source=$(find pom.xml */pom.xml conf gateway-webapp/src/main gateway-launcher/src/main -type f -newer "$jar" 2>/dev/null | head -n 1 || true)
+if [[ ! -f "$jar" || -n "$newest_source" ]]; then
+  echo "Building $jar ..."
+  mvn -B -ntp -q install -DskipTests
+fi
+exec "$JAVA_HOME/bin/java" -jar "$jar" "$@"
