@@ -135,6 +135,11 @@ public final class EmbeddedGateway implements AutoCloseable {
         }
     }
 
+    /** Whether requests run on virtual threads: the server's pool hands blocking work to them. */
+    public boolean runsOnVirtualThreads() {
+        return VirtualThreads.getVirtualThreadsExecutor(server.getThreadPool()) != null;
+    }
+
     public Gateway gateway() {
         return gateway;
     }

@@ -43,6 +43,7 @@ class DefaultConfigTest {
         HttpClient client = new HttpClient();
         client.start();
         try (EmbeddedGateway gateway = EmbeddedGateway.start(config)) {
+            assertThat(gateway.runsOnVirtualThreads()).isTrue();
             ContentResponse response = client.GET("http://127.0.0.1:" + gateway.publicPort() + "/echo/hello?name=nexus");
             assertThat(response.getStatus()).isEqualTo(200);
             assertThat(response.getContentAsString()).contains("Nexus demo echo upstream").contains("\"path\" : \"/hello\"")

@@ -51,6 +51,7 @@ final class RecordingUpstream implements AutoCloseable {
     private final AtomicInteger count = new AtomicInteger();
     private volatile CountDownLatch hold = new CountDownLatch(1);
     private final AtomicInteger holding = new AtomicInteger();
+    private final AtomicInteger maxHolding = new AtomicInteger();
 
     private RecordingUpstream(String name) throws Exception {
         this.name = name;
@@ -111,6 +112,16 @@ final class RecordingUpstream implements AutoCloseable {
         hold = new CountDownLatch(1);
     }
 
+    /** The most requests ever parked in {@code /hold} at once. */
+    int maxHolding() {
+        return maxHolding.get();
+    }
+
+    /** Open connections from clients (the gateway) to this upstream. */
+    int openConnections() {
+        return connector.getConnectedEndPoints().size();
+    }
+
     /** Lets every request parked in {@code /hold} answer, and future ones pass at once. */
     void release() {
         hold.countDown();
@@ -136,7 +147,7 @@ final class RecordingUpstream implements AutoCloseable {
             Fields params = Request.extractQueryParameters(request);
 
             if (path.equals("/hold")) {
-                holding.incrementAndGet();
+                maxHolding.accumulateAndGet(holding.incrementAndGet(), Math::max);
                 try {
                     hold.await(10, TimeUnit.SECONDS);
                 } finally {
