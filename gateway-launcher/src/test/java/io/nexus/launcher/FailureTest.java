@@ -3,6 +3,7 @@ package io.nexus.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.ServerSocket;
+import java.time.Duration;
 import org.eclipse.jetty.client.ContentResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -13,6 +14,8 @@ class FailureTest {
     static RecordingUpstream slow;
     static RecordingUpstream healthy;
     static int closedPort;
+    static java.net.ServerSocket fullBacklog;
+    static java.util.List<java.net.Socket> backlogFillers = new java.util.ArrayList<>();
     static TestGateway gateway;
 
     @BeforeAll
@@ -23,21 +26,31 @@ class FailureTest {
             // Nothing listens here once the socket is closed: connections are refused.
             closedPort = socket.getLocalPort();
         }
+        // A listener that never accepts, its backlog filled: Linux drops further SYNs, so a
+        // connect hangs until the client's connect timeout, like a target that vanished.
+        fullBacklog = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+        for (int i = 0; i < 2; i++) {
+            java.net.Socket filler = new java.net.Socket();
+            filler.connect(fullBacklog.getLocalSocketAddress(), 1000);
+            backlogFillers.add(filler);
+        }
         gateway = TestGateway.start("""
             nexus {
               upstreams {
                 down { targets = ["http://127.0.0.1:%d"] }
+                unreachable { targets = ["http://127.0.0.1:%d"], connect-timeout = 300ms, request-timeout = 10s }
                 slow { targets = ["%s"], request-timeout = 300ms }
                 drained { targets = ["%s", "%s"] }
               }
               routes = [
                 { name = "down", path = "/down", upstream = "down" }
+                { name = "unreachable", path = "/unreachable", upstream = "unreachable" }
                 { name = "slow", path = "/slow", upstream = "slow", strip-prefix = true }
                 { name = "slow-patient", path = "/patient", upstream = "slow", strip-prefix = true, request-timeout = 5s }
                 { name = "drained", path = "/drained", upstream = "drained" }
               ]
             }
-            """.formatted(closedPort, slow.url(), healthy.url(), healthy.url()));
+            """.formatted(closedPort, fullBacklog.getLocalPort(), slow.url(), healthy.url(), healthy.url()));
     }
 
     @org.junit.jupiter.api.BeforeEach
@@ -48,6 +61,10 @@ class FailureTest {
     @AfterAll
     static void stop() throws Exception {
         gateway.close();
+        for (java.net.Socket filler : backlogFillers) {
+            filler.close();
+        }
+        fullBacklog.close();
         slow.close();
         healthy.close();
     }
@@ -59,6 +76,16 @@ class FailureTest {
         assertThat(response.getHeaders().get("Content-Type")).isEqualTo("application/json");
         assertThat(response.getContentAsString()).contains("\"code\":\"bad_gateway\"")
             .contains("\"request_id\":\"" + response.getHeaders().get("X-Request-Id") + "\"");
+    }
+
+    @Test
+    void connectTimeoutIs502BadGateway() throws Exception {
+        long start = System.nanoTime();
+        ContentResponse response = gateway.get("/unreachable/x");
+        assertThat(response.getStatus()).isEqualTo(502);
+        assertThat(response.getContentAsString()).contains("\"code\":\"bad_gateway\"");
+        // The connect timeout ended it, not the 10 s request timeout.
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
     }
 
     @Test
