@@ -86,6 +86,7 @@ public final class GatewayContextListener implements ServletContextListener {
         if (owned != null) {
             owned.close();
             owned = null;
+            LOG.info("Nexus stopped");
         }
     }
 }

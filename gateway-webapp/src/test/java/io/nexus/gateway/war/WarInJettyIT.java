@@ -1,0 +1,145 @@
+package io.nexus.gateway.war;
+
+import static io.nexus.gateway.war.WarDeployment.ADMIN_TOKEN;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nexus.gateway.war.RecordingUpstream.RecordedRequest;
+import java.time.Duration;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.StringRequestContent;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * nexus-gateway.war in a stock Jetty base made with {@code --add-modules=http,ee10-deploy},
+ * deployed as {@code root.war}, its config named by {@code -Dnexus.config} in
+ * {@code start.d/nexus.ini}: the proxy, its filters and the {@code /_nexus} admin endpoints
+ * work over real HTTP.
+ */
+@Timeout(30)
+class WarInJettyIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @RegisterExtension
+    static final WarDeployment nexus = WarDeployment.inStockBase(upstream -> """
+        nexus {
+          upstreams { backend { targets = ["%s"] } }
+          routes = [
+            { name = "api", path = "/api", upstream = "backend", strip-prefix = true }
+            { name = "catch-all", path = "/", host = "catch-all.test", upstream = "backend" }
+          ]
+          admin { token = "%s" }
+        }
+        """.formatted(upstream, ADMIN_TOKEN));
+
+    @Test
+    void routedRequestReachesTheUpstreamWithoutItsPrefix() throws Exception {
+        ContentResponse response = nexus.request("/api/users/42?expand=orders").send();
+
+        assertThat(response.getStatus()).isEqualTo(200);
+        String requestId = response.getHeaders().get("X-Request-Id");
+        assertThat(requestId).isNotBlank();
+        RecordedRequest received = nexus.upstream().takeRequest();
+        assertThat(received.method()).isEqualTo("GET");
+        assertThat(received.path()).isEqualTo("/users/42");
+        assertThat(received.query()).isEqualTo("expand=orders");
+        assertThat(received.header("X-Request-Id")).isEqualTo(requestId);
+        assertThat(received.header("X-Forwarded-For")).isEqualTo("127.0.0.1");
+        assertThat(received.header("X-Forwarded-Proto")).isEqualTo("http");
+        assertThat(received.header("X-Forwarded-Host")).isEqualTo(nexus.authority());
+        assertThat(JSON.readTree(response.getContentAsString()).path("path").asText()).isEqualTo("/users/42");
+    }
+
+    @Test
+    void requestBodyAndClientRequestIdReachTheUpstream() throws Exception {
+        ContentResponse response = nexus.request("/api/orders")
+            .method(HttpMethod.POST)
+            .headers(headers -> headers.put("X-Request-Id", "client-id-1"))
+            .body(new StringRequestContent("application/json", "{\"item\":\"book\"}"))
+            .send();
+
+        assertThat(response.getStatus()).isEqualTo(200);
+        assertThat(response.getHeaders().get("X-Request-Id")).isEqualTo("client-id-1");
+        RecordedRequest received = nexus.upstream().takeRequest();
+        assertThat(received.method()).isEqualTo("POST");
+        assertThat(received.path()).isEqualTo("/orders");
+        assertThat(received.header("X-Request-Id")).isEqualTo("client-id-1");
+        assertThat(received.body()).isEqualTo("{\"item\":\"book\"}");
+    }
+
+    @Test
+    void unknownPathAnswers404NoRoute() throws Exception {
+        ContentResponse response = nexus.request("/nowhere").send();
+
+        assertThat(response.getStatus()).isEqualTo(404);
+        assertThat(response.getMediaType()).isEqualTo("application/json");
+        String requestId = response.getHeaders().get("X-Request-Id");
+        assertThat(requestId).isNotBlank();
+        JsonNode error = JSON.readTree(response.getContentAsString()).path("error");
+        assertThat(error.path("status").asInt()).isEqualTo(404);
+        assertThat(error.path("code").asText()).isEqualTo("no_route");
+        assertThat(error.path("request_id").asText()).isEqualTo(requestId);
+    }
+
+    @Test
+    void probesAnswer200UnderTheAdminPrefix() throws Exception {
+        assertThat(nexus.request("/_nexus/healthz").send().getStatus()).isEqualTo(200);
+        assertThat(nexus.request("/_nexus/readyz").send().getStatus()).isEqualTo(200);
+    }
+
+    @Test
+    void metricsCountRequestsByRoute() throws Exception {
+        assertThat(nexus.request("/api/metered").send().getStatus()).isEqualTo(200);
+
+        // The exchange is recorded when the response completes, which may be after the client saw it.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            ContentResponse metrics = nexus.request("/_nexus/metrics").send();
+            assertThat(metrics.getStatus()).isEqualTo(200);
+            assertThat(metrics.getContentAsString()).containsPattern("nexus_requests_total\\{[^}]*route=\"api\"[^}]*} [1-9]");
+        });
+    }
+
+    @Test
+    void adminApiNeedsTheBearerToken() throws Exception {
+        ContentResponse withoutToken = nexus.request("/_nexus/api/v1/routes").send();
+        assertThat(withoutToken.getStatus()).isEqualTo(401);
+        assertThat(withoutToken.getHeaders().get(HttpHeader.WWW_AUTHENTICATE)).startsWith("Bearer");
+
+        ContentResponse wrongToken = nexus.request("/_nexus/api/v1/routes")
+            .headers(headers -> headers.put(HttpHeader.AUTHORIZATION, "Bearer not-the-admin-token"))
+            .send();
+        assertThat(wrongToken.getStatus()).isEqualTo(401);
+
+        ContentResponse withToken = nexus.request("/_nexus/api/v1/routes")
+            .headers(headers -> headers.put(HttpHeader.AUTHORIZATION, "Bearer " + ADMIN_TOKEN))
+            .send();
+        assertThat(withToken.getStatus()).isEqualTo(200);
+        JsonNode route = JSON.readTree(withToken.getContentAsString()).path("routes").path(0);
+        assertThat(route.path("name").asText()).isEqualTo("api");
+        assertThat(route.path("upstream").asText()).isEqualTo("backend");
+    }
+
+    @Test
+    void adminPrefixWinsOverACatchAllRoute() throws Exception {
+        ContentResponse proxied = nexus.request("/anything").headers(headers -> headers.put(HttpHeader.HOST, "catch-all.test")).send();
+        assertThat(proxied.getStatus()).isEqualTo(200);
+        assertThat(nexus.upstream().takeRequest().path()).isEqualTo("/anything");
+
+        ContentResponse probe = nexus.request("/_nexus/healthz").headers(headers -> headers.put(HttpHeader.HOST, "catch-all.test")).send();
+        assertThat(probe.getStatus()).isEqualTo(200);
+        assertThat(probe.getContentAsString()).as("the probe's answer, not the upstream's").isEqualTo("ok\n");
+    }
+
+    @Test
+    void logsGoThroughTheServersSlf4j() {
+        // jetty-web.xml un-hides org.slf4j.: without it the gateway's own lines never appear.
+        assertThat(nexus.log()).contains("Nexus runs as a webapp; admin endpoints under /_nexus");
+    }
+}
