@@ -138,14 +138,23 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
 
     @Override
     protected void onProxyResponseSuccess(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse) {
-        Exchange.of(clientRequest).upstreamFinished();
+        upstreamFinished(clientRequest);
         super.onProxyResponseSuccess(clientRequest, proxyResponse, serverResponse);
     }
 
     @Override
     protected void onProxyResponseFailure(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse, Throwable failure) {
-        Exchange.of(clientRequest).upstreamFinished();
+        upstreamFinished(clientRequest);
         super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
+    }
+
+    private static void upstreamFinished(HttpServletRequest clientRequest) {
+        // The exchange is gone when the container already recycled the request: a client that
+        // left, or a server stopped without a graceful timeout; then there is nothing to record.
+        Exchange exchange = Exchange.of(clientRequest);
+        if (exchange != null) {
+            exchange.upstreamFinished();
+        }
     }
 
     @Override
@@ -167,7 +176,8 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             default -> "proxying failed";
         };
         try {
-            ErrorResponses.send(proxyResponse, error, message, Exchange.of(clientRequest).requestId());
+            Exchange exchange = Exchange.of(clientRequest);
+            ErrorResponses.send(proxyResponse, error, message, exchange == null ? null : exchange.requestId());
         } catch (IOException e) {
             _log.debug("Could not send {}", error, e);
         } finally {
