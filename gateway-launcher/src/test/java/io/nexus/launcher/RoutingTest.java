@@ -1,5 +1,6 @@
 package io.nexus.launcher;
 
+import io.nexus.gateway.testing.RecordingUpstream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.eclipse.jetty.client.ContentResponse;

@@ -1,5 +1,7 @@
 package io.nexus.gateway.war;
 
+import io.nexus.gateway.testing.RecordingUpstream;
+
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
@@ -55,7 +57,7 @@ final class WarDeployment implements BeforeAllCallback, BeforeEachCallback, Afte
     private final BaseStep customization;
     private final boolean configFromEnvironment;
 
-    private final RecordingUpstream upstream = new RecordingUpstream();
+    private RecordingUpstream upstream;
     private HttpClient client;
     private Process jetty;
     private Thread orphanGuard;
@@ -131,7 +133,7 @@ final class WarDeployment implements BeforeAllCallback, BeforeEachCallback, Afte
         Files.createDirectories(work);
         log = work.resolve("jetty.log");
 
-        upstream.start();
+        upstream = RecordingUpstream.start("war-it");
 
         Path configFile = work.resolve("gateway.conf");
         Files.writeString(configFile, config.apply(upstream.uri()));
@@ -228,7 +230,9 @@ final class WarDeployment implements BeforeAllCallback, BeforeEachCallback, Afte
                     printLog("Jetty did not stop within " + STOP_TIMEOUT.toSeconds() + "s");
                 }
             } finally {
-                upstream.close();
+                if (upstream != null) {
+                    upstream.close();
+                }
             }
         }
     }

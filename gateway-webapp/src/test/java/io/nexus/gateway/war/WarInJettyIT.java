@@ -6,7 +6,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.nexus.gateway.war.RecordingUpstream.RecordedRequest;
+import io.nexus.gateway.testing.RecordingUpstream;
+import io.nexus.gateway.testing.RecordingUpstream.Recorded;
 import java.time.Duration;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.StringRequestContent;
@@ -46,7 +47,7 @@ class WarInJettyIT {
         assertThat(response.getStatus()).isEqualTo(200);
         String requestId = response.getHeaders().get("X-Request-Id");
         assertThat(requestId).isNotBlank();
-        RecordedRequest received = nexus.upstream().takeRequest();
+        Recorded received = nexus.upstream().takeRequest();
         assertThat(received.method()).isEqualTo("GET");
         assertThat(received.path()).isEqualTo("/users/42");
         assertThat(received.query()).isEqualTo("expand=orders");
@@ -67,11 +68,11 @@ class WarInJettyIT {
 
         assertThat(response.getStatus()).isEqualTo(200);
         assertThat(response.getHeaders().get("X-Request-Id")).isEqualTo("client-id-1");
-        RecordedRequest received = nexus.upstream().takeRequest();
+        Recorded received = nexus.upstream().takeRequest();
         assertThat(received.method()).isEqualTo("POST");
         assertThat(received.path()).isEqualTo("/orders");
         assertThat(received.header("X-Request-Id")).isEqualTo("client-id-1");
-        assertThat(received.body()).isEqualTo("{\"item\":\"book\"}");
+        assertThat(received.bodyText()).isEqualTo("{\"item\":\"book\"}");
     }
 
     @Test

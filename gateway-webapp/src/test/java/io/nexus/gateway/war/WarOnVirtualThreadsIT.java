@@ -2,7 +2,8 @@ package io.nexus.gateway.war;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.nexus.gateway.war.RecordingUpstream.RecordedRequest;
+import io.nexus.gateway.testing.RecordingUpstream;
+import io.nexus.gateway.testing.RecordingUpstream.Recorded;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import org.eclipse.jetty.client.CompletableResponseListener;
@@ -52,7 +53,7 @@ class WarOnVirtualThreadsIT {
         assertThat(response.getStatus()).isEqualTo(200);
         String requestId = response.getHeaders().get("X-Request-Id");
         assertThat(requestId).isNotBlank();
-        RecordedRequest received = nexus.upstream().takeRequest();
+        Recorded received = nexus.upstream().takeRequest();
         assertThat(received.path()).isEqualTo("/users/42");
         assertThat(received.header("X-Request-Id")).isEqualTo(requestId);
         assertThat(received.header("X-Forwarded-For")).isEqualTo("127.0.0.1");

@@ -1,10 +1,15 @@
-package io.nexus.launcher;
+package io.nexus.gateway.testing;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.InputStream;
+import java.net.URI;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -23,24 +28,39 @@ import org.eclipse.jetty.util.Fields;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
- * A real upstream on an ephemeral loopback port that records what it receives
- * ({@link #takeRequest()}) and answers by path:
+ * A real upstream on {@code 127.0.0.1} and an ephemeral port that records what it receives
+ * ({@link #takeRequest()}) and answers by path and query:
  * <ul>
  *   <li>{@code /status/{code}}: that status;</li>
- *   <li>{@code ?bytes=N}: a body of N deterministic bytes;</li>
+ *   <li>{@code ?bytes=N}: a body of N deterministic bytes ({@link #bytes(int)});</li>
  *   <li>{@code ?echo=1}: the request body back;</li>
+ *   <li>{@code ?header=Name:Value}: adds that response header (repeatable);</li>
  *   <li>{@code /hold}: waits until {@link #release()} before answering;</li>
- *   <li>{@code ?header=Name:Value}: adds that response header;</li>
- *   <li>anything else: 200 with the body {@code upstream <name>}.</li>
+ *   <li>request header {@value #DELAY_HEADER}: answers that many milliseconds later, without
+ *       holding a thread;</li>
+ *   <li>otherwise: a JSON reflection of the request ({@code upstream, method, path, query,
+ *       headers, body}).</li>
  * </ul>
- * Every response carries {@code X-Upstream: <name>}.
+ * Every response carries {@code X-Upstream: <name>}. Shared by the launcher's end-to-end tests
+ * (through this module's test jar) and the WAR's integration tests.
  */
-final class RecordingUpstream implements AutoCloseable {
+public final class RecordingUpstream implements AutoCloseable {
+
+    /** A request header that makes the upstream answer only after this many milliseconds. */
+    public static final String DELAY_HEADER = "X-Test-Delay-Millis";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What the upstream really received. */
-    record Recorded(String method, String path, String query, HttpFields headers, byte[] body) {
-        String header(String name) {
-            return headers.get(name);
+    public record Recorded(String method, String path, String query, HttpFields headers, byte[] body) {
+
+        public String header(String name) {
+            List<String> values = headers.getValuesList(name);
+            return values.isEmpty() ? null : String.join(", ", values);
+        }
+
+        public String bodyText() {
+            return new String(body, StandardCharsets.UTF_8);
         }
     }
 
@@ -49,9 +69,9 @@ final class RecordingUpstream implements AutoCloseable {
     private final ServerConnector connector;
     private final BlockingQueue<Recorded> requests = new LinkedBlockingQueue<>();
     private final AtomicInteger count = new AtomicInteger();
-    private volatile CountDownLatch hold = new CountDownLatch(1);
     private final AtomicInteger holding = new AtomicInteger();
     private final AtomicInteger maxHolding = new AtomicInteger();
+    private volatile CountDownLatch hold = new CountDownLatch(1);
 
     private RecordingUpstream(String name) throws Exception {
         this.name = name;
@@ -66,64 +86,65 @@ final class RecordingUpstream implements AutoCloseable {
         server.start();
     }
 
-    static RecordingUpstream start(String name) throws Exception {
+    /** Starts an upstream whose responses say {@code X-Upstream: name}. */
+    public static RecordingUpstream start(String name) throws Exception {
         return new RecordingUpstream(name);
     }
 
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + connector.getLocalPort();
     }
 
-    int port() {
-        return connector.getLocalPort();
+    public URI uri() {
+        return URI.create(url());
     }
 
-    /** The next request received, waiting up to 5 s; fails when none came. */
-    Recorded takeRequest() throws InterruptedException {
-        Recorded recorded = requests.poll(5, TimeUnit.SECONDS);
+    /** The next request received, waiting up to 10 s; fails when none came. */
+    public Recorded takeRequest() throws InterruptedException {
+        Recorded recorded = requests.poll(10, TimeUnit.SECONDS);
         if (recorded == null) {
-            throw new AssertionError("upstream " + name + " received no request within 5 s");
+            throw new AssertionError("upstream " + name + " received no request within 10 s");
         }
         return recorded;
     }
 
     /** Forgets requests not taken yet. */
-    void clear() {
+    public void clear() {
         requests.clear();
     }
 
     /** Requests received and not taken yet. */
-    int pending() {
+    public int pending() {
         return requests.size();
     }
 
     /** Requests received since start. */
-    int requestCount() {
+    public int requestCount() {
         return count.get();
     }
 
     /** Requests parked in {@code /hold} right now. */
-    int holding() {
+    public int holding() {
         return holding.get();
     }
 
-    /** Makes {@code /hold} park requests again after a {@link #release()}. */
-    void rearm() {
-        hold = new CountDownLatch(1);
-    }
-
     /** The most requests ever parked in {@code /hold} at once. */
-    int maxHolding() {
+    public int maxHolding() {
         return maxHolding.get();
     }
 
     /** Open connections from clients (the gateway) to this upstream. */
-    int openConnections() {
+    public int openConnections() {
         return connector.getConnectedEndPoints().size();
     }
 
+    /** Makes {@code /hold} park requests again after a {@link #release()}. */
+    public void rearm() {
+        hold = new CountDownLatch(1);
+    }
+
     /** Lets every request parked in {@code /hold} answer, and future ones pass at once. */
-    void release() {
+    public void release() {
         hold.countDown();
     }
 
@@ -133,16 +154,27 @@ final class RecordingUpstream implements AutoCloseable {
         server.stop();
     }
 
+    /** N bytes of a repeating, position-dependent pattern: a lost or moved chunk shows. */
+    public static byte[] bytes(int n) {
+        byte[] bytes = new byte[n];
+        for (int i = 0; i < n; i++) {
+            bytes[i] = (byte) (i * 31 + (i >>> 8));
+        }
+        return bytes;
+    }
+
     private final class RecordingHandler extends Handler.Abstract {
         @Override
         public boolean handle(Request request, Response response, Callback callback) throws Exception {
             byte[] body;
+            // A blocking read is fine: Handler.Abstract runs on a pool thread.
             try (InputStream in = Content.Source.asInputStream(request)) {
                 body = in.readAllBytes();
             }
             String path = request.getHttpURI().getPath();
             String query = request.getHttpURI().getQuery();
-            requests.add(new Recorded(request.getMethod(), path, query, HttpFields.build(request.getHeaders()).asImmutable(), body));
+            Recorded recorded = new Recorded(request.getMethod(), path, query, HttpFields.build(request.getHeaders()).asImmutable(), body);
+            requests.add(recorded);
             count.incrementAndGet();
             Fields params = Request.extractQueryParameters(request);
 
@@ -167,28 +199,33 @@ final class RecordingUpstream implements AutoCloseable {
             } else if (params.getValue("echo") != null) {
                 out = body;
             } else {
-                out = ("upstream " + name).getBytes();
+                response.getHeaders().put("Content-Type", "application/json");
+                out = JSON.writeValueAsBytes(reflection(recorded));
             }
             response.getHeaders().put("Content-Length", out.length);
-            response.write(true, ByteBuffer.wrap(out), callback);
+            String delay = request.getHeaders().get(DELAY_HEADER);
+            if (delay == null) {
+                response.write(true, ByteBuffer.wrap(out), callback);
+            } else {
+                server.getScheduler().schedule(() -> response.write(true, ByteBuffer.wrap(out), callback),
+                    Long.parseLong(delay), TimeUnit.MILLISECONDS);
+            }
             return true;
         }
-    }
 
-    /** N bytes of a repeating, position-dependent pattern: a lost or moved chunk shows. */
-    static byte[] bytes(int n) {
-        byte[] bytes = new byte[n];
-        for (int i = 0; i < n; i++) {
-            bytes[i] = (byte) (i * 31 + (i >>> 8));
+        private Map<String, Object> reflection(Recorded recorded) {
+            Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+            for (HttpField field : recorded.headers()) {
+                headers.computeIfAbsent(field.getName(), k -> new ArrayList<>()).add(field.getValue());
+            }
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("upstream", name);
+            json.put("method", recorded.method());
+            json.put("path", recorded.path());
+            json.put("query", recorded.query());
+            json.put("headers", headers);
+            json.put("body", recorded.bodyText());
+            return json;
         }
-        return bytes;
-    }
-
-    static Map<String, List<String>> asMap(HttpFields fields) {
-        Map<String, List<String>> map = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-        for (HttpField field : fields) {
-            map.computeIfAbsent(field.getName(), k -> new ArrayList<>()).add(field.getValue());
-        }
-        return map;
     }
 }
