@@ -5,6 +5,11 @@ import io.nexus.gateway.config.GatewayConfig;
 import io.nexus.gateway.config.ServerSettings;
 import io.nexus.gateway.lifecycle.Gateway;
 import io.nexus.gateway.lifecycle.GatewayContextListener;
+import io.nexus.gateway.config.ConfigLoader;
+import io.nexus.gateway.middleware.MiddlewareRegistry;
+import io.nexus.gateway.reload.ConfigPlane;
+import io.nexus.gateway.reload.InitialConfig;
+import io.nexus.gateway.reload.LastKnownGood;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
 import java.time.Duration;
@@ -36,20 +41,29 @@ public final class EmbeddedGateway implements AutoCloseable {
 
     private final Server server;
     private final Gateway gateway;
+    private final ConfigPlane plane;
     private final DemoUpstream demo;
     private final ServerConnector publicConnector;
     private final ServerConnector adminConnector;
 
-    private EmbeddedGateway(Server server, Gateway gateway, DemoUpstream demo, ServerConnector publicConnector, ServerConnector adminConnector) {
+    private EmbeddedGateway(Server server, Gateway gateway, ConfigPlane plane, DemoUpstream demo, ServerConnector publicConnector,
+                            ServerConnector adminConnector) {
         this.server = server;
         this.gateway = gateway;
+        this.plane = plane;
         this.demo = demo;
         this.publicConnector = publicConnector;
         this.adminConnector = adminConnector;
     }
 
-    /** Starts everything; on failure, stops what was started and rethrows. */
-    public static EmbeddedGateway start(GatewayConfig config) throws Exception {
+    /**
+     * Starts everything; on failure, stops what was started and rethrows.
+     *
+     * @param loader validates every later change (reload, rollback) the way the initial config was
+     */
+    public static EmbeddedGateway start(InitialConfig initial, ConfigLoader loader, LastKnownGood lastKnownGood,
+                                        MiddlewareRegistry middlewares) throws Exception {
+        GatewayConfig config = initial.config();
         ServerSettings settings = config.server();
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("nexus");
@@ -61,18 +75,20 @@ public final class EmbeddedGateway implements AutoCloseable {
         threads.start();
         DemoUpstream demo = null;
         Gateway gateway = null;
+        ConfigPlane plane = null;
         Server server = new Server(threads);
         try {
             if (config.demo().enabled()) {
                 demo = DemoUpstream.start(config.demo().host(), config.demo().port());
             }
-            gateway = Gateway.start(config, threads);
+            gateway = Gateway.start(config, threads, middlewares);
+            plane = ConfigPlane.start(gateway, initial, loader, lastKnownGood);
             ServerConnector publicConnector = connector(server, PUBLIC, settings.host(), settings.port());
             ServerConnector adminConnector = connector(server, ADMIN, config.admin().host(), config.admin().port());
             server.setConnectors(new Connector[] {publicConnector, adminConnector});
 
             ContextHandlerCollection contexts = new ContextHandlerCollection(
-                publicContext(gateway), adminContext(gateway));
+                publicContext(gateway), adminContext(gateway, plane));
             // Counts requests until their (async) completion so that stop waits for them.
             server.setHandler(new GracefulHandler(contexts));
             server.setStopTimeout(settings.shutdownTimeout().toMillis());
@@ -82,8 +98,11 @@ public final class EmbeddedGateway implements AutoCloseable {
             warnAboutOpenAdmin(config);
             LOG.info("Nexus listening on {}:{} (admin {}:{}), virtual threads {}", settings.host(), port(publicConnector),
                 config.admin().host(), port(adminConnector), settings.virtualThreads() ? "on" : "off");
-            return new EmbeddedGateway(server, gateway, demo, publicConnector, adminConnector);
+            return new EmbeddedGateway(server, gateway, plane, demo, publicConnector, adminConnector);
         } catch (Exception e) {
+            if (plane != null) {
+                plane.close();
+            }
             stopQuietly(server);
             if (gateway != null) {
                 gateway.close();
@@ -115,13 +134,13 @@ public final class EmbeddedGateway implements AutoCloseable {
         return context;
     }
 
-    private static ServletContextHandler adminContext(Gateway gateway) {
+    private static ServletContextHandler adminContext(Gateway gateway, ConfigPlane plane) {
         ServletContextHandler context = new ServletContextHandler("/");
         context.setVirtualHosts(List.of("@" + ADMIN));
         context.addEventListener(new ServletContextListener() {
             @Override
             public void contextInitialized(ServletContextEvent event) {
-                AdminEndpoints.register(event.getServletContext(), "", gateway);
+                AdminEndpoints.register(event.getServletContext(), "", gateway, plane);
             }
         });
         return context;
@@ -138,6 +157,10 @@ public final class EmbeddedGateway implements AutoCloseable {
     /** Whether requests run on virtual threads: the server's pool hands blocking work to them. */
     public boolean runsOnVirtualThreads() {
         return VirtualThreads.getVirtualThreadsExecutor(server.getThreadPool()) != null;
+    }
+
+    public ConfigPlane configPlane() {
+        return plane;
     }
 
     public Gateway gateway() {
@@ -164,6 +187,7 @@ public final class EmbeddedGateway implements AutoCloseable {
      */
     public boolean drainAndStop() throws InterruptedException {
         ServerSettings settings = gateway.config().server();
+        plane.close();
         gateway.startDraining();
         Duration delay = settings.drainDelay();
         if (!delay.isZero()) {
@@ -198,6 +222,7 @@ public final class EmbeddedGateway implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        plane.close();
         stopQuietly(server);
         gateway.close();
         if (demo != null) {

@@ -1,8 +1,10 @@
 package io.nexus.launcher;
 
 import io.nexus.gateway.config.ConfigLoader;
-import io.nexus.gateway.config.GatewayConfig;
 import io.nexus.gateway.config.InvalidConfigException;
+import io.nexus.gateway.middleware.MiddlewareRegistry;
+import io.nexus.gateway.reload.InitialConfig;
+import io.nexus.gateway.reload.LastKnownGood;
 import io.nexus.gateway.lifecycle.DefaultConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,9 +34,12 @@ public final class NexusLauncher {
     }
 
     public static void main(String[] args) throws Exception {
-        GatewayConfig config;
+        Map<String, String> environment = System.getenv();
+        ConfigLoader loader = new ConfigLoader(environment, MiddlewareRegistry.defaults().names());
+        LastKnownGood lastKnownGood = LastKnownGood.fromSetting(environment.get(LastKnownGood.ENVIRONMENT_VARIABLE));
+        InitialConfig config;
         try {
-            config = loadConfig(args, System.getenv());
+            config = loadConfig(args, environment, loader, lastKnownGood);
         } catch (InvalidConfigException e) {
             System.err.println("nexus: invalid configuration: " + e.getMessage());
             System.exit(EXIT_BAD_CONFIG);
@@ -46,7 +51,7 @@ public final class NexusLauncher {
         }
         EmbeddedGateway gateway;
         try {
-            gateway = EmbeddedGateway.start(config);
+            gateway = EmbeddedGateway.start(config, loader, lastKnownGood, MiddlewareRegistry.defaults());
         } catch (Exception e) {
             System.err.println("nexus: could not start: " + e);
             LOG.error("Start-up failed", e);
@@ -78,7 +83,8 @@ public final class NexusLauncher {
         System.exit(code);
     }
 
-    static GatewayConfig loadConfig(String[] args, Map<String, String> environment) throws InvalidConfigException {
+    static InitialConfig loadConfig(String[] args, Map<String, String> environment, ConfigLoader loader, LastKnownGood lastKnownGood)
+        throws InvalidConfigException {
         String file = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -99,12 +105,12 @@ public final class NexusLauncher {
             file = environment.get(DefaultConfig.ENVIRONMENT_VARIABLE);
         }
         if (file != null && !file.isBlank()) {
-            return ConfigLoader.load(Path.of(file), environment);
+            return InitialConfig.fromFile(Path.of(file), loader, lastKnownGood);
         }
         if (Files.isRegularFile(DEFAULT_FILE)) {
-            return ConfigLoader.load(DEFAULT_FILE, environment);
+            return InitialConfig.fromFile(DEFAULT_FILE, loader, lastKnownGood);
         }
         LOG.info("No {} here and no --config or {}: using the default bundled in the jar", DEFAULT_FILE, DefaultConfig.ENVIRONMENT_VARIABLE);
-        return DefaultConfig.load(environment);
+        return DefaultConfig.initial(loader);
     }
 }

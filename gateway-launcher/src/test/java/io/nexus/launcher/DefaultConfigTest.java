@@ -2,7 +2,6 @@ package io.nexus.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.nexus.gateway.config.ConfigLoader;
 import io.nexus.gateway.config.GatewayConfig;
 import io.nexus.gateway.lifecycle.DefaultConfig;
 import java.net.ServerSocket;
@@ -39,10 +38,10 @@ class DefaultConfigTest {
             nexus.demo.port = %d
             nexus.upstreams.echo.targets = ["http://127.0.0.1:%d"]
             """.formatted(demoPort, demoPort);
-        GatewayConfig config = ConfigLoader.parse(text, "gateway.conf", Map.of());
         HttpClient client = new HttpClient();
         client.start();
-        try (EmbeddedGateway gateway = EmbeddedGateway.start(config)) {
+        try (TestGateway test = TestGateway.start(text, io.nexus.gateway.middleware.MiddlewareRegistry.defaults())) {
+            EmbeddedGateway gateway = test.gateway;
             assertThat(gateway.runsOnVirtualThreads()).isTrue();
             ContentResponse response = client.GET("http://127.0.0.1:" + gateway.publicPort() + "/echo/hello?name=nexus");
             assertThat(response.getStatus()).isEqualTo(200);

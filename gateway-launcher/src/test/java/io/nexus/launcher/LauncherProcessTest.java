@@ -55,6 +55,7 @@ class LauncherProcessTest {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().remove("NEXUS_CONFIG");
         builder.environment().remove("NEXUS_PORT");
+        builder.environment().put("NEXUS_LAST_KNOWN_GOOD", dir.resolve("state/last-known-good.conf").toString());
         process = builder.start();
         return process;
     }
@@ -122,6 +123,38 @@ class LauncherProcessTest {
             assertThat(process.waitFor(20, TimeUnit.SECONDS)).isTrue();
             assertThat(process.exitValue()).isZero();
             assertThat(output()).contains("SIGTERM received: draining").contains("1 requests in flight").contains("Nexus stopped");
+        }
+    }
+
+    @Test
+    void restartWithABrokenFileStartsOnTheLastKnownGoodCopy() throws Exception {
+        try (RecordingUpstream upstream = RecordingUpstream.start("kept")) {
+            Path config = dir.resolve("gateway.conf");
+            String good = """
+                nexus {
+                  server { host = "127.0.0.1", port = 0, shutdown { drain-delay = 0s } }
+                  admin { port = 0 }
+                  upstreams { kept { targets = ["%s"] } }
+                  routes = [{ name = "kept", path = "/kept", upstream = "kept" }]
+                }
+                """.formatted(upstream.url());
+            Files.writeString(config, good);
+            launch("--config", config.toString());
+            awaitListening();
+            process.destroy();
+            assertThat(process.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            assertThat(Files.readString(dir.resolve("state/last-known-good.conf"))).isEqualTo(good);
+
+            // The mounted file breaks while the gateway is down.
+            Files.writeString(config, good.replace("upstream = \"kept\"", "upstream = \"gone\""));
+            launch("--config", config.toString());
+            Matcher ports = awaitListening();
+            assertThat(output()).contains("STARTED ON THE LAST-KNOWN-GOOD CONFIG").contains("routes[0].upstream: unknown upstream \"gone\"");
+            ContentResponse response = client.newRequest("http://127.0.0.1:" + ports.group(1) + "/kept/x").timeout(5, TimeUnit.SECONDS).send();
+            assertThat(response.getStatus()).isEqualTo(200);
+            String metrics = client.newRequest("http://127.0.0.1:" + ports.group(2) + "/metrics").timeout(5, TimeUnit.SECONDS).send()
+                .getContentAsString();
+            assertThat(metrics).contains("nexus_config_last_known_good_active 1.0");
         }
     }
 

@@ -1,7 +1,10 @@
 package io.nexus.launcher;
 
 import io.nexus.gateway.config.ConfigLoader;
-import io.nexus.gateway.config.GatewayConfig;
+import io.nexus.gateway.middleware.MiddlewareRegistry;
+import io.nexus.gateway.reload.ConfigPlane;
+import io.nexus.gateway.reload.InitialConfig;
+import io.nexus.gateway.reload.LastKnownGood;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.CompletableResponseListener;
@@ -34,8 +37,29 @@ final class TestGateway implements AutoCloseable {
     }
 
     static TestGateway start(String config) throws Exception {
-        GatewayConfig parsed = ConfigLoader.parse(BASE + config, "test.conf", Map.of());
-        EmbeddedGateway gateway = EmbeddedGateway.start(parsed);
+        return start(BASE + config, MiddlewareRegistry.defaults());
+    }
+
+    /** A gateway on the exact text given (no test defaults added), not watched. */
+    static TestGateway start(String text, MiddlewareRegistry middlewares) throws Exception {
+        ConfigLoader loader = new ConfigLoader(Map.of(), middlewares.names());
+        InitialConfig initial = InitialConfig.fromText(text, "test.conf", ConfigPlane.SOURCE_API, loader);
+        return start(EmbeddedGateway.start(initial, loader, LastKnownGood.disabled(), middlewares));
+    }
+
+    /** A gateway on a file, watched when the file says so, with its own last-known-good copy. */
+    static TestGateway startFromFile(java.nio.file.Path file, LastKnownGood lastKnownGood, MiddlewareRegistry middlewares) throws Exception {
+        ConfigLoader loader = new ConfigLoader(Map.of(), middlewares.names());
+        InitialConfig initial = InitialConfig.fromFile(file, loader, lastKnownGood);
+        return start(EmbeddedGateway.start(initial, loader, lastKnownGood, middlewares));
+    }
+
+    /** The settings every test gateway needs (loopback, ports 0, no drain delay), to put first in a file. */
+    static String baseConfig() {
+        return BASE;
+    }
+
+    private static TestGateway start(EmbeddedGateway gateway) throws Exception {
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("test-client");
         HttpClient client = new HttpClient();

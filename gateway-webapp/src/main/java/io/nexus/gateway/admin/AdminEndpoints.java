@@ -1,6 +1,7 @@
 package io.nexus.gateway.admin;
 
 import io.nexus.gateway.lifecycle.Gateway;
+import io.nexus.gateway.reload.ConfigPlane;
 import io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet;
 import jakarta.servlet.ServletContext;
 
@@ -17,8 +18,8 @@ public final class AdminEndpoints {
     }
 
     /** @param prefix {@code ""} for the admin connector, {@link #WAR_PREFIX} in a WAR */
-    public static void register(ServletContext context, String prefix, Gateway gateway) {
-        context.addServlet("nexus-admin", new AdminServlet(gateway)).addMapping(prefix + "/*");
+    public static void register(ServletContext context, String prefix, Gateway gateway, ConfigPlane plane) {
+        context.addServlet("nexus-admin", new AdminServlet(gateway, plane)).addMapping(prefix + "/*");
         context.addServlet("nexus-metrics", new PrometheusMetricsServlet(gateway.metrics().registry())).addMapping(prefix + "/metrics");
     }
 }

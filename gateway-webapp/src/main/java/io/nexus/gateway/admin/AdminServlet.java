@@ -1,13 +1,13 @@
 package io.nexus.gateway.admin;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.nexus.gateway.config.RouteSettings;
 import io.nexus.gateway.error.ErrorResponses;
 import io.nexus.gateway.error.GatewayError;
 import io.nexus.gateway.lifecycle.Gateway;
 import io.nexus.gateway.lifecycle.Readiness;
+import io.nexus.gateway.reload.ConfigPlane;
 import io.nexus.gateway.routing.Route;
+import io.nexus.gateway.upstream.Upstream;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -24,14 +24,16 @@ import java.util.Map;
  */
 final class AdminServlet extends HttpServlet {
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
     private final transient Gateway gateway;
     private final transient BearerToken token;
+    private final transient ConfigApi config;
 
-    AdminServlet(Gateway gateway) {
+    AdminServlet(Gateway gateway, ConfigPlane plane) {
         this.gateway = gateway;
+        // The token of the config the gateway started with: changing it needs a restart, so
+        // that a reload can never lock operators out of the API that would undo it.
         this.token = new BearerToken(gateway.config().admin().token());
+        this.config = new ConfigApi(plane);
     }
 
     @Override
@@ -47,7 +49,7 @@ final class AdminServlet extends HttpServlet {
                 if (path.startsWith("/api/v1/")) {
                     api(request, response, path.substring("/api/v1".length()));
                 } else {
-                    ErrorResponses.send(response, GatewayError.NO_ROUTE, "no admin endpoint " + path, null);
+                    ErrorResponses.send(response, 404, "not_found", "no admin endpoint " + path, null);
                 }
             }
         }
@@ -78,15 +80,19 @@ final class AdminServlet extends HttpServlet {
             case ALLOWED -> {
             }
         }
-        if (path.equals("/routes")) {
-            if (!isRead(request)) {
-                ErrorResponses.send(response, GatewayError.METHOD_NOT_ALLOWED, "/api/v1/routes answers GET", null);
-                return;
-            }
-            writeJson(response, Map.of("routes", routes()));
+        if (path.equals("/config") || path.startsWith("/config/")) {
+            config.handle(request, response, path.substring("/config".length()));
             return;
         }
-        ErrorResponses.send(response, GatewayError.NO_ROUTE, "no admin endpoint /api/v1" + path, null);
+        if (path.equals("/routes") || path.equals("/upstreams")) {
+            if (!isRead(request)) {
+                ErrorResponses.send(response, GatewayError.METHOD_NOT_ALLOWED, "/api/v1" + path + " answers GET", null);
+                return;
+            }
+            AdminJson.write(response, 200, path.equals("/routes") ? Map.of("routes", routes()) : Map.of("upstreams", upstreams()));
+            return;
+        }
+        ErrorResponses.send(response, 404, "not_found", "no admin endpoint /api/v1" + path, null);
     }
 
     private List<Map<String, Object>> routes() {
@@ -102,18 +108,36 @@ final class AdminServlet extends HttpServlet {
             json.put("upstream", settings.upstream());
             json.put("strip_prefix", settings.stripPrefix());
             json.put("request_timeout_ms", route.requestTimeoutMillis());
-            json.put("targets", route.upstream().balancer().targets().stream()
-                .map(target -> Map.of("url", target.base(), "weight", target.weight(), "healthy", target.isHealthy()))
-                .toList());
+            json.put("middlewares", settings.middlewares());
+            json.put("targets", targets(route.upstream()));
             routes.add(json);
         }
         return routes;
     }
 
-    private static void writeJson(HttpServletResponse response, Object body) throws IOException {
-        response.setStatus(200);
-        response.setContentType("application/json");
-        JSON.writeValue(response.getOutputStream(), body);
+    private List<Map<String, Object>> upstreams() {
+        List<Map<String, Object>> upstreams = new ArrayList<>();
+        for (Upstream upstream : gateway.snapshot().upstreams().values()) {
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("name", upstream.name());
+            json.put("balancer", upstream.settings().balancer().configName());
+            json.put("targets", targets(upstream));
+            upstreams.add(json);
+        }
+        upstreams.sort(java.util.Comparator.comparing(json -> (String) json.get("name")));
+        return upstreams;
+    }
+
+    private static List<Map<String, Object>> targets(Upstream upstream) {
+        return upstream.balancer().targets().stream()
+            .map(target -> {
+                Map<String, Object> json = new LinkedHashMap<>();
+                json.put("url", target.base());
+                json.put("weight", target.weight());
+                json.put("healthy", target.isHealthy());
+                return json;
+            })
+            .toList();
     }
 
     private static boolean isRead(HttpServletRequest request) {

@@ -41,12 +41,20 @@ public final class ConfigLoader {
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern METHOD = Pattern.compile("[A-Z]{1,20}");
     private static final Pattern HOST = Pattern.compile("(\\*\\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?");
-    private static final Set<String> LATER_ROUTE_KEYS = Set.of("middlewares", "auth", "rate-limit", "fault");
+    private static final Set<String> LATER_ROUTE_KEYS = Set.of("auth", "rate-limit");
+    /** Middlewares every gateway knows; a registry may add more. */
+    public static final Set<String> BUILT_IN_MIDDLEWARES = Set.of("fault");
 
     private final Map<String, String> environment;
+    private final Set<String> middlewares;
 
-    private ConfigLoader(Map<String, String> environment) {
-        this.environment = environment;
+    /**
+     * @param environment where {@code ${?VAR}} and {@value #PORT_VARIABLE} are looked up
+     * @param middlewares the names routes may list in {@code middlewares}
+     */
+    public ConfigLoader(Map<String, String> environment, Set<String> middlewares) {
+        this.environment = Map.copyOf(environment);
+        this.middlewares = Set.copyOf(middlewares);
     }
 
     /** Loads a file, with {@code ${?VAR}} and {@value #PORT_VARIABLE} taken from the process environment. */
@@ -56,17 +64,27 @@ public final class ConfigLoader {
 
     /** Loads a file, with environment variables taken from {@code environment}. */
     public static GatewayConfig load(Path file, Map<String, String> environment) throws InvalidConfigException {
-        if (!Files.isRegularFile(file)) {
-            throw new InvalidConfigException(List.of(new ConfigProblem("nexus", "config file not found or not a regular file", file.toString(), -1)));
-        }
-        ConfigParseOptions options = ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setAllowMissing(false);
-        return new ConfigLoader(environment).build(file.toString(), () -> ConfigFactory.parseFile(file.toFile(), options));
+        return new ConfigLoader(environment, BUILT_IN_MIDDLEWARES).load(file, file.toString());
     }
 
     /** Parses HOCON text; {@code sourceName} stands for the file in errors. */
     public static GatewayConfig parse(String text, String sourceName, Map<String, String> environment) throws InvalidConfigException {
+        return new ConfigLoader(environment, BUILT_IN_MIDDLEWARES).parse(text, sourceName);
+    }
+
+    /** Reads and parses a file; {@code sourceName} names it in the config's {@code source}. */
+    public GatewayConfig load(Path file, String sourceName) throws InvalidConfigException {
+        if (!Files.isRegularFile(file)) {
+            throw new InvalidConfigException(List.of(new ConfigProblem("nexus", "config file not found or not a regular file", file.toString(), -1)));
+        }
+        ConfigParseOptions options = ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setAllowMissing(false);
+        return build(sourceName, () -> ConfigFactory.parseFile(file.toFile(), options));
+    }
+
+    /** Parses HOCON text; {@code sourceName} stands for the file in errors. */
+    public GatewayConfig parse(String text, String sourceName) throws InvalidConfigException {
         ConfigParseOptions options = ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setOriginDescription(sourceName);
-        return new ConfigLoader(environment).build(sourceName, () -> ConfigFactory.parseString(text, options));
+        return build(sourceName, () -> ConfigFactory.parseString(text, options));
     }
 
     private interface Parser {
@@ -95,7 +113,7 @@ public final class ConfigLoader {
             }
         }
         Section nexus = new Section(resolved.root().get("nexus") instanceof ConfigObject o ? o : ConfigFactory.empty().root(), "", problems);
-        GatewayConfig config = read(sourceName, nexus, problems);
+        GatewayConfig config = read(sourceName, nexus, problems, Redaction.render(nexus.object()));
         nexus.finish();
         if (!problems.isEmpty()) {
             throw new InvalidConfigException(problems);
@@ -103,7 +121,7 @@ public final class ConfigLoader {
         return config;
     }
 
-    private GatewayConfig read(String sourceName, Section nexus, List<ConfigProblem> problems) {
+    private GatewayConfig read(String sourceName, Section nexus, List<ConfigProblem> problems, String redacted) {
         ServerSettings server = server(nexus.section("server"));
         AdminSettings admin = admin(nexus.section("admin"));
         ConfigSettings configSettings = configSettings(nexus.section("config"));
@@ -148,7 +166,7 @@ public final class ConfigLoader {
             }
         }
         checkRouteNamesAndConflicts(routes, routeIndexes, routeValues, problems);
-        return new GatewayConfig(sourceName, server, admin, configSettings, upstreams, routes, demo);
+        return new GatewayConfig(sourceName, server, admin, configSettings, upstreams, routes, demo, redacted);
     }
 
     private static ServerSettings server(Section s) {
@@ -186,7 +204,9 @@ public final class ConfigLoader {
     }
 
     private static ConfigSettings configSettings(Section s) {
-        ConfigSettings settings = new ConfigSettings(s.bool("watch", true), s.intBetween("max-history", 1, 1000, 20));
+        ConfigSettings settings = new ConfigSettings(s.bool("watch", true),
+            s.duration("poll-interval", Duration.ofMillis(100), Duration.ofSeconds(1)),
+            s.intBetween("max-history", 1, 1000, 20));
         s.finish();
         return settings;
     }
@@ -272,7 +292,7 @@ public final class ConfigLoader {
         }
     }
 
-    private static RouteSettings route(Section s, Set<String> upstreams) {
+    private RouteSettings route(Section s, Set<String> upstreams) {
         for (String key : LATER_ROUTE_KEYS) {
             if (s.has(key)) {
                 s.problem(key, "not available in this version of Nexus (see docs/configuration.md)");
@@ -318,10 +338,45 @@ public final class ConfigLoader {
         }
         boolean stripPrefix = s.bool("strip-prefix", false);
         Optional<Duration> requestTimeout = s.optionalDuration("request-timeout", Duration.ofMillis(1));
+        List<String> routeMiddlewares = new ArrayList<>();
+        for (String middleware : s.stringList("middlewares")) {
+            if (!middlewares.contains(middleware)) {
+                s.problem("middlewares", "unknown middleware \"" + middleware + "\" (known: " + String.join(", ", new java.util.TreeSet<>(middlewares)) + ")");
+            } else if (!routeMiddlewares.contains(middleware)) {
+                routeMiddlewares.add(middleware);
+            }
+        }
+        Optional<FaultSettings> fault = Optional.empty();
+        if (s.has("fault")) {
+            Section faultSection = s.section("fault");
+            fault = Optional.of(fault(faultSection));
+            faultSection.finish();
+            if (!routeMiddlewares.contains("fault")) {
+                routeMiddlewares.add("fault");
+            }
+        }
         if (name == null || path == null || upstream == null) {
             return null;
         }
-        return new RouteSettings(name, path, match, upstream, stripPrefix, methods, host, requestTimeout);
+        return new RouteSettings(name, path, match, upstream, stripPrefix, methods, host, requestTimeout, routeMiddlewares, fault);
+    }
+
+    private static FaultSettings fault(Section s) {
+        return new FaultSettings(
+            s.intBetween("abort-status", 200, 599, 503),
+            percent(s, "abort-percent"),
+            s.duration("delay", Duration.ZERO, Duration.ZERO),
+            percent(s, "delay-percent"),
+            s.bool("throw", false));
+    }
+
+    private static double percent(Section s, String key) {
+        double value = s.doubleValue(key, 0);
+        if (value < 0 || value > 100) {
+            s.problem(key, "must be between 0 and 100, was " + value);
+            return 0;
+        }
+        return value;
     }
 
     private static void checkRouteNamesAndConflicts(List<RouteSettings> routes, List<Integer> indexes,

@@ -7,6 +7,8 @@ import java.util.Map;
  * The whole validated configuration: an immutable tree of records, never changed after parsing.
  *
  * @param source where the configuration was read from, for logs and errors
+ * @param redacted the effective configuration (defaults included) rendered as HOCON with every
+ *     secret replaced by {@code <redacted>}: what the admin API shows and diffs
  */
 public record GatewayConfig(
     String source,
@@ -15,7 +17,8 @@ public record GatewayConfig(
     ConfigSettings config,
     Map<String, UpstreamSettings> upstreams,
     List<RouteSettings> routes,
-    DemoSettings demo) {
+    DemoSettings demo,
+    String redacted) {
 
     public GatewayConfig {
         upstreams = Map.copyOf(upstreams);

@@ -1,6 +1,7 @@
 package io.nexus.gateway.config;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -10,6 +11,8 @@ import java.util.Set;
  * @param methods upper-case method names; empty means every method
  * @param host lower-case host to match ({@code *.example.com} matches subdomains), if any
  * @param requestTimeout overrides the upstream's {@code request-timeout} when present
+ * @param middlewares registry names this route runs (a {@code fault} block adds {@code fault})
+ * @param fault the fault middleware's settings, when the route has a {@code fault} block
  */
 public record RouteSettings(
     String name,
@@ -19,10 +22,13 @@ public record RouteSettings(
     boolean stripPrefix,
     Set<String> methods,
     Optional<String> host,
-    Optional<Duration> requestTimeout) {
+    Optional<Duration> requestTimeout,
+    List<String> middlewares,
+    Optional<FaultSettings> fault) {
 
     public RouteSettings {
         methods = Set.copyOf(methods);
+        middlewares = List.copyOf(middlewares);
     }
 
     /** How a route's {@code path} is compared with the request path. */

@@ -100,6 +100,11 @@ final class Section {
         return value;
     }
 
+    double doubleValue(String key, double fallback) {
+        Double value = read(key, null, k -> config.getDouble(quote(k)));
+        return value == null ? fallback : value;
+    }
+
     Duration duration(String key, Duration min, Duration fallback) {
         Duration value = read(key, null, k -> config.getDuration(quote(k)));
         if (value == null) {

@@ -19,13 +19,18 @@ public final class ErrorResponses {
      * @return whether the error was written
      */
     public static boolean send(HttpServletResponse response, GatewayError error, String message, String requestId) throws IOException {
+        return send(response, error.status(), error.code(), message, requestId);
+    }
+
+    /** Sends an error with a status and code of its own (the fault middleware's), unless committed. */
+    public static boolean send(HttpServletResponse response, int status, String code, String message, String requestId) throws IOException {
         if (response.isCommitted()) {
             return false;
         }
         response.resetBuffer();
-        response.setStatus(error.status());
+        response.setStatus(status);
         response.setContentType("application/json");
-        byte[] body = body(error, message, requestId).getBytes(StandardCharsets.UTF_8);
+        byte[] body = body(status, code, message, requestId).getBytes(StandardCharsets.UTF_8);
         response.setContentLength(body.length);
         response.getOutputStream().write(body);
         return true;
@@ -33,9 +38,13 @@ public final class ErrorResponses {
 
     /** The JSON text of an error. */
     public static String body(GatewayError error, String message, String requestId) {
+        return body(error.status(), error.code(), message, requestId);
+    }
+
+    private static String body(int status, String code, String message, String requestId) {
         StringBuilder json = new StringBuilder(128);
-        json.append("{\"error\":{\"status\":").append(error.status())
-            .append(",\"code\":\"").append(error.code())
+        json.append("{\"error\":{\"status\":").append(status)
+            .append(",\"code\":\"").append(code)
             .append("\",\"message\":");
         appendString(json, message);
         json.append(",\"request_id\":");

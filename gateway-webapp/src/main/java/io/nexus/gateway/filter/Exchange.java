@@ -1,6 +1,7 @@
 package io.nexus.gateway.filter;
 
 import io.nexus.gateway.lifecycle.AdmissionControl;
+import io.nexus.gateway.lifecycle.GatewaySnapshot;
 import io.nexus.gateway.observability.GatewayMetrics;
 import io.nexus.gateway.observability.RouteMeter;
 import io.nexus.gateway.routing.Route;
@@ -36,6 +37,7 @@ public final class Exchange implements AsyncListener {
     private String requestId;
     private String path;
     private Route route;
+    private GatewaySnapshot snapshot;
     private AdmissionControl admission;
     private long upstreamStartNanos;
     @SuppressWarnings("unused") // written through COMPLETED
@@ -78,6 +80,11 @@ public final class Exchange implements AsyncListener {
         this.path = path;
     }
 
+    /** Holds the snapshot the request runs on; completion releases it. */
+    void snapshot(GatewaySnapshot snapshot) {
+        this.snapshot = snapshot;
+    }
+
     /** Holds a permit that completion gives back. */
     void admitted(AdmissionControl admission) {
         this.admission = admission;
@@ -94,13 +101,16 @@ public final class Exchange implements AsyncListener {
         }
     }
 
-    /** Completes the exchange once: gives the permit back and counts the request. */
+    /** Completes the exchange once: gives the permit and the snapshot back and counts the request. */
     void complete(int status) {
         if (!COMPLETED.compareAndSet(this, 0, 1)) {
             return;
         }
         if (admission != null) {
             admission.release();
+        }
+        if (snapshot != null) {
+            snapshot.release();
         }
         RouteMeter meter = route != null ? route.meter() : unmatched;
         meter.record(method, status, System.nanoTime() - startNanos);

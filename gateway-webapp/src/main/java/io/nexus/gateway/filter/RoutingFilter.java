@@ -3,6 +3,7 @@ package io.nexus.gateway.filter;
 import io.nexus.gateway.error.ErrorResponses;
 import io.nexus.gateway.error.GatewayError;
 import io.nexus.gateway.lifecycle.Gateway;
+import io.nexus.gateway.lifecycle.GatewaySnapshot;
 import io.nexus.gateway.routing.Route;
 import io.nexus.gateway.routing.RouteTable;
 import jakarta.servlet.FilterChain;
@@ -33,7 +34,10 @@ public final class RoutingFilter extends HttpFilter {
             path = "/";
         }
         String host = request.getServerName();
-        RouteTable routes = gateway.snapshot().routes();
+        // The request keeps this snapshot (and its routes, clients and middlewares) to the end.
+        GatewaySnapshot snapshot = gateway.acquire();
+        exchange.snapshot(snapshot);
+        RouteTable routes = snapshot.routes();
         Route route = routes.find(request.getMethod(), host, path);
         if (route == null) {
             if (routes.matchesPathWithOtherMethod(host, path)) {

@@ -1,10 +1,13 @@
 package io.nexus.gateway.lifecycle;
 
 import io.nexus.gateway.config.GatewayConfig;
+import io.nexus.gateway.middleware.MiddlewareRegistry;
 import io.nexus.gateway.observability.GatewayMetrics;
 import io.nexus.gateway.proxy.ContinueRelay;
 import io.nexus.gateway.upstream.UpstreamClients;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -12,8 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One running gateway: the current snapshot behind an atomic reference (read lock-free by every
- * request, replaced whole), admission control, readiness and metrics. The same object serves
- * the launcher's two ports and the WAR's single context.
+ * request, replaced whole by {@link #apply}), admission control, readiness and metrics. The
+ * same object serves the launcher's two ports and the WAR's single context.
  */
 public final class Gateway implements AutoCloseable {
 
@@ -21,16 +24,29 @@ public final class Gateway implements AutoCloseable {
     public static final String ATTRIBUTE = Gateway.class.getName();
 
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+    private static final Duration RETIREMENT_GRACE = Duration.ofSeconds(5);
+    private static final Duration RETIREMENT_POLL = Duration.ofMillis(20);
 
     private final AtomicReference<GatewaySnapshot> snapshot;
     private final AdmissionControl admission;
     private final GatewayMetrics metrics;
+    private final UpstreamClients clients;
+    private final MiddlewareRegistry middlewares;
+    private final Object applyLock = new Object();
     private volatile Readiness readiness = Readiness.STARTING;
 
-    private Gateway(GatewaySnapshot snapshot, AdmissionControl admission, GatewayMetrics metrics) {
+    private Gateway(GatewaySnapshot snapshot, AdmissionControl admission, GatewayMetrics metrics, UpstreamClients clients,
+                    MiddlewareRegistry middlewares) {
         this.snapshot = new AtomicReference<>(snapshot);
         this.admission = admission;
         this.metrics = metrics;
+        this.clients = clients;
+        this.middlewares = middlewares;
+    }
+
+    /** {@link #start(GatewayConfig, Executor, MiddlewareRegistry)} with the built-in middlewares. */
+    public static Gateway start(GatewayConfig config, Executor executor) throws Exception {
+        return start(config, executor, MiddlewareRegistry.defaults());
     }
 
     /**
@@ -39,21 +55,73 @@ public final class Gateway implements AutoCloseable {
      *
      * @param executor runs the upstream clients' work; the server's own pool
      */
-    public static Gateway start(GatewayConfig config, Executor executor) throws Exception {
+    public static Gateway start(GatewayConfig config, Executor executor, MiddlewareRegistry middlewares) throws Exception {
         AdmissionControl admission = new AdmissionControl(config.server().maxConcurrentRequests(), config.server().queueTimeout());
         GatewayMetrics metrics = new GatewayMetrics(new PrometheusRegistry(), admission::inflight, admission::queued);
         UpstreamClients clients = new UpstreamClients(executor, new ContinueRelay());
-        Gateway gateway = new Gateway(GatewaySnapshot.build(config, clients, metrics), admission, metrics);
+        Gateway gateway = new Gateway(GatewaySnapshot.build(config, clients, middlewares, metrics), admission, metrics, clients, middlewares);
         LOG.info("Gateway started from {}: {} routes, {} upstreams", config.source(), config.routes().size(), config.upstreams().size());
         return gateway;
     }
 
+    /** The current snapshot, for reading; requests use {@link #acquire()}. */
     public GatewaySnapshot snapshot() {
         return snapshot.get();
     }
 
+    /**
+     * The current snapshot, counted in until {@link GatewaySnapshot#release()}. Lock-free: one
+     * striped increment, and a retry only in the instant a reload retires the snapshot read.
+     */
+    public GatewaySnapshot acquire() {
+        while (true) {
+            GatewaySnapshot current = snapshot.get();
+            if (current.tryAcquire()) {
+                return current;
+            }
+        }
+    }
+
     public GatewayConfig config() {
         return snapshot.get().config();
+    }
+
+    public MiddlewareRegistry middlewares() {
+        return middlewares;
+    }
+
+    /**
+     * Makes a validated config live: builds its snapshot (clients started, middlewares
+     * initialized) while the old one keeps serving, swaps it in atomically, then retires the
+     * old one in the background once its last request is done. Server-level settings (ports,
+     * backpressure, threads) stay as they were at start-up.
+     *
+     * @throws Exception when the new snapshot cannot be built; the old one stays live
+     */
+    public void apply(GatewayConfig config) throws Exception {
+        synchronized (applyLock) {
+            GatewaySnapshot next = GatewaySnapshot.build(config, clients, middlewares, metrics);
+            GatewaySnapshot previous = snapshot.getAndSet(next);
+            retireInBackground(previous);
+        }
+    }
+
+    private void retireInBackground(GatewaySnapshot old) {
+        old.retire();
+        Instant deadline = Instant.now().plus(old.longestRequest()).plus(RETIREMENT_GRACE);
+        Thread.ofVirtual().name("nexus-retire").start(() -> {
+            try {
+                while (old.inflight() > 0 && Instant.now().isBefore(deadline)) {
+                    Thread.sleep(RETIREMENT_POLL);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (old.inflight() > 0) {
+                LOG.warn("Closing a retired config with {} requests still in flight after {}", old.inflight(), old.longestRequest());
+            }
+            old.close(Instant.now().plus(RETIREMENT_GRACE));
+        });
     }
 
     public AdmissionControl admission() {
@@ -81,6 +149,10 @@ public final class Gateway implements AutoCloseable {
     @Override
     public void close() {
         readiness = Readiness.DRAINING;
-        snapshot.get().close();
+        synchronized (applyLock) {
+            GatewaySnapshot current = snapshot.get();
+            current.retire();
+            current.close(Instant.now().plus(RETIREMENT_GRACE));
+        }
     }
 }

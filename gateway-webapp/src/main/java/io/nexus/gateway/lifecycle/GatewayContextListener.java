@@ -1,14 +1,19 @@
 package io.nexus.gateway.lifecycle;
 
 import io.nexus.gateway.admin.AdminEndpoints;
-import io.nexus.gateway.config.GatewayConfig;
+import io.nexus.gateway.config.ConfigLoader;
 import io.nexus.gateway.filter.AdmissionFilter;
 import io.nexus.gateway.filter.ExchangeFilter;
 import io.nexus.gateway.filter.GuardedFilter;
 import io.nexus.gateway.filter.RequestIdFilter;
+import io.nexus.gateway.filter.RouteChainFilter;
 import io.nexus.gateway.filter.RoutingFilter;
+import io.nexus.gateway.middleware.MiddlewareRegistry;
 import io.nexus.gateway.observability.GatewayMetrics;
 import io.nexus.gateway.proxy.GatewayProxyServlet;
+import io.nexus.gateway.reload.ConfigPlane;
+import io.nexus.gateway.reload.InitialConfig;
+import io.nexus.gateway.reload.LastKnownGood;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterRegistration;
@@ -36,6 +41,7 @@ public final class GatewayContextListener implements ServletContextListener {
     private static final String EXECUTOR_ATTRIBUTE = "org.eclipse.jetty.server.Executor";
 
     private Gateway owned;
+    private ConfigPlane ownedPlane;
 
     @Override
     public void contextInitialized(ServletContextEvent event) {
@@ -51,6 +57,7 @@ public final class GatewayContextListener implements ServletContextListener {
         addGuarded(context, "routing", new RoutingFilter(gateway), metrics);
         addGuarded(context, "admission", new AdmissionFilter(gateway.admission(), gateway.config().server().maxRequestBody(),
             metrics.rejections("overloaded"), metrics.rejections("payload_too_large")), metrics);
+        addGuarded(context, "middlewares", new RouteChainFilter(), metrics);
 
         ServletRegistration.Dynamic proxy = context.addServlet(PROXY_SERVLET, new GatewayProxyServlet(metrics.middlewareFailures("proxy")));
         proxy.setAsyncSupported(true);
@@ -69,14 +76,17 @@ public final class GatewayContextListener implements ServletContextListener {
     }
 
     private Gateway startForWar(ServletContext context) {
-        GatewayConfig config = WarConfig.load();
+        ConfigLoader loader = new ConfigLoader(System.getenv(), MiddlewareRegistry.defaults().names());
+        LastKnownGood lastKnownGood = WarConfig.lastKnownGood();
+        InitialConfig initial = WarConfig.load(loader, lastKnownGood);
         try {
-            owned = Gateway.start(config, (Executor) context.getAttribute(EXECUTOR_ATTRIBUTE));
+            owned = Gateway.start(initial.config(), (Executor) context.getAttribute(EXECUTOR_ATTRIBUTE));
         } catch (Exception e) {
             throw new IllegalStateException("Nexus could not start: " + e.getMessage(), e);
         }
+        ownedPlane = ConfigPlane.start(owned, initial, loader, lastKnownGood);
         context.setAttribute(Gateway.ATTRIBUTE, owned);
-        AdminEndpoints.register(context, AdminEndpoints.WAR_PREFIX, owned);
+        AdminEndpoints.register(context, AdminEndpoints.WAR_PREFIX, owned, ownedPlane);
         LOG.info("Nexus runs as a webapp; admin endpoints under {}{}", context.getContextPath(), AdminEndpoints.WAR_PREFIX);
         return owned;
     }
@@ -84,6 +94,7 @@ public final class GatewayContextListener implements ServletContextListener {
     @Override
     public void contextDestroyed(ServletContextEvent event) {
         if (owned != null) {
+            ownedPlane.close();
             owned.close();
             owned = null;
             LOG.info("Nexus stopped");

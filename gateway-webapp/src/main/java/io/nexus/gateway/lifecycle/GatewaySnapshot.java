@@ -4,6 +4,8 @@ import io.nexus.gateway.config.GatewayConfig;
 import io.nexus.gateway.config.RouteSettings;
 import io.nexus.gateway.config.TargetSettings;
 import io.nexus.gateway.config.UpstreamSettings;
+import io.nexus.gateway.middleware.MiddlewareRegistry;
+import io.nexus.gateway.middleware.RouteChain;
 import io.nexus.gateway.observability.GatewayMetrics;
 import io.nexus.gateway.routing.Route;
 import io.nexus.gateway.routing.RouteTable;
@@ -11,25 +13,46 @@ import io.nexus.gateway.upstream.Balancer;
 import io.nexus.gateway.upstream.Target;
 import io.nexus.gateway.upstream.Upstream;
 import io.nexus.gateway.upstream.UpstreamClients;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 import org.eclipse.jetty.util.component.LifeCycle;
 
 /**
- * Everything a request needs from one configuration: routes, upstreams, their clients.
- * Immutable once built and published whole; a request keeps the snapshot it started with.
+ * Everything a request needs from one configuration: routes with their middlewares, upstreams
+ * with their clients. Immutable once built and published whole; a request holds the snapshot
+ * it started with ({@link #tryAcquire()} / {@link #release()}) so that a retired snapshot closes
+ * its resources only after its last request.
  */
-public record GatewaySnapshot(GatewayConfig config, RouteTable routes, Map<String, Upstream> upstreams) {
+public final class GatewaySnapshot {
 
-    public GatewaySnapshot {
-        upstreams = Map.copyOf(upstreams);
+    private final GatewayConfig config;
+    private final RouteTable routes;
+    private final Map<String, Upstream> upstreams;
+    private final List<RouteChain> chains;
+    // Striped: every request touches it twice; only retirement ever sums it.
+    private final LongAdder inflight = new LongAdder();
+    private volatile boolean retired;
+
+    private GatewaySnapshot(GatewayConfig config, RouteTable routes, Map<String, Upstream> upstreams, List<RouteChain> chains) {
+        this.config = config;
+        this.routes = routes;
+        this.upstreams = Map.copyOf(upstreams);
+        this.chains = List.copyOf(chains);
     }
 
-    /** Builds a snapshot and starts its upstream clients; on failure, stops what it started. */
-    static GatewaySnapshot build(GatewayConfig config, UpstreamClients clients, GatewayMetrics metrics) throws Exception {
+    /**
+     * Builds a snapshot: starts its upstream clients and creates and initializes its route
+     * middlewares. On failure, stops and shuts down what it started.
+     */
+    static GatewaySnapshot build(GatewayConfig config, UpstreamClients clients, MiddlewareRegistry middlewares, GatewayMetrics metrics)
+        throws Exception {
         Map<String, Upstream> upstreams = new LinkedHashMap<>();
+        List<RouteChain> chains = new ArrayList<>();
         try {
             for (UpstreamSettings settings : config.upstreams().values()) {
                 List<Target> targets = new ArrayList<>();
@@ -39,19 +62,80 @@ public record GatewaySnapshot(GatewayConfig config, RouteTable routes, Map<Strin
                 Balancer balancer = Balancer.of(settings.balancer(), targets);
                 upstreams.put(settings.name(), new Upstream(settings, balancer, clients.start(settings), metrics.upstreamTimer(settings.name())));
             }
+            List<Route> routes = new ArrayList<>();
+            for (RouteSettings settings : config.routes()) {
+                RouteChain chain = settings.middlewares().isEmpty() ? RouteChain.empty() : middlewares.chainFor(settings, metrics);
+                chains.add(chain);
+                routes.add(new Route(settings, upstreams.get(settings.upstream()), metrics.routeMeter(settings.name()), chain));
+            }
+            return new GatewaySnapshot(config, RouteTable.of(routes), upstreams, chains);
         } catch (Exception e) {
-            upstreams.values().forEach(upstream -> LifeCycle.stop(upstream.client()));
+            new GatewaySnapshot(config, RouteTable.of(List.of()), upstreams, chains).close(Instant.now());
             throw e;
         }
-        List<Route> routes = new ArrayList<>();
-        for (RouteSettings settings : config.routes()) {
-            routes.add(new Route(settings, upstreams.get(settings.upstream()), metrics.routeMeter(settings.name())));
-        }
-        return new GatewaySnapshot(config, RouteTable.of(routes), upstreams);
     }
 
-    /** Stops the upstream clients; requests still running on them fail. */
-    void close() {
+    public GatewayConfig config() {
+        return config;
+    }
+
+    public RouteTable routes() {
+        return routes;
+    }
+
+    public Map<String, Upstream> upstreams() {
+        return upstreams;
+    }
+
+    /**
+     * Counts a request in, unless the snapshot has retired. The count goes up before the flag
+     * is read, and retirement sets the flag before it sums the count: so either retirement sees
+     * this request, or this request sees the flag and goes to the newer snapshot.
+     */
+    boolean tryAcquire() {
+        inflight.increment();
+        if (retired) {
+            inflight.decrement();
+            return false;
+        }
+        return true;
+    }
+
+    /** Counts a request out. */
+    public void release() {
+        inflight.decrement();
+    }
+
+    void retire() {
+        retired = true;
+    }
+
+    /** Requests that acquired this snapshot and have not released it. */
+    long inflight() {
+        return inflight.sum();
+    }
+
+    /** The longest any request of this snapshot may take: its largest request timeout. */
+    Duration longestRequest() {
+        Duration longest = Duration.ZERO;
+        for (Upstream upstream : upstreams.values()) {
+            if (upstream.settings().requestTimeout().compareTo(longest) > 0) {
+                longest = upstream.settings().requestTimeout();
+            }
+        }
+        for (RouteSettings route : config.routes()) {
+            if (route.requestTimeout().isPresent() && route.requestTimeout().get().compareTo(longest) > 0) {
+                longest = route.requestTimeout().get();
+            }
+        }
+        return longest;
+    }
+
+    /** Shuts the middlewares down, then stops the upstream clients. */
+    void close(Instant deadline) {
+        for (RouteChain chain : chains) {
+            chain.shutdown(deadline);
+        }
         upstreams.values().forEach(upstream -> LifeCycle.stop(upstream.client()));
     }
 }

@@ -1,6 +1,7 @@
 package io.nexus.gateway.routing;
 
 import io.nexus.gateway.config.RouteSettings;
+import io.nexus.gateway.middleware.RouteChain;
 import io.nexus.gateway.observability.RouteMeter;
 import io.nexus.gateway.upstream.Upstream;
 import java.util.Set;
@@ -11,15 +12,17 @@ public final class Route {
     private final RouteSettings settings;
     private final Upstream upstream;
     private final RouteMeter meter;
+    private final RouteChain chain;
     private final long requestTimeoutMillis;
     private final String[] methods;
     private final String host;
     private final boolean wildcardHost;
 
-    public Route(RouteSettings settings, Upstream upstream, RouteMeter meter) {
+    public Route(RouteSettings settings, Upstream upstream, RouteMeter meter, RouteChain chain) {
         this.settings = settings;
         this.upstream = upstream;
         this.meter = meter;
+        this.chain = chain;
         this.requestTimeoutMillis = settings.requestTimeout().orElse(upstream.settings().requestTimeout()).toMillis();
         Set<String> allowed = settings.methods();
         this.methods = allowed.toArray(String[]::new);
@@ -43,6 +46,11 @@ public final class Route {
 
     public RouteMeter meter() {
         return meter;
+    }
+
+    /** The route's own middlewares, in priority order. */
+    public RouteChain chain() {
+        return chain;
     }
 
     /** The whole-exchange timeout: the route's own, else its upstream's. */

@@ -43,7 +43,7 @@ class ConfigLoaderTest {
         assertThat(config.server()).isEqualTo(new ServerSettings("0.0.0.0", 8080, 10_000, Duration.ZERO, 10L << 20, true,
             Duration.ofSeconds(5), Duration.ofSeconds(30)));
         assertThat(config.admin()).isEqualTo(new AdminSettings("127.0.0.1", 9090, Optional.empty()));
-        assertThat(config.config()).isEqualTo(new ConfigSettings(true, 20));
+        assertThat(config.config()).isEqualTo(new ConfigSettings(true, Duration.ofSeconds(1), 20));
         assertThat(config.demo()).isEqualTo(new DemoSettings(false, "127.0.0.1", 9000));
         assertThat(config.upstreams()).isEmpty();
         assertThat(config.routes()).isEmpty();
@@ -78,7 +78,7 @@ class ConfigLoaderTest {
             Duration.ofSeconds(2), Duration.ofSeconds(20)));
         assertThat(config.admin().token()).contains("a-long-enough-token");
         assertThat(config.admin().toString()).doesNotContain("a-long-enough-token");
-        assertThat(config.config()).isEqualTo(new ConfigSettings(false, 5));
+        assertThat(config.config()).isEqualTo(new ConfigSettings(false, Duration.ofSeconds(1), 5));
         UpstreamSettings echo = config.upstreams().get("echo");
         assertThat(echo.targets()).containsExactly(
             new TargetSettings(URI.create("http://127.0.0.1:9000"), 1),
@@ -90,7 +90,7 @@ class ConfigLoaderTest {
         assertThat(echo.maxConnectionsPerTarget()).isEqualTo(50);
         assertThat(echo.maxIdleConnectionsPerTarget()).isEqualTo(10);
         assertThat(config.routes()).containsExactly(new RouteSettings("echo", "/echo", MatchKind.EXACT, "echo", true,
-            Set.of("GET", "POST"), Optional.of("api.example.com"), Optional.of(Duration.ofSeconds(3))));
+            Set.of("GET", "POST"), Optional.of("api.example.com"), Optional.of(Duration.ofSeconds(3)), List.of(), Optional.empty()));
     }
 
     @Test
@@ -209,11 +209,12 @@ class ConfigLoaderTest {
         assertThat(problems("""
             nexus {
               upstreams { api { targets = ["http://127.0.0.1:1"] } }
-              routes = [{ name = "api", path = "/", upstream = "api", auth = "partners" }]
+              routes = [{ name = "api", path = "/", upstream = "api", auth = "partners", rate-limit { requests = 1 } }]
               server.tls.enabled = true
             }
             """)).containsExactlyInAnyOrder(
             "routes[0].auth: not available in this version of Nexus (see docs/configuration.md) (gateway.conf:3)",
+            "routes[0].rate-limit: not available in this version of Nexus (see docs/configuration.md) (gateway.conf:3)",
             "server.tls.enabled: TLS termination is not available in this version; terminate TLS in front of Nexus (gateway.conf:4)");
     }
 

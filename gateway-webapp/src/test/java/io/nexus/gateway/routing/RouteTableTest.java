@@ -6,6 +6,7 @@ import io.nexus.gateway.config.BalancerKind;
 import io.nexus.gateway.config.RouteSettings;
 import io.nexus.gateway.config.RouteSettings.MatchKind;
 import io.nexus.gateway.config.UpstreamSettings;
+import io.nexus.gateway.middleware.RouteChain;
 import io.nexus.gateway.upstream.Balancer;
 import io.nexus.gateway.upstream.Upstream;
 import java.time.Duration;
@@ -23,8 +24,8 @@ class RouteTableTest {
         Balancer.roundRobin(List.of()), null, null);
 
     private static Route route(String name, String path, MatchKind match, Set<String> methods, String host) {
-        return new Route(new RouteSettings(name, path, match, "up", false, methods, Optional.ofNullable(host), Optional.empty()),
-            UPSTREAM, null);
+        return new Route(new RouteSettings(name, path, match, "up", false, methods, Optional.ofNullable(host), Optional.empty(),
+            List.of(), Optional.empty()), UPSTREAM, null, RouteChain.empty());
     }
 
     private static Route prefix(String name, String path) {
@@ -107,13 +108,13 @@ class RouteTableTest {
 
     @Test
     void stripPrefixKeepsALeadingSlash() {
-        Route strip = new Route(new RouteSettings("s", "/api", MatchKind.PREFIX, "up", true, Set.of(), Optional.empty(), Optional.empty()),
-            UPSTREAM, null);
+        Route strip = new Route(new RouteSettings("s", "/api", MatchKind.PREFIX, "up", true, Set.of(), Optional.empty(), Optional.empty(),
+            List.of(), Optional.empty()), UPSTREAM, null, RouteChain.empty());
         assertThat(strip.upstreamPath("/api")).isEqualTo("/");
         assertThat(strip.upstreamPath("/api/")).isEqualTo("/");
         assertThat(strip.upstreamPath("/api/users/7")).isEqualTo("/users/7");
-        Route root = new Route(new RouteSettings("r", "/", MatchKind.PREFIX, "up", true, Set.of(), Optional.empty(), Optional.empty()),
-            UPSTREAM, null);
+        Route root = new Route(new RouteSettings("r", "/", MatchKind.PREFIX, "up", true, Set.of(), Optional.empty(), Optional.empty(),
+            List.of(), Optional.empty()), UPSTREAM, null, RouteChain.empty());
         assertThat(root.upstreamPath("/x")).isEqualTo("/x");
     }
 }

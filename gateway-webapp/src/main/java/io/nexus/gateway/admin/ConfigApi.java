@@ -1,0 +1,147 @@
+package io.nexus.gateway.admin;
+
+import io.nexus.gateway.error.ErrorResponses;
+import io.nexus.gateway.reload.ConfigPlane;
+import io.nexus.gateway.reload.ConfigVersion;
+import io.nexus.gateway.reload.ReloadResult;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@code /api/v1/config...}: the live config, its versions, diffs between them, reload and
+ * rollback. Contents are always the redacted rendering; the raw text never leaves the process.
+ */
+final class ConfigApi {
+
+    private final ConfigPlane plane;
+
+    ConfigApi(ConfigPlane plane) {
+        this.plane = plane;
+    }
+
+    /** @param path below {@code /api/v1/config}, e.g. {@code ""}, {@code /versions/3} */
+    void handle(HttpServletRequest request, HttpServletResponse response, String path) throws IOException {
+        String method = request.getMethod();
+        if (path.isEmpty() || path.equals("/")) {
+            if (requireRead(request, response)) {
+                AdminJson.write(response, 200, AdminJson.full(plane.current()));
+            }
+        } else if (path.equals("/versions")) {
+            if (requireRead(request, response)) {
+                AdminJson.write(response, 200, Map.of("current", plane.current().id(),
+                    "versions", plane.versions().stream().map(AdminJson::summary).toList()));
+            }
+        } else if (path.startsWith("/versions/")) {
+            if (requireRead(request, response)) {
+                Optional<ConfigVersion> version = version(response, path.substring("/versions/".length()));
+                if (version.isPresent()) {
+                    AdminJson.write(response, 200, AdminJson.full(version.get()));
+                }
+            }
+        } else if (path.equals("/diff")) {
+            if (requireRead(request, response)) {
+                diff(request, response);
+            }
+        } else if (path.equals("/reload")) {
+            if (requirePost(method, response)) {
+                answer(response, plane.reloadFromFile());
+            }
+        } else if (path.equals("/rollback")) {
+            if (requirePost(method, response)) {
+                rollback(request, response);
+            }
+        } else {
+            ErrorResponses.send(response, 404, "not_found", "no admin endpoint /api/v1/config" + path, null);
+        }
+    }
+
+    private void diff(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        String toParam = request.getParameter("to");
+        Optional<ConfigVersion> to = toParam == null ? Optional.of(plane.current()) : version(response, toParam);
+        if (to.isEmpty()) {
+            return;
+        }
+        String fromParam = request.getParameter("from");
+        Optional<ConfigVersion> from;
+        if (fromParam == null) {
+            from = plane.previous(to.get());
+            if (from.isEmpty()) {
+                ErrorResponses.send(response, 404, "not_found", "no version before " + to.get().id() + " is kept; name one with from=ID", null);
+                return;
+            }
+        } else {
+            from = version(response, fromParam);
+            if (from.isEmpty()) {
+                return;
+            }
+        }
+        response.setStatus(200);
+        response.setContentType("text/x-diff;charset=utf-8");
+        response.getOutputStream().write(ConfigPlane.diff(from.get(), to.get()).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void rollback(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        String to = request.getParameter("to");
+        Integer id = parseId(to);
+        if (id == null) {
+            ErrorResponses.send(response, 400, "bad_request", "rollback needs ?to=<version id>", null);
+            return;
+        }
+        Optional<ReloadResult> result = plane.rollback(id);
+        if (result.isEmpty()) {
+            ErrorResponses.send(response, 404, "not_found", "no version " + id + " in the history", null);
+            return;
+        }
+        answer(response, result.get());
+    }
+
+    private static void answer(HttpServletResponse response, ReloadResult result) throws IOException {
+        if (result.outcome() == ReloadResult.Outcome.REFUSED) {
+            AdminJson.write(response, 422, AdminJson.refusal("the config was refused; version " + result.version().id() + " stays live",
+                result.problems()));
+            return;
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("result", result.outcome().name().toLowerCase());
+        body.put("version", AdminJson.summary(result.version()));
+        AdminJson.write(response, 200, body);
+    }
+
+    private Optional<ConfigVersion> version(HttpServletResponse response, String idText) throws IOException {
+        Integer id = parseId(idText);
+        Optional<ConfigVersion> version = id == null ? Optional.empty() : plane.version(id);
+        if (version.isEmpty()) {
+            ErrorResponses.send(response, 404, "not_found", "no version " + idText + " in the history", null);
+        }
+        return version;
+    }
+
+    private static Integer parseId(String text) {
+        if (text == null || text.isEmpty() || text.length() > 9 || !text.chars().allMatch(Character::isDigit)) {
+            return null;
+        }
+        return Integer.parseInt(text);
+    }
+
+    private static boolean requireRead(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        String method = request.getMethod();
+        if (method.equals("GET") || method.equals("HEAD")) {
+            return true;
+        }
+        ErrorResponses.send(response, 405, "method_not_allowed", "this endpoint answers GET", null);
+        return false;
+    }
+
+    private static boolean requirePost(String method, HttpServletResponse response) throws IOException {
+        if (method.equals("POST")) {
+            return true;
+        }
+        ErrorResponses.send(response, 405, "method_not_allowed", "this endpoint answers POST", null);
+        return false;
+    }
+}

@@ -1,0 +1,54 @@
+package io.nexus.gateway.middleware;
+
+import io.nexus.gateway.config.FaultSettings;
+import io.nexus.gateway.config.RouteSettings;
+import io.nexus.gateway.error.ErrorResponses;
+import io.nexus.gateway.filter.Exchange;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Chaos for tests and rollback drills, set by a route's {@code fault} block: delays a share of
+ * requests, answers a share with {@code abort-status} (code {@code fault_injected}) without
+ * reaching the upstream, or with {@code throw = true} throws so that the guard's 500 can be
+ * shown on a live gateway. The delay blocks the request's thread: cheap on virtual threads.
+ */
+final class FaultMiddleware implements Middleware {
+
+    static final String CODE = "fault_injected";
+
+    private final String route;
+    private final FaultSettings settings;
+
+    FaultMiddleware(RouteSettings route) {
+        this.route = route.name();
+        this.settings = route.fault().orElse(new FaultSettings(503, 0, java.time.Duration.ZERO, 0, false));
+    }
+
+    @Override
+    public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain) throws IOException, ServletException {
+        if (settings.throwException()) {
+            throw new IllegalStateException("fault injected by route " + route + " (throw = true)");
+        }
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        if (settings.delayPercent() > 0 && random.nextDouble(100) < settings.delayPercent()) {
+            try {
+                Thread.sleep(settings.delay());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (settings.abortPercent() > 0 && random.nextDouble(100) < settings.abortPercent()) {
+            Exchange exchange = Exchange.of(request);
+            ErrorResponses.send((HttpServletResponse) response, settings.abortStatus(), CODE,
+                "fault injected by route " + route, exchange == null ? null : exchange.requestId());
+            return;
+        }
+        chain.doFilter(request, response);
+    }
+}

@@ -1,0 +1,225 @@
+package io.nexus.gateway.reload;
+
+import io.nexus.gateway.config.ConfigLoader;
+import io.nexus.gateway.config.ConfigProblem;
+import io.nexus.gateway.config.GatewayConfig;
+import io.nexus.gateway.config.InvalidConfigException;
+import io.nexus.gateway.lifecycle.Gateway;
+import io.nexus.gateway.reload.ReloadResult.Outcome;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.Info;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every config change goes through here, from the file watcher, the reload endpoint or a
+ * rollback: the same validation as start-up, then {@link Gateway#apply} (atomic swap), then a
+ * new version in the history, the last-known-good copy and the metrics. A refused change keeps
+ * the running config, is logged once and counted as a failure. Changes are serialized.
+ */
+public final class ConfigPlane implements AutoCloseable {
+
+    public static final String SOURCE_FILE = "file";
+    public static final String SOURCE_API = "api";
+    public static final String SOURCE_ROLLBACK = "rollback";
+    public static final String SOURCE_LAST_KNOWN_GOOD = "last-known-good";
+    public static final String SOURCE_DEFAULT = "default";
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConfigPlane.class);
+
+    private final Gateway gateway;
+    private final ConfigLoader loader;
+    private final Optional<Path> file;
+    private final LastKnownGood lastKnownGood;
+    private final ConfigHistory history = new ConfigHistory();
+    private final AtomicInteger ids = new AtomicInteger();
+    private final CounterDataPoint successes;
+    private final CounterDataPoint failures;
+    private final Info versionInfo;
+    private final Gauge onLastKnownGood;
+    private ConfigWatcher watcher;
+    // The content last read from the file, applied or not: the watcher reloads only on a change,
+    // so a rollback holds until the file changes again.
+    private String lastSeenFileHash;
+
+    private ConfigPlane(Gateway gateway, ConfigLoader loader, Optional<Path> file, LastKnownGood lastKnownGood) {
+        this.gateway = gateway;
+        this.loader = loader;
+        this.file = file;
+        this.lastKnownGood = lastKnownGood;
+        var registry = gateway.metrics().registry();
+        Counter reloads = Counter.builder()
+            .name("nexus_config_reloads_total")
+            .help("Config changes attempted (file, reload endpoint, rollback), by result: success or failure.")
+            .labelNames("result")
+            .register(registry);
+        successes = reloads.labelValues("success");
+        failures = reloads.labelValues("failure");
+        // Exposed as nexus_config_version_info{version="N"} 1: the client adds the _info suffix.
+        versionInfo = Info.builder()
+            .name("nexus_config_version")
+            .help("The live config version, in the version label.")
+            .labelNames("version")
+            .register(registry);
+        onLastKnownGood = Gauge.builder()
+            .name("nexus_config_last_known_good_active")
+            .help("1 while the gateway runs on its saved last-known-good copy because the file was invalid at start-up.")
+            .register(registry);
+    }
+
+    /** Records the config the gateway started on as version 1 and starts watching its file if asked. */
+    public static ConfigPlane start(Gateway gateway, InitialConfig initial, ConfigLoader loader, LastKnownGood lastKnownGood) {
+        ConfigPlane plane = new ConfigPlane(gateway, loader, initial.file(), lastKnownGood);
+        synchronized (plane) {
+            plane.record(initial.config(), initial.text(), initial.source(), Optional.empty());
+            plane.onLastKnownGood.set(initial.source().equals(SOURCE_LAST_KNOWN_GOOD) ? 1 : 0);
+            if (initial.file().isPresent()) {
+                plane.lastSeenFileHash = initial.source().equals(SOURCE_FILE) ? sha256(initial.text()) : currentFileHash(initial.file().get());
+            }
+        }
+        GatewayConfig config = initial.config();
+        if (initial.file().isPresent() && config.config().watch()) {
+            plane.watcher = ConfigWatcher.start(initial.file().get(), config.config().pollInterval(), plane::reloadIfFileChanged);
+        }
+        return plane;
+    }
+
+    /** The reload endpoint: re-reads the file now and applies it unless it is what is live. */
+    public synchronized ReloadResult reloadFromFile() {
+        if (file.isEmpty()) {
+            return refused(List.of(new ConfigProblem("nexus", "this gateway was not started from a config file", "none", -1)));
+        }
+        String text;
+        try {
+            text = InitialConfig.read(file.get());
+        } catch (InvalidConfigException e) {
+            return refused(e.problems());
+        }
+        lastSeenFileHash = sha256(text);
+        return apply(text, file.get().toString(), SOURCE_API, Optional.empty());
+    }
+
+    /** The watcher's check: applies the file when its content differs from what was last read. */
+    synchronized void reloadIfFileChanged() {
+        String text;
+        try {
+            text = InitialConfig.read(file.orElseThrow());
+        } catch (InvalidConfigException e) {
+            // Mid-swap or deleted: the next event or poll looks again.
+            return;
+        }
+        String hash = sha256(text);
+        if (hash.equals(lastSeenFileHash)) {
+            return;
+        }
+        lastSeenFileHash = hash;
+        apply(text, file.get().toString(), SOURCE_FILE, Optional.empty());
+    }
+
+    /** Applies an older version again, validated like any change, as a new version. */
+    public synchronized Optional<ReloadResult> rollback(int id) {
+        return history.find(id).map(target -> apply(target.text(), "version " + id, SOURCE_ROLLBACK, Optional.of(id)));
+    }
+
+    private ReloadResult apply(String text, String sourceName, String source, Optional<Integer> restoredFrom) {
+        ConfigVersion live = history.current();
+        if (restoredFrom.isEmpty() && sha256(text).equals(live.sha256())) {
+            return new ReloadResult(Outcome.UNCHANGED, live, List.of());
+        }
+        GatewayConfig config;
+        try {
+            config = loader.parse(text, sourceName);
+        } catch (InvalidConfigException e) {
+            return refused(e.problems());
+        }
+        try {
+            gateway.apply(config);
+        } catch (Exception e) {
+            return refused(List.of(new ConfigProblem("nexus", "the new config could not start: " + e, sourceName, -1)));
+        }
+        successes.inc();
+        ConfigVersion version = record(config, text, source, restoredFrom);
+        onLastKnownGood.set(0);
+        LOG.info("Config version {} is live (source {}{}, sha256 {})", version.id(), source,
+            restoredFrom.map(id -> ", restoring version " + id).orElse(""), version.sha256());
+        return new ReloadResult(Outcome.APPLIED, version, List.of());
+    }
+
+    private ReloadResult refused(List<ConfigProblem> problems) {
+        failures.inc();
+        ConfigVersion live = history.current();
+        LOG.error("Config change refused; version {} stays live: {}", live.id(), new InvalidConfigException(problems).getMessage());
+        return new ReloadResult(Outcome.REFUSED, live, problems);
+    }
+
+    private ConfigVersion record(GatewayConfig config, String text, String source, Optional<Integer> restoredFrom) {
+        ConfigVersion version = new ConfigVersion(ids.incrementAndGet(), Instant.now(), source, restoredFrom, sha256(text), text,
+            config.redacted());
+        history.add(version, config.config().maxHistory());
+        versionInfo.setLabelValues(Integer.toString(version.id()));
+        lastKnownGood.save(text);
+        return version;
+    }
+
+    public ConfigVersion current() {
+        return history.current();
+    }
+
+    /** Kept versions, newest first. */
+    public List<ConfigVersion> versions() {
+        return history.newestFirst();
+    }
+
+    public Optional<ConfigVersion> version(int id) {
+        return history.find(id);
+    }
+
+    /** The version before {@code version}, when still kept. */
+    public Optional<ConfigVersion> previous(ConfigVersion version) {
+        return history.before(version);
+    }
+
+    /** A unified diff of two versions' redacted configs. */
+    public static String diff(ConfigVersion from, ConfigVersion to) {
+        return UnifiedDiff.of("version/" + from.id(), from.redacted(), "version/" + to.id(), to.redacted());
+    }
+
+    public Optional<Path> file() {
+        return file;
+    }
+
+    @Override
+    public void close() {
+        if (watcher != null) {
+            watcher.close();
+        }
+    }
+
+    /** The hash of what the file holds now, or "" when it cannot be read. */
+    private static String currentFileHash(Path file) {
+        try {
+            return sha256(InitialConfig.read(file));
+        } catch (InvalidConfigException e) {
+            return "";
+        }
+    }
+
+    static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+}

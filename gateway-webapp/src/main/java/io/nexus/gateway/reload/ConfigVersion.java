@@ -1,0 +1,23 @@
+package io.nexus.gateway.reload;
+
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * One applied configuration.
+ *
+ * @param source {@code file}, {@code api} (reload endpoint), {@code rollback},
+ *     {@code last-known-good} (started on the saved copy) or {@code default} (the bundled file)
+ * @param restoredFrom for a rollback, the version it restored
+ * @param sha256 of {@code text}
+ * @param text the file as written, secrets included: used to roll back, never shown
+ * @param redacted the effective config with secrets redacted: what the admin API shows and diffs
+ */
+public record ConfigVersion(int id, Instant appliedAt, String source, Optional<Integer> restoredFrom, String sha256, String text,
+                            String redacted) {
+
+    @Override
+    public String toString() {
+        return "ConfigVersion[" + id + " " + source + restoredFrom.map(r -> " of " + r).orElse("") + " " + sha256 + "]";
+    }
+}
