@@ -1,0 +1,192 @@
+package io.nexus.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.nexus.gateway.middleware.MiddlewareRegistry;
+import io.nexus.gateway.reload.LastKnownGood;
+import io.nexus.gateway.testing.RecordingUpstream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.client.ContentResponse;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Hot reload through real files: edits, Kubernetes-style symlink swaps, the reload endpoint. */
+class ConfigReloadTest {
+
+    static final String TOKEN = "reload-test-token-0123456789";
+
+    @TempDir
+    Path dir;
+    RecordingUpstream alpha;
+    RecordingUpstream beta;
+    TestGateway gateway;
+
+    @BeforeEach
+    void startUpstreams() throws Exception {
+        alpha = RecordingUpstream.start("alpha");
+        beta = RecordingUpstream.start("beta");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (gateway != null) {
+            gateway.close();
+        }
+        alpha.close();
+        beta.close();
+    }
+
+    /** A complete config file: the test base, both upstreams, and the routes given. */
+    private String config(String routes, String extra) {
+        return TestGateway.baseConfig() + """
+            nexus {
+              admin.token = "%s"
+              config { poll-interval = 200ms, max-history = 4 }
+              upstreams {
+                alpha { targets = ["%s"] }
+                beta { targets = ["%s"] }
+              }
+              routes = [
+                %s
+              ]
+              %s
+            }
+            """.formatted(TOKEN, alpha.url(), beta.url(), routes, extra);
+    }
+
+    private void startFromFile(Path file, String text) throws Exception {
+        Files.writeString(file, text);
+        gateway = TestGateway.startFromFile(file, LastKnownGood.at(dir.resolve("lkg.conf")), MiddlewareRegistry.defaults());
+    }
+
+    private String servedBy(String path) throws Exception {
+        ContentResponse response = gateway.get(path);
+        return response.getStatus() == 200 ? response.getHeaders().get("X-Upstream") : Integer.toString(response.getStatus());
+    }
+
+    private ContentResponse admin(String method, String path) throws Exception {
+        return TestGateway.send(gateway.adminRequest(path).method(method).headers(h -> h.put("Authorization", "Bearer " + TOKEN)));
+    }
+
+    /** Replaces a file the way editors do: write a temp file beside it, then rename over it. */
+    private static void replace(Path file, String text) throws Exception {
+        Path temp = file.resolveSibling(file.getFileName() + ".swp");
+        Files.writeString(temp, text);
+        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    @Test
+    void editingTheFileAddsChangesAndRemovesRoutes() throws Exception {
+        Path file = dir.resolve("gateway.conf");
+        startFromFile(file, config("{ name = \"a\", path = \"/a\", upstream = \"alpha\" }", ""));
+        assertThat(servedBy("/a")).isEqualTo("alpha");
+        assertThat(servedBy("/b")).isEqualTo("404");
+
+        replace(file, config("""
+            { name = "a", path = "/a", upstream = "beta" }
+            { name = "b", path = "/b", upstream = "alpha" }
+            """, ""));
+        await().atMost(Duration.ofSeconds(5)).until(() -> servedBy("/b").equals("alpha"));
+        assertThat(servedBy("/a")).isEqualTo("beta");
+
+        Files.writeString(file, config("{ name = \"b\", path = \"/b\", upstream = \"alpha\" }", ""));
+        await().atMost(Duration.ofSeconds(5)).until(() -> servedBy("/a").equals("404"));
+        gateway.awaitMetrics(metrics -> assertThat(metrics)
+            .contains("nexus_config_reloads_total{result=\"success\"} 2.0")
+            .contains("nexus_config_version_info{version=\"3\"} 1"));
+    }
+
+    @Test
+    void kubernetesConfigMapSymlinkSwapIsPickedUp() throws Exception {
+        // The layout kubelet writes: gateway.conf -> ..data/gateway.conf, ..data -> ..<timestamp>
+        Path first = Files.createDirectory(dir.resolve("..2026_11_25_first"));
+        Files.writeString(first.resolve("gateway.conf"), config("{ name = \"a\", path = \"/a\", upstream = \"alpha\" }", ""));
+        Files.createSymbolicLink(dir.resolve("..data"), first.getFileName());
+        Path file = dir.resolve("gateway.conf");
+        Files.createSymbolicLink(file, Path.of("..data", "gateway.conf"));
+        gateway = TestGateway.startFromFile(file, LastKnownGood.disabled(), MiddlewareRegistry.defaults());
+        assertThat(servedBy("/a")).isEqualTo("alpha");
+
+        Path second = Files.createDirectory(dir.resolve("..2026_11_25_second"));
+        Files.writeString(second.resolve("gateway.conf"), config("{ name = \"a\", path = \"/a\", upstream = \"beta\" }", ""));
+        Path temp = Files.createSymbolicLink(dir.resolve("..data_tmp"), second.getFileName());
+        Files.move(temp, dir.resolve("..data"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> servedBy("/a").equals("beta"));
+    }
+
+    @Test
+    void invalidEditKeepsServingTheRunningConfigAndCountsAFailure() throws Exception {
+        Path file = dir.resolve("gateway.conf");
+        startFromFile(file, config("{ name = \"a\", path = \"/a\", upstream = \"alpha\" }", ""));
+
+        replace(file, config("{ name = \"a\", path = \"/a\", upstream = \"nowhere\" }", ""));
+        gateway.awaitMetrics(metrics -> assertThat(metrics).contains("nexus_config_reloads_total{result=\"failure\"} 1.0"));
+        assertThat(servedBy("/a")).isEqualTo("alpha");
+        assertThat(gateway.metrics()).contains("nexus_config_version_info{version=\"1\"} 1");
+
+        ContentResponse reload = admin("POST", "/api/v1/config/reload");
+        assertThat(reload.getStatus()).isEqualTo(422);
+        assertThat(reload.getContentAsString()).contains("\"code\" : \"invalid_config\"")
+            .contains("routes[0].upstream: unknown upstream \\\"nowhere\\\" (" + file + ":");
+
+        replace(file, config("{ name = \"a\", path = \"/a\", upstream = \"beta\" }", ""));
+        await().atMost(Duration.ofSeconds(5)).until(() -> servedBy("/a").equals("beta"));
+        assertThat(Files.readString(dir.resolve("lkg.conf"))).contains("upstream = \"beta\"");
+    }
+
+    @Test
+    void noRequestFailsDuringTwentyReloads() throws Exception {
+        Path file = dir.resolve("gateway.conf");
+        startFromFile(file, config("{ name = \"a\", path = \"/a\", upstream = \"alpha\" }", "config.watch = false"));
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicInteger ok = new AtomicInteger();
+        AtomicInteger failed = new AtomicInteger();
+        Thread client = Thread.ofVirtual().start(() -> {
+            long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (running.get() && System.nanoTime() < end) {
+                try {
+                    int status = gateway.get("/a/x").getStatus();
+                    (status == 200 ? ok : failed).incrementAndGet();
+                } catch (Exception e) {
+                    failed.incrementAndGet();
+                }
+            }
+        });
+        try {
+            for (int i = 1; i <= 20; i++) {
+                String upstream = i % 2 == 0 ? "alpha" : "beta";
+                Files.writeString(file, config("{ name = \"a\", path = \"/a\", upstream = \"" + upstream + "\", request-timeout = " + i + "s }",
+                    "config.watch = false"));
+                ContentResponse reload = admin("POST", "/api/v1/config/reload");
+                assertThat(reload.getStatus()).as(reload.getContentAsString()).isEqualTo(200);
+                assertThat(reload.getContentAsString()).contains("\"result\" : \"applied\"");
+                int before = ok.get();
+                await().atMost(Duration.ofSeconds(5)).until(() -> ok.get() > before);
+            }
+        } finally {
+            running.set(false);
+            client.join(Duration.ofSeconds(10));
+        }
+        assertThat(failed.get()).isZero();
+        assertThat(ok.get()).isGreaterThanOrEqualTo(20);
+        gateway.awaitMetrics(metrics -> assertThat(metrics).contains("nexus_config_reloads_total{result=\"success\"} 20.0"));
+    }
+
+    @Test
+    void reloadOfUnchangedContentIsANoOp() throws Exception {
+        Path file = dir.resolve("gateway.conf");
+        startFromFile(file, config("{ name = \"a\", path = \"/a\", upstream = \"alpha\" }", "config.watch = false"));
+        ContentResponse reload = admin("POST", "/api/v1/config/reload");
+        assertThat(reload.getStatus()).isEqualTo(200);
+        assertThat(reload.getContentAsString()).contains("\"result\" : \"unchanged\"").contains("\"id\" : 1");
+    }
+}
