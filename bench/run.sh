@@ -164,7 +164,8 @@ command -v taskset >/dev/null || die "taskset (util-linux) is missing"
 
 # The first java (or javac, for building) of major version 21 or later.
 java_major() {
-    "$1" -version 2>&1 | awk -F'"' '/version/ { split($2, v, "."); print (v[1] == "1" ? v[2] : v[1]); exit }'
+    # No early exit in awk: java would die of SIGPIPE, and pipefail would report it.
+    "$1" -version 2>&1 | awk -F'"' '/version/ && !found { split($2, v, "."); print (v[1] == "1" ? v[2] : v[1]); found = 1 }'
 }
 find_jdk_tool() { # tool
     local candidate major
