@@ -1,5 +1,6 @@
 package io.nexus.gateway.config;
 
+import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigList;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigRenderOptions;
@@ -29,7 +30,7 @@ public final class Redaction {
 
     /** The redacted HOCON text of {@code object}, as {@code nexus { ... }}. */
     static String render(ConfigObject object) {
-        return "nexus " + ((ConfigObject) redact(object)).render(RENDER);
+        return ConfigFactory.empty().withValue("nexus", redact(object)).root().render(RENDER);
     }
 
     static boolean isSecret(String key) {

@@ -267,6 +267,53 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void middlewaresMustBeRegisteredAndAFaultBlockAddsTheFaultMiddleware() throws Exception {
+        assertThat(problems("""
+            nexus {
+              upstreams { api { targets = ["http://127.0.0.1:1"] } }
+              routes = [{ name = "api", path = "/", upstream = "api", middlewares = [fault, compress] }]
+            }
+            """)).containsExactly("routes[0].middlewares: unknown middleware \"compress\" (known: fault) (gateway.conf:3)");
+
+        GatewayConfig config = parse("""
+            nexus {
+              upstreams { api { targets = ["http://127.0.0.1:1"] } }
+              routes = [{ name = "api", path = "/", upstream = "api",
+                          fault { abort-status = 502, abort-percent = 12.5, delay = 20ms, delay-percent = 50 } }]
+            }
+            """);
+        RouteSettings route = config.routes().get(0);
+        assertThat(route.middlewares()).containsExactly("fault");
+        assertThat(route.fault()).contains(new FaultSettings(502, 12.5, Duration.ofMillis(20), 50, false));
+    }
+
+    @Test
+    void faultBlockIsValidated() {
+        assertThat(problems("""
+            nexus {
+              upstreams { api { targets = ["http://127.0.0.1:1"] } }
+              routes = [{ name = "api", path = "/", upstream = "api", fault { abort-status = 99, abort-percent = 101, oops = 1 } }]
+            }
+            """)).containsExactlyInAnyOrder(
+            "routes[0].fault.abort-status: must be between 200 and 599, was 99 (gateway.conf:3)",
+            "routes[0].fault.abort-percent: must be between 0 and 100, was 101.0 (gateway.conf:3)",
+            "routes[0].fault.oops: unknown key (gateway.conf:3)");
+    }
+
+    @Test
+    void renderedConfigRedactsSecretsAtAnyDepth() throws Exception {
+        GatewayConfig config = ConfigLoader.parse("""
+            nexus { admin.token = "a-very-secret-admin-token" }
+            """, "gateway.conf", Map.of());
+        assertThat(config.redacted()).startsWith("nexus {").contains("token=\"<redacted>\"").doesNotContain("a-very-secret-admin-token");
+        assertThat(Redaction.isSecret("client-secret")).isTrue();
+        assertThat(Redaction.isSecret("sha256")).isTrue();
+        assertThat(Redaction.isSecret("PASSWORD")).isTrue();
+        assertThat(Redaction.isSecret("private-key-file")).isTrue();
+        assertThat(Redaction.isSecret("path")).isFalse();
+    }
+
+    @Test
     void shippedDefaultConfigIsValid() throws Exception {
         GatewayConfig config = ConfigLoader.load(Path.of("../conf/gateway.conf"), Map.of());
         assertThat(config.routes()).extracting(RouteSettings::name).containsExactly("echo");

@@ -1,0 +1,95 @@
+package io.nexus.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.nexus.gateway.config.ConfigLoader;
+import io.nexus.gateway.config.RouteSettings;
+import io.nexus.gateway.middleware.Middleware;
+import io.nexus.gateway.middleware.MiddlewareRegistry;
+import io.nexus.gateway.testing.RecordingUpstream;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.client.CompletableResponseListener;
+import org.eclipse.jetty.client.ContentResponse;
+import org.junit.jupiter.api.Test;
+
+/** A recording middleware shows init and shutdown order across a reload with a request in flight. */
+class MiddlewareLifecycleTest {
+
+    static final List<String> EVENTS = new CopyOnWriteArrayList<>();
+    static final AtomicInteger INSTANCES = new AtomicInteger();
+
+    /** Tags each response with the instance that saw it and records its lifecycle. */
+    static final class Recorder implements Middleware {
+        private final int instance = INSTANCES.incrementAndGet();
+
+        @Override
+        public void init(RouteSettings route) {
+            EVENTS.add("init " + instance);
+        }
+
+        @Override
+        public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain) throws IOException, ServletException {
+            ((HttpServletResponse) response).setHeader("X-Middleware-Instance", Integer.toString(instance));
+            chain.doFilter(request, response);
+        }
+
+        @Override
+        public void shutdown(Instant deadline) {
+            EVENTS.add("shutdown " + instance);
+        }
+    }
+
+    private static String config(RecordingUpstream upstream, String timeout) {
+        return TestGateway.baseConfig() + """
+            nexus {
+              upstreams { up { targets = ["%s"], request-timeout = %s } }
+              routes = [{ name = "r", path = "/", upstream = "up", middlewares = [recorder] }]
+            }
+            """.formatted(upstream.url(), timeout);
+    }
+
+    @Test
+    void newInstanceIsUpBeforeTheOldOneGoesDownAfterItsLastRequest() throws Exception {
+        MiddlewareRegistry registry = MiddlewareRegistry.builder()
+            .register("recorder", MiddlewareRegistry.CUSTOM, route -> new Recorder())
+            .build();
+        try (RecordingUpstream upstream = RecordingUpstream.start("up");
+             TestGateway gateway = TestGateway.start(config(upstream, "20s"), registry)) {
+            int first = INSTANCES.get();
+            assertThat(EVENTS).containsExactly("init " + first);
+
+            CompletableFuture<ContentResponse> inFlight = new CompletableResponseListener(gateway.request("/hold"), 1024).send();
+            await().atMost(Duration.ofSeconds(5)).until(() -> upstream.holding() == 1);
+
+            // The swap that every reload (file, endpoint, rollback) ends in.
+            gateway.gateway.gateway().apply(new ConfigLoader(Map.of(), registry.names()).parse(config(upstream, "21s"), "test.conf"));
+            int second = INSTANCES.get();
+            assertThat(second).isEqualTo(first + 1);
+            assertThat(EVENTS).containsExactly("init " + first, "init " + second);
+
+            // New requests meet the new instance; the old one stays up for the request it holds.
+            assertThat(gateway.get("/x").getHeaders().get("X-Middleware-Instance")).isEqualTo(Integer.toString(second));
+            upstream.release();
+            ContentResponse old = inFlight.get(10, TimeUnit.SECONDS);
+            assertThat(old.getStatus()).isEqualTo(200);
+            assertThat(old.getHeaders().get("X-Middleware-Instance")).isEqualTo(Integer.toString(first));
+            await().atMost(Duration.ofSeconds(5)).until(() -> EVENTS.contains("shutdown " + first));
+            assertThat(EVENTS).containsExactly("init " + first, "init " + second, "shutdown " + first);
+        }
+        assertThat(EVENTS).endsWith("shutdown " + INSTANCES.get());
+    }
+}
