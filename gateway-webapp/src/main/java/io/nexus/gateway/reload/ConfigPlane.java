@@ -4,6 +4,7 @@ import io.nexus.gateway.config.ConfigLoader;
 import io.nexus.gateway.config.ConfigProblem;
 import io.nexus.gateway.config.GatewayConfig;
 import io.nexus.gateway.config.InvalidConfigException;
+import io.nexus.gateway.config.ServerSettings;
 import io.nexus.gateway.lifecycle.Gateway;
 import io.nexus.gateway.reload.ReloadResult.Outcome;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
@@ -48,6 +49,7 @@ public final class ConfigPlane implements AutoCloseable {
     private final CounterDataPoint failures;
     private final Info versionInfo;
     private final Gauge onLastKnownGood;
+    private final GatewayConfig startedWith;
     private ConfigWatcher watcher;
     // The content last read from the file, applied or not: the watcher reloads only on a change,
     // so a rollback holds until the file changes again.
@@ -55,6 +57,7 @@ public final class ConfigPlane implements AutoCloseable {
 
     private ConfigPlane(Gateway gateway, ConfigLoader loader, Optional<Path> file, LastKnownGood lastKnownGood) {
         this.gateway = gateway;
+        this.startedWith = gateway.config();
         this.loader = loader;
         this.file = file;
         this.lastKnownGood = lastKnownGood;
@@ -149,11 +152,31 @@ public final class ConfigPlane implements AutoCloseable {
             return refused(List.of(new ConfigProblem("nexus", "the new config could not start: " + e, sourceName, -1)));
         }
         successes.inc();
+        warnAboutRestartOnlySettings(live, config);
         ConfigVersion version = record(config, text, source, restoredFrom);
         onLastKnownGood.set(0);
         LOG.info("Config version {} is live (source {}{}, sha256 {})", version.id(), source,
             restoredFrom.map(id -> ", restoring version " + id).orElse(""), version.sha256());
         return new ReloadResult(Outcome.APPLIED, version, List.of());
+    }
+
+    /**
+     * Listeners, backpressure, threads and the admin token are fixed when the process starts; a
+     * reload that changes them says so instead of leaving operators to guess.
+     */
+    private void warnAboutRestartOnlySettings(ConfigVersion live, GatewayConfig next) {
+        GatewayConfig started = startedWith;
+        boolean server = !withoutShutdown(started.server()).equals(withoutShutdown(next.server()));
+        boolean admin = !started.admin().equals(next.admin());
+        if (server || admin) {
+            LOG.warn("Config version after {} changes {}{}: those take effect at the next restart", live.id(),
+                server ? "nexus.server (other than shutdown.*)" : "", server && admin ? " and nexus.admin" : admin ? "nexus.admin" : "");
+        }
+    }
+
+    private static ServerSettings withoutShutdown(ServerSettings settings) {
+        return new ServerSettings(settings.host(), settings.port(), settings.maxConcurrentRequests(), settings.queueTimeout(),
+            settings.maxRequestBody(), settings.virtualThreads(), java.time.Duration.ZERO, java.time.Duration.ZERO);
     }
 
     private ReloadResult refused(List<ConfigProblem> problems) {

@@ -62,6 +62,7 @@ final class WarDeployment implements BeforeAllCallback, BeforeEachCallback, Afte
     private Process jetty;
     private Thread orphanGuard;
     private Path log;
+    private Path configFile;
     private URI uri;
     private boolean logPrinted;
 
@@ -88,6 +89,11 @@ final class WarDeployment implements BeforeAllCallback, BeforeEachCallback, Afte
     /** Names the config file with the {@code NEXUS_CONFIG} environment variable instead of {@code start.d/nexus.ini}. */
     WarDeployment configFromEnvironment() {
         return new WarDeployment(config, customization, true);
+    }
+
+    /** The config file the webapp reads and watches. */
+    Path configFile() {
+        return configFile;
     }
 
     RecordingUpstream upstream() {
@@ -135,8 +141,9 @@ final class WarDeployment implements BeforeAllCallback, BeforeEachCallback, Afte
 
         upstream = RecordingUpstream.start("war-it");
 
-        Path configFile = work.resolve("gateway.conf");
+        configFile = work.resolve("gateway.conf");
         Files.writeString(configFile, config.apply(upstream.uri()));
+        Path lastKnownGood = work.resolve("last-known-good.conf");
 
         JettyBase base = new JettyBase(requiredPath("nexus.it.jetty-home"), work.resolve("base"), work.resolve("setup.log"));
         base.addModules("http", "ee10-deploy");
@@ -144,10 +151,11 @@ final class WarDeployment implements BeforeAllCallback, BeforeEachCallback, Afte
         base.deployAsRoot(requiredPath("nexus.it.war"));
         Map<String, String> environment = Map.of();
         if (configFromEnvironment) {
-            environment = Map.of("NEXUS_CONFIG", configFile.toString());
+            environment = Map.of("NEXUS_CONFIG", configFile.toString(), "NEXUS_LAST_KNOWN_GOOD", lastKnownGood.toString());
         } else {
             // start.jar sets -D lines of start.d/*.ini as system properties of the server JVM.
             base.appendLine("start.d/nexus.ini", "-Dnexus.config=" + configFile);
+            base.appendLine("start.d/nexus.ini", "-Dnexus.last-known-good=" + lastKnownGood);
         }
         jetty = base.start(environment, log, "jetty.http.host=127.0.0.1", "jetty.http.port=0");
         // Should the test JVM be ended before afterAll (a fork timeout), Jetty must not outlive it.

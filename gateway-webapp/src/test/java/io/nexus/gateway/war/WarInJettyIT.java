@@ -41,6 +41,17 @@ class WarInJettyIT {
         """.formatted(upstream, ADMIN_TOKEN));
 
     @Test
+    void editingTheConfigFileAddsARouteWithoutARedeploy() throws Exception {
+        String config = java.nio.file.Files.readString(nexus.configFile());
+        java.nio.file.Files.writeString(nexus.configFile(),
+            config.replace("host = \"catch-all.test\", upstream = \"backend\" }",
+                "host = \"catch-all.test\", upstream = \"backend\" }\n    { name = \"added\", path = \"/added\", upstream = \"backend\" }"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> nexus.request("/added/x").send().getStatus() == 200);
+        assertThat(nexus.request("/api/users/1").send().getStatus()).isEqualTo(200);
+        assertThat(java.nio.file.Files.readString(nexus.configFile().resolveSibling("last-known-good.conf"))).contains("name = \"added\"");
+    }
+
+    @Test
     void routedRequestReachesTheUpstreamWithoutItsPrefix() throws Exception {
         ContentResponse response = nexus.request("/api/users/42?expand=orders").send();
 
