@@ -121,6 +121,7 @@ final class AdminServlet extends HttpServlet {
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("name", upstream.name());
             json.put("balancer", upstream.settings().balancer().configName());
+            json.put("circuit_breaker", upstream.breaker().state());
             json.put("targets", targets(upstream));
             upstreams.add(json);
         }
@@ -135,6 +136,9 @@ final class AdminServlet extends HttpServlet {
                 json.put("url", target.base());
                 json.put("weight", target.weight());
                 json.put("healthy", target.isHealthy());
+                json.put("active_check_healthy", target.isActiveHealthy());
+                json.put("ejected", target.isEjected());
+                json.put("ejection_remaining_ms", target.ejectionRemainingNanos() / 1_000_000);
                 return json;
             })
             .toList();

@@ -242,7 +242,9 @@ public final class ConfigLoader {
             s.duration("idle-timeout", Duration.ofMillis(1), Duration.ofSeconds(60)),
             s.duration("request-timeout", Duration.ofMillis(1), Duration.ofSeconds(30)),
             s.intBetween("max-connections-per-target", 1, 100_000, 200),
-            s.intBetween("max-idle-connections-per-target", 0, 100_000, 100));
+            s.intBetween("max-idle-connections-per-target", 0, 100_000, 100),
+            ResilienceSettingsReader.healthCheck(s),
+            ResilienceSettingsReader.circuitBreaker(s));
     }
 
     private static TargetSettings target(Section upstream, int index, ConfigValue value) {
@@ -355,10 +357,11 @@ public final class ConfigLoader {
                 routeMiddlewares.add("fault");
             }
         }
+        Optional<RetrySettings> retries = ResilienceSettingsReader.retries(s);
         if (name == null || path == null || upstream == null) {
             return null;
         }
-        return new RouteSettings(name, path, match, upstream, stripPrefix, methods, host, requestTimeout, routeMiddlewares, fault);
+        return new RouteSettings(name, path, match, upstream, stripPrefix, methods, host, requestTimeout, routeMiddlewares, fault, retries);
     }
 
     private static FaultSettings fault(Section s) {

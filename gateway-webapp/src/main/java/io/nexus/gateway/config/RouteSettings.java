@@ -13,6 +13,7 @@ import java.util.Set;
  * @param requestTimeout overrides the upstream's {@code request-timeout} when present
  * @param middlewares registry names this route runs (a {@code fault} block adds {@code fault})
  * @param fault the fault middleware's settings, when the route has a {@code fault} block
+ * @param retries the route's retry policy; none unless the route opts in
  */
 public record RouteSettings(
     String name,
@@ -24,7 +25,8 @@ public record RouteSettings(
     Optional<String> host,
     Optional<Duration> requestTimeout,
     List<String> middlewares,
-    Optional<FaultSettings> fault) {
+    Optional<FaultSettings> fault,
+    Optional<RetrySettings> retries) {
 
     public RouteSettings {
         methods = Set.copyOf(methods);

@@ -12,7 +12,9 @@ public record UpstreamSettings(
     Duration idleTimeout,
     Duration requestTimeout,
     int maxConnectionsPerTarget,
-    int maxIdleConnectionsPerTarget) {
+    int maxIdleConnectionsPerTarget,
+    HealthCheckSettings healthCheck,
+    CircuitBreakerSettings circuitBreaker) {
 
     public UpstreamSettings {
         targets = List.copyOf(targets);

@@ -5,6 +5,7 @@ import io.nexus.gateway.lifecycle.GatewaySnapshot;
 import io.nexus.gateway.observability.GatewayMetrics;
 import io.nexus.gateway.observability.RouteMeter;
 import io.nexus.gateway.routing.Route;
+import io.nexus.gateway.upstream.Target;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ServletRequest;
@@ -40,6 +41,11 @@ public final class Exchange implements AsyncListener {
     private GatewaySnapshot snapshot;
     private AdmissionControl admission;
     private long upstreamStartNanos;
+    private Target target;
+    private int attempts;
+    private long deadlineNanos;
+    private String refusal;
+    private volatile boolean clientFailed;
     @SuppressWarnings("unused") // written through COMPLETED
     private volatile int completed;
 
@@ -90,15 +96,63 @@ public final class Exchange implements AsyncListener {
         this.admission = admission;
     }
 
-    public void upstreamStarted() {
-        upstreamStartNanos = System.nanoTime();
+    /** A new attempt goes to {@code target}: the first, or a retry. */
+    public void attemptStarted(Target target) {
+        this.target = target;
+        this.attempts++;
+        this.upstreamStartNanos = System.nanoTime();
     }
 
-    /** Observes the upstream leg; called once by the proxy when the upstream exchange ends. */
-    public void upstreamFinished() {
+    /** The target of the current (or last) attempt. */
+    public Target target() {
+        return target;
+    }
+
+    /** Attempts started so far. */
+    public int attempts() {
+        return attempts;
+    }
+
+    /** Sets the deadline of the whole exchange, retries included. */
+    public void deadline(long nanoTime) {
+        this.deadlineNanos = nanoTime;
+    }
+
+    /** Milliseconds left until the deadline; at least 1 while time is left, else 0. */
+    public long remainingMillis() {
+        long left = deadlineNanos - System.nanoTime();
+        return left <= 0 ? 0 : Math.max(1, left / 1_000_000);
+    }
+
+    /** Why no upstream call was made (breaker open, no healthy target), for the error message. */
+    public void refuse(String reason) {
+        this.refusal = reason;
+    }
+
+    public String refusal() {
+        return refusal;
+    }
+
+    /** The client's side failed (left, or sent a broken body): not the upstream's fault. */
+    public void clientFailed() {
+        clientFailed = true;
+    }
+
+    public boolean isClientFailed() {
+        return clientFailed;
+    }
+
+    /**
+     * Observes the current attempt's duration in the upstream latency histogram.
+     *
+     * @return the attempt's duration in nanoseconds
+     */
+    public long upstreamFinished() {
+        long duration = System.nanoTime() - upstreamStartNanos;
         if (upstreamStartNanos != 0 && route != null) {
-            route.upstream().latency().observe((System.nanoTime() - upstreamStartNanos) / 1e9);
+            route.upstream().latency().observe(duration / 1e9);
         }
+        return duration;
     }
 
     /** Completes the exchange once: gives the permit and the snapshot back and counts the request. */

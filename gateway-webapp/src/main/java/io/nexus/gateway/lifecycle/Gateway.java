@@ -5,6 +5,7 @@ import io.nexus.gateway.middleware.MiddlewareRegistry;
 import io.nexus.gateway.observability.GatewayMetrics;
 import io.nexus.gateway.proxy.ContinueRelay;
 import io.nexus.gateway.upstream.UpstreamClients;
+import io.nexus.gateway.upstream.UpstreamStates;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,16 +33,19 @@ public final class Gateway implements AutoCloseable {
     private final GatewayMetrics metrics;
     private final UpstreamClients clients;
     private final MiddlewareRegistry middlewares;
+    private final UpstreamStates states;
     private final Object applyLock = new Object();
     private volatile Readiness readiness = Readiness.STARTING;
 
     private Gateway(GatewaySnapshot snapshot, AdmissionControl admission, GatewayMetrics metrics, UpstreamClients clients,
-                    MiddlewareRegistry middlewares) {
+                    MiddlewareRegistry middlewares, UpstreamStates states) {
         this.snapshot = new AtomicReference<>(snapshot);
         this.admission = admission;
         this.metrics = metrics;
         this.clients = clients;
         this.middlewares = middlewares;
+        this.states = states;
+        metrics.registerUpstreamGauges(() -> this.snapshot.get().upstreams().values());
     }
 
     /** {@link #start(GatewayConfig, Executor, MiddlewareRegistry)} with the built-in middlewares. */
@@ -59,7 +63,9 @@ public final class Gateway implements AutoCloseable {
         AdmissionControl admission = new AdmissionControl(config.server().maxConcurrentRequests(), config.server().queueTimeout());
         GatewayMetrics metrics = new GatewayMetrics(new PrometheusRegistry(), admission::inflight, admission::queued);
         UpstreamClients clients = new UpstreamClients(executor, new ContinueRelay());
-        Gateway gateway = new Gateway(GatewaySnapshot.build(config, clients, middlewares, metrics), admission, metrics, clients, middlewares);
+        UpstreamStates states = new UpstreamStates(metrics::breakerTransition);
+        Gateway gateway = new Gateway(GatewaySnapshot.build(config, clients, states, middlewares, metrics), admission, metrics, clients,
+            middlewares, states);
         LOG.info("Gateway started from {}: {} routes, {} upstreams", config.source(), config.routes().size(), config.upstreams().size());
         return gateway;
     }
@@ -100,8 +106,9 @@ public final class Gateway implements AutoCloseable {
      */
     public void apply(GatewayConfig config) throws Exception {
         synchronized (applyLock) {
-            GatewaySnapshot next = GatewaySnapshot.build(config, clients, middlewares, metrics);
+            GatewaySnapshot next = GatewaySnapshot.build(config, clients, states, middlewares, metrics);
             GatewaySnapshot previous = snapshot.getAndSet(next);
+            states.retainOnly(next.upstreams().keySet(), next.targetKeys());
             retireInBackground(previous);
         }
     }

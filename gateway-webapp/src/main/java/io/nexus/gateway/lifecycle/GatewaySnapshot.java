@@ -13,6 +13,7 @@ import io.nexus.gateway.upstream.Balancer;
 import io.nexus.gateway.upstream.Target;
 import io.nexus.gateway.upstream.Upstream;
 import io.nexus.gateway.upstream.UpstreamClients;
+import io.nexus.gateway.upstream.UpstreamStates;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,7 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
-import org.eclipse.jetty.util.component.LifeCycle;
 
 /**
  * Everything a request needs from one configuration: routes with their middlewares, upstreams
@@ -49,18 +49,19 @@ public final class GatewaySnapshot {
      * Builds a snapshot: starts its upstream clients and creates and initializes its route
      * middlewares. On failure, stops and shuts down what it started.
      */
-    static GatewaySnapshot build(GatewayConfig config, UpstreamClients clients, MiddlewareRegistry middlewares, GatewayMetrics metrics)
-        throws Exception {
+    static GatewaySnapshot build(GatewayConfig config, UpstreamClients clients, UpstreamStates states, MiddlewareRegistry middlewares,
+                                 GatewayMetrics metrics) throws Exception {
         Map<String, Upstream> upstreams = new LinkedHashMap<>();
         List<RouteChain> chains = new ArrayList<>();
         try {
             for (UpstreamSettings settings : config.upstreams().values()) {
                 List<Target> targets = new ArrayList<>();
                 for (TargetSettings target : settings.targets()) {
-                    targets.add(new Target(target.url(), target.weight()));
+                    targets.add(states.target(settings.name(), target.url(), target.weight()));
                 }
                 Balancer balancer = Balancer.of(settings.balancer(), targets);
-                upstreams.put(settings.name(), new Upstream(settings, balancer, clients.start(settings), metrics.upstreamTimer(settings.name())));
+                upstreams.put(settings.name(), new Upstream(settings, balancer, clients.start(settings), metrics.upstreamTimer(settings.name()),
+                    states.breaker(settings.name(), settings.circuitBreaker())));
             }
             List<Route> routes = new ArrayList<>();
             for (RouteSettings settings : config.routes()) {
@@ -68,6 +69,7 @@ public final class GatewaySnapshot {
                 chains.add(chain);
                 routes.add(new Route(settings, upstreams.get(settings.upstream()), metrics.routeMeter(settings.name()), chain));
             }
+            upstreams.values().forEach(Upstream::startHealthChecks);
             return new GatewaySnapshot(config, RouteTable.of(routes), upstreams, chains);
         } catch (Exception e) {
             new GatewaySnapshot(config, RouteTable.of(List.of()), upstreams, chains).close(Instant.now());
@@ -99,6 +101,17 @@ public final class GatewaySnapshot {
             return false;
         }
         return true;
+    }
+
+    /** The {@link UpstreamStates#targetKey} of every target, for forgetting the others. */
+    java.util.Set<String> targetKeys() {
+        java.util.Set<String> keys = new java.util.HashSet<>();
+        for (Upstream upstream : upstreams.values()) {
+            for (Target target : upstream.balancer().targets()) {
+                keys.add(UpstreamStates.targetKey(upstream.name(), target.url()));
+            }
+        }
+        return keys;
     }
 
     /** Counts a request out. */
@@ -136,6 +149,6 @@ public final class GatewaySnapshot {
         for (RouteChain chain : chains) {
             chain.shutdown(deadline);
         }
-        upstreams.values().forEach(upstream -> LifeCycle.stop(upstream.client()));
+        upstreams.values().forEach(Upstream::close);
     }
 }

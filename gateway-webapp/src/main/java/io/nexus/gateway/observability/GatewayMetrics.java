@@ -7,7 +7,15 @@ import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.nexus.gateway.upstream.Target;
+import io.nexus.gateway.upstream.Upstream;
+import io.nexus.gateway.upstream.UpstreamBreaker;
+import java.util.Collection;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
+import org.eclipse.jetty.client.AbstractConnectionPool;
+import org.eclipse.jetty.client.Destination;
+import org.eclipse.jetty.client.transport.HttpDestination;
 
 /**
  * The gateway's metrics, registered once in their own registry. Label values come from bounded
@@ -20,6 +28,7 @@ public final class GatewayMetrics {
     public static final String UNMATCHED = "unmatched";
 
     // Gateway latencies: sub-millisecond proxying up to upstreams that hit their timeouts.
+    private static final String[] BREAKER_STATES = {"closed", "open", "half_open"};
     private static final double[] LATENCY_BUCKETS = {
         0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
 
@@ -30,6 +39,7 @@ public final class GatewayMetrics {
     private final Counter rejected;
     private final Counter middlewareFailures;
     private final RouteMeter unmatched;
+    private final Counter breakerTransitions;
 
     public GatewayMetrics(PrometheusRegistry registry, IntSupplier inflight, IntSupplier queued) {
         this.registry = registry;
@@ -72,6 +82,11 @@ public final class GatewayMetrics {
             .help("Requests waiting for a backpressure permit (only with server.queue-timeout > 0).")
             .callback(callback -> callback.call(queued.getAsInt()))
             .register(registry);
+        breakerTransitions = Counter.builder()
+            .name("nexus_circuit_breaker_transitions_total")
+            .help("Circuit breaker state changes, by upstream and states (closed, open, half_open).")
+            .labelNames("upstream", "from", "to")
+            .register(registry);
         JvmMetrics.builder().register(registry);
         unmatched = routeMeter(UNMATCHED);
     }
@@ -97,6 +112,74 @@ public final class GatewayMetrics {
     /** The rejection counter child of one reason, resolved once by the caller. */
     public CounterDataPoint rejections(String reason) {
         return rejected.labelValues(reason);
+    }
+
+    /** Counts a circuit breaker's state change. */
+    public void breakerTransition(UpstreamBreaker.Transition transition) {
+        breakerTransitions.labelValues(transition.upstream(), transition.from(), transition.to()).inc();
+    }
+
+    /**
+     * Gauges read from the live upstreams at scrape time: target health, breaker states and
+     * connection pools. Reading at scrape time means an upstream removed by a reload simply
+     * stops being reported, and the request path pays nothing.
+     */
+    public void registerUpstreamGauges(Supplier<Collection<Upstream>> upstreams) {
+        GaugeWithCallback.builder()
+            .name("nexus_upstream_target_healthy")
+            .help("1 when the target may receive requests (active checks pass and it is not ejected), else 0.")
+            .labelNames("upstream", "target")
+            .callback(callback -> {
+                for (Upstream upstream : upstreams.get()) {
+                    for (Target target : upstream.balancer().targets()) {
+                        callback.call(target.isHealthy() ? 1 : 0, upstream.name(), target.base());
+                    }
+                }
+            })
+            .register(registry);
+        GaugeWithCallback.builder()
+            .name("nexus_circuit_breaker_state")
+            .help("1 for the state each upstream's circuit breaker is in (closed, open, half_open), 0 for the others.")
+            .labelNames("upstream", "state")
+            .callback(callback -> {
+                for (Upstream upstream : upstreams.get()) {
+                    String state = upstream.breaker().state();
+                    for (String candidate : BREAKER_STATES) {
+                        callback.call(candidate.equals(state) ? 1 : 0, upstream.name(), candidate);
+                    }
+                }
+            })
+            .register(registry);
+        GaugeWithCallback.builder()
+            .name("nexus_upstream_connections")
+            .help("Connections of each upstream's client to each target, by state (active, idle).")
+            .labelNames("upstream", "target", "state")
+            .callback(callback -> {
+                for (Upstream upstream : upstreams.get()) {
+                    for (Destination destination : upstream.client().getDestinations()) {
+                        if (destination.getConnectionPool() instanceof AbstractConnectionPool pool) {
+                            String target = destination.getOrigin().asString();
+                            callback.call(pool.getActiveConnectionCount(), upstream.name(), target, "active");
+                            callback.call(pool.getIdleConnectionCount(), upstream.name(), target, "idle");
+                        }
+                    }
+                }
+            })
+            .register(registry);
+        GaugeWithCallback.builder()
+            .name("nexus_upstream_queued_requests")
+            .help("Requests waiting in each upstream's client for a connection to a target.")
+            .labelNames("upstream", "target")
+            .callback(callback -> {
+                for (Upstream upstream : upstreams.get()) {
+                    for (Destination destination : upstream.client().getDestinations()) {
+                        if (destination instanceof HttpDestination http) {
+                            callback.call(http.getQueuedRequestCount(), upstream.name(), destination.getOrigin().asString());
+                        }
+                    }
+                }
+            })
+            .register(registry);
     }
 
     /** The failure counter child of one middleware, resolved once by its guard. */

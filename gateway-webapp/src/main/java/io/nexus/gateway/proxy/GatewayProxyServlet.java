@@ -6,7 +6,9 @@ import io.nexus.gateway.filter.Exchange;
 import io.nexus.gateway.filter.GuardedFilter;
 import io.nexus.gateway.filter.RequestIdFilter;
 import io.nexus.gateway.routing.Route;
+import io.nexus.gateway.upstream.Balancer;
 import io.nexus.gateway.upstream.Target;
+import io.nexus.gateway.upstream.Upstream;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -15,6 +17,8 @@ import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
@@ -58,10 +62,24 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     protected String rewriteTarget(HttpServletRequest clientRequest) {
         Exchange exchange = Exchange.of(clientRequest);
         Route route = exchange.route();
-        Target target = route.upstream().balancer().pick();
-        if (target == null) {
+        Upstream upstream = route.upstream();
+        if (exchange.attempts() == 0) {
+            exchange.deadline(System.nanoTime() + route.requestTimeoutMillis() * 1_000_000);
+            if (route.retryBudget() != null) {
+                route.retryBudget().deposit();
+            }
+        }
+        if (!upstream.breaker().tryAcquire()) {
+            exchange.refuse("the circuit breaker of upstream " + upstream.name() + " is open");
             return null;
         }
+        Target target = pick(upstream.balancer(), exchange.target());
+        if (target == null) {
+            upstream.breaker().release();
+            exchange.refuse("no healthy target in upstream " + upstream.name());
+            return null;
+        }
+        exchange.attemptStarted(target);
         String path = URIUtil.encodePath(route.upstreamPath(exchange.path()));
         String query = clientRequest.getQueryString();
         StringBuilder url = new StringBuilder(target.base().length() + path.length() + (query == null ? 0 : query.length() + 1));
@@ -72,13 +90,24 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         return url.toString();
     }
 
+    /** A healthy target; on a retry, another one than {@code previous} when the balancer has one. */
+    private static Target pick(Balancer balancer, Target previous) {
+        Target target = balancer.pick();
+        if (previous != null && target == previous) {
+            Target other = balancer.pick();
+            if (other != null) {
+                target = other;
+            }
+        }
+        return target;
+    }
+
     @Override
     protected void onProxyRewriteFailed(HttpServletRequest clientRequest, HttpServletResponse proxyResponse) {
-        // A route always has an upstream, so the only way to get here is no healthy target.
+        // Routes always have an upstream: the breaker is open or no target is healthy.
         Exchange exchange = Exchange.of(clientRequest);
         try {
-            ErrorResponses.send(proxyResponse, GatewayError.UPSTREAM_UNAVAILABLE,
-                "no healthy target in upstream " + exchange.route().upstream().name(), exchange.requestId());
+            ErrorResponses.send(proxyResponse, GatewayError.UPSTREAM_UNAVAILABLE, exchange.refusal(), exchange.requestId());
         } catch (IOException e) {
             _log.debug("Could not send upstream_unavailable", e);
         }
@@ -116,9 +145,9 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     @Override
     protected void sendProxyRequest(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Request proxyRequest) {
         Exchange exchange = Exchange.of(clientRequest);
-        // Replaces the servlet-wide timeout that service() set: the whole exchange, per route.
-        proxyRequest.timeout(exchange.route().requestTimeoutMillis(), TimeUnit.MILLISECONDS);
-        exchange.upstreamStarted();
+        // Replaces the servlet-wide timeout that service() set: what is left of the route's
+        // request timeout, which retries share.
+        proxyRequest.timeout(Math.max(1, exchange.remainingMillis()), TimeUnit.MILLISECONDS);
         super.sendProxyRequest(clientRequest, proxyResponse, proxyRequest);
     }
 
@@ -137,23 +166,118 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     }
 
     @Override
-    protected void onProxyResponseSuccess(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse) {
-        upstreamFinished(clientRequest);
-        super.onProxyResponseSuccess(clientRequest, proxyResponse, serverResponse);
+    protected void onClientRequestFailure(HttpServletRequest clientRequest, Request proxyRequest, HttpServletResponse proxyResponse, Throwable failure) {
+        Exchange exchange = Exchange.of(clientRequest);
+        if (exchange != null) {
+            exchange.clientFailed();
+        }
+        super.onClientRequestFailure(clientRequest, proxyRequest, proxyResponse, failure);
     }
 
     @Override
-    protected void onProxyResponseFailure(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse, Throwable failure) {
-        upstreamFinished(clientRequest);
-        super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
+    protected Response.Listener newProxyResponseListener(HttpServletRequest clientRequest, HttpServletResponse proxyResponse) {
+        return new AttemptListener(clientRequest, proxyResponse);
     }
 
-    private static void upstreamFinished(HttpServletRequest clientRequest) {
-        // The exchange is gone when the container already recycled the request: a client that
-        // left, or a server stopped without a graceful timeout; then there is nothing to record.
-        Exchange exchange = Exchange.of(clientRequest);
-        if (exchange != null) {
-            exchange.upstreamFinished();
+    /**
+     * Follows one attempt: records its outcome for the circuit breaker and passive health
+     * checking, and replaces a retryable answer (a listed 5xx status, or a connect failure) by
+     * another attempt, before anything of it reaches the client.
+     */
+    private final class AttemptListener extends ProxyResponseListener {
+        private final HttpServletRequest clientRequest;
+        private final HttpServletResponse proxyResponse;
+        private boolean retrying;
+
+        AttemptListener(HttpServletRequest clientRequest, HttpServletResponse proxyResponse) {
+            super(clientRequest, proxyResponse);
+            this.clientRequest = clientRequest;
+            this.proxyResponse = proxyResponse;
+        }
+
+        @Override
+        public void onBegin(Response serverResponse) {
+            Exchange exchange = Exchange.of(clientRequest);
+            if (exchange != null && Retries.statusIsRetryable(exchange.route(), serverResponse.getStatus()) && mayRetry(exchange)) {
+                retrying = true;
+                return;
+            }
+            super.onBegin(serverResponse);
+        }
+
+        @Override
+        public void onHeaders(Response serverResponse) {
+            if (!retrying) {
+                super.onHeaders(serverResponse);
+            }
+        }
+
+        @Override
+        public void onContent(Response serverResponse, Content.Chunk chunk, Runnable demander) {
+            if (retrying) {
+                // This answer is replaced by a retry: drain it, never forward it.
+                demander.run();
+                return;
+            }
+            super.onContent(serverResponse, chunk, demander);
+        }
+
+        @Override
+        public void onComplete(Result result) {
+            Exchange exchange = Exchange.of(clientRequest);
+            if (exchange == null) {
+                // The container recycled the request (the client is gone): nothing to record.
+                super.onComplete(result);
+                return;
+            }
+            recordOutcome(exchange, result);
+            boolean connectFailureToRetry = !retrying && result.isFailed() && Retries.isConnectFailure(result.getFailure())
+                && Retries.retriesConnectFailures(exchange.route()) && !proxyResponse.isCommitted() && mayRetry(exchange);
+            if (retrying || connectFailureToRetry) {
+                retry(clientRequest, proxyResponse);
+                return;
+            }
+            super.onComplete(result);
+        }
+
+        private boolean mayRetry(Exchange exchange) {
+            return Retries.mayRetry(exchange, clientRequest, hasContent(clientRequest));
+        }
+    }
+
+    private static void recordOutcome(Exchange exchange, Result result) {
+        long duration = exchange.upstreamFinished();
+        Upstream upstream = exchange.route().upstream();
+        if (exchange.isClientFailed()) {
+            // The client's failure says nothing about the upstream.
+            upstream.breaker().release();
+            return;
+        }
+        int status = result.getResponse() == null ? 0 : result.getResponse().getStatus();
+        if (result.isFailed() || status >= 500) {
+            upstream.breaker().onFailure(duration, result.isFailed() ? result.getFailure() : new UpstreamStatusException(status));
+            upstream.passiveHealth().onFailure(exchange.target());
+        } else {
+            upstream.breaker().onSuccess(duration);
+            upstream.passiveHealth().onSuccess(exchange.target());
+        }
+    }
+
+    /** Sends the next attempt of an exchange whose async cycle is running. */
+    private void retry(HttpServletRequest clientRequest, HttpServletResponse proxyResponse) {
+        try {
+            String target = rewriteTarget(clientRequest);
+            if (target == null) {
+                onProxyRewriteFailed(clientRequest, proxyResponse);
+                clientRequest.getAsyncContext().complete();
+                return;
+            }
+            Request proxyRequest = newProxyRequest(clientRequest, target);
+            copyRequestHeaders(clientRequest, proxyRequest);
+            addProxyHeaders(clientRequest, proxyRequest);
+            sendProxyRequest(clientRequest, proxyResponse, proxyRequest);
+        } catch (Throwable failure) {
+            GuardedFilter.recover("proxy", failures, clientRequest, proxyResponse, failure);
         }
     }
 

@@ -3,6 +3,7 @@ package io.nexus.gateway.routing;
 import io.nexus.gateway.config.RouteSettings;
 import io.nexus.gateway.middleware.RouteChain;
 import io.nexus.gateway.observability.RouteMeter;
+import io.nexus.gateway.upstream.RetryBudget;
 import io.nexus.gateway.upstream.Upstream;
 import java.util.Set;
 
@@ -13,6 +14,7 @@ public final class Route {
     private final Upstream upstream;
     private final RouteMeter meter;
     private final RouteChain chain;
+    private final RetryBudget retryBudget;
     private final long requestTimeoutMillis;
     private final String[] methods;
     private final String host;
@@ -23,6 +25,7 @@ public final class Route {
         this.upstream = upstream;
         this.meter = meter;
         this.chain = chain;
+        this.retryBudget = settings.retries().map(r -> new RetryBudget(r.budgetPercent(), r.minRetries())).orElse(null);
         this.requestTimeoutMillis = settings.requestTimeout().orElse(upstream.settings().requestTimeout()).toMillis();
         Set<String> allowed = settings.methods();
         this.methods = allowed.toArray(String[]::new);
@@ -51,6 +54,11 @@ public final class Route {
     /** The route's own middlewares, in priority order. */
     public RouteChain chain() {
         return chain;
+    }
+
+    /** The route's retry budget, or {@code null} when the route does not retry. */
+    public RetryBudget retryBudget() {
+        return retryBudget;
     }
 
     /** The whole-exchange timeout: the route's own, else its upstream's. */

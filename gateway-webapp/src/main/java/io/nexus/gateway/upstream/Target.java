@@ -1,17 +1,25 @@
 package io.nexus.gateway.upstream;
 
 import java.net.URI;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One server of an upstream. Its health flag is written by health checking and read by every
- * pick, so it is volatile: a pick sees a change at once and never needs a lock.
+ * One server of an upstream. It is healthy when active health checking says so and it is not
+ * ejected by passive checking. Both flags are written by health checking and read by every
+ * pick, so they are volatile: a pick sees a change at once and never needs a lock.
  */
 public final class Target {
 
     private final URI url;
     private final String base;
     private final int weight;
-    private volatile boolean healthy = true;
+    private volatile boolean activeHealthy = true;
+    // 0 when not ejected, else the System.nanoTime() at which the ejection ends.
+    private volatile long ejectedUntil;
+    private final AtomicInteger consecutiveFailures = new AtomicInteger();
+    // Written under PassiveHealth's lock only.
+    int ejections;
+    long lastEjectionEnd;
 
     public Target(URI url, int weight) {
         this.url = url;
@@ -33,16 +41,52 @@ public final class Target {
         return weight;
     }
 
+    /** Whether picks may choose this target: active checks pass and it is not ejected. */
     public boolean isHealthy() {
-        return healthy;
+        return activeHealthy && !isEjected();
     }
 
+    /** What active health checking last decided. */
+    public boolean isActiveHealthy() {
+        return activeHealthy;
+    }
+
+    /** Sets the active health flag (health checks; tests). */
     public void setHealthy(boolean healthy) {
-        this.healthy = healthy;
+        this.activeHealthy = healthy;
+    }
+
+    public boolean isEjected() {
+        long until = ejectedUntil;
+        // The common case, never ejected, costs no clock read.
+        return until != 0 && until - System.nanoTime() > 0;
+    }
+
+    /** Nanoseconds of ejection left, 0 when not ejected. */
+    public long ejectionRemainingNanos() {
+        long until = ejectedUntil;
+        return until == 0 ? 0 : Math.max(0, until - System.nanoTime());
+    }
+
+    void ejectUntil(long nanoTime) {
+        ejectedUntil = nanoTime;
+    }
+
+    AtomicInteger consecutiveFailures() {
+        return consecutiveFailures;
+    }
+
+    /** Carries health state over from the same target of an older config version. */
+    void inheritHealth(Target older) {
+        activeHealthy = older.activeHealthy;
+        ejectedUntil = older.ejectedUntil;
+        consecutiveFailures.set(older.consecutiveFailures.get());
+        ejections = older.ejections;
+        lastEjectionEnd = older.lastEjectionEnd;
     }
 
     @Override
     public String toString() {
-        return base + (healthy ? "" : " (unhealthy)");
+        return base + (isHealthy() ? "" : " (unhealthy)");
     }
 }

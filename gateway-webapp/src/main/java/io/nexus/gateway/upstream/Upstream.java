@@ -3,10 +3,12 @@ package io.nexus.gateway.upstream;
 import io.nexus.gateway.config.UpstreamSettings;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.util.component.LifeCycle;
 
 /**
- * A named group of targets with its balancer and its own HTTP client, so that pool sizes and
- * timeouts are per upstream and one slow upstream cannot take another's connections.
+ * A named group of targets with its balancer, circuit breaker, health checking and its own HTTP
+ * client, so that pool sizes and timeouts are per upstream and one slow upstream cannot take
+ * another's connections.
  */
 public final class Upstream {
 
@@ -14,12 +16,24 @@ public final class Upstream {
     private final Balancer balancer;
     private final HttpClient client;
     private final DistributionDataPoint latency;
+    private final UpstreamBreaker breaker;
+    private final PassiveHealth passiveHealth;
+    private ActiveHealthChecker activeHealth;
 
-    public Upstream(UpstreamSettings settings, Balancer balancer, HttpClient client, DistributionDataPoint latency) {
+    public Upstream(UpstreamSettings settings, Balancer balancer, HttpClient client, DistributionDataPoint latency, UpstreamBreaker breaker) {
         this.settings = settings;
         this.balancer = balancer;
         this.client = client;
         this.latency = latency;
+        this.breaker = breaker;
+        this.passiveHealth = new PassiveHealth(settings.name(), settings.healthCheck().passive(), balancer.targets());
+    }
+
+    /** Starts active health checking when the settings ask for it. */
+    public void startHealthChecks() {
+        if (settings.healthCheck().active().enabled() && activeHealth == null) {
+            activeHealth = ActiveHealthChecker.start(settings.name(), settings.healthCheck().active(), balancer.targets(), client);
+        }
     }
 
     public String name() {
@@ -38,9 +52,25 @@ public final class Upstream {
         return client;
     }
 
+    public UpstreamBreaker breaker() {
+        return breaker;
+    }
+
+    public PassiveHealth passiveHealth() {
+        return passiveHealth;
+    }
+
     /** Observes the duration of one upstream exchange, in seconds. */
     public DistributionDataPoint latency() {
         return latency;
+    }
+
+    /** Stops health checking and the client; requests still running on it fail. */
+    public void close() {
+        if (activeHealth != null) {
+            activeHealth.close();
+        }
+        LifeCycle.stop(client);
     }
 
     @Override

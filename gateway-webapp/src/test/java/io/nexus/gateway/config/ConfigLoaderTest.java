@@ -90,7 +90,7 @@ class ConfigLoaderTest {
         assertThat(echo.maxConnectionsPerTarget()).isEqualTo(50);
         assertThat(echo.maxIdleConnectionsPerTarget()).isEqualTo(10);
         assertThat(config.routes()).containsExactly(new RouteSettings("echo", "/echo", MatchKind.EXACT, "echo", true,
-            Set.of("GET", "POST"), Optional.of("api.example.com"), Optional.of(Duration.ofSeconds(3)), List.of(), Optional.empty()));
+            Set.of("GET", "POST"), Optional.of("api.example.com"), Optional.of(Duration.ofSeconds(3)), List.of(), Optional.empty(), Optional.empty()));
     }
 
     @Test

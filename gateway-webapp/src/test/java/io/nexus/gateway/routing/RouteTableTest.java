@@ -2,30 +2,38 @@ package io.nexus.gateway.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.nexus.gateway.config.BalancerKind;
+import io.nexus.gateway.config.ConfigLoader;
+import io.nexus.gateway.config.InvalidConfigException;
 import io.nexus.gateway.config.RouteSettings;
 import io.nexus.gateway.config.RouteSettings.MatchKind;
 import io.nexus.gateway.config.UpstreamSettings;
 import io.nexus.gateway.middleware.RouteChain;
 import io.nexus.gateway.upstream.Balancer;
 import io.nexus.gateway.upstream.Upstream;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class RouteTableTest {
 
-    private static final Upstream UPSTREAM = new Upstream(
-        new UpstreamSettings("up", List.of(), BalancerKind.ROUND_ROBIN, Duration.ofSeconds(1), Duration.ofSeconds(1),
-            Duration.ofSeconds(30), 1, 1),
-        Balancer.roundRobin(List.of()), null, null);
+    private static final Upstream UPSTREAM = upstream();
+
+    private static Upstream upstream() {
+        try {
+            UpstreamSettings settings = ConfigLoader.parse("nexus.upstreams.up.targets = [\"http://127.0.0.1:1\"]", "test.conf", Map.of())
+                .upstreams().get("up");
+            return new Upstream(settings, Balancer.roundRobin(List.of()), null, null, null);
+        } catch (InvalidConfigException e) {
+            throw new AssertionError(e);
+        }
+    }
 
     private static Route route(String name, String path, MatchKind match, Set<String> methods, String host) {
         return new Route(new RouteSettings(name, path, match, "up", false, methods, Optional.ofNullable(host), Optional.empty(),
-            List.of(), Optional.empty()), UPSTREAM, null, RouteChain.empty());
+            List.of(), Optional.empty(), Optional.empty()), UPSTREAM, null, RouteChain.empty());
     }
 
     private static Route prefix(String name, String path) {
@@ -109,12 +117,12 @@ class RouteTableTest {
     @Test
     void stripPrefixKeepsALeadingSlash() {
         Route strip = new Route(new RouteSettings("s", "/api", MatchKind.PREFIX, "up", true, Set.of(), Optional.empty(), Optional.empty(),
-            List.of(), Optional.empty()), UPSTREAM, null, RouteChain.empty());
+            List.of(), Optional.empty(), Optional.empty()), UPSTREAM, null, RouteChain.empty());
         assertThat(strip.upstreamPath("/api")).isEqualTo("/");
         assertThat(strip.upstreamPath("/api/")).isEqualTo("/");
         assertThat(strip.upstreamPath("/api/users/7")).isEqualTo("/users/7");
         Route root = new Route(new RouteSettings("r", "/", MatchKind.PREFIX, "up", true, Set.of(), Optional.empty(), Optional.empty(),
-            List.of(), Optional.empty()), UPSTREAM, null, RouteChain.empty());
+            List.of(), Optional.empty(), Optional.empty()), UPSTREAM, null, RouteChain.empty());
         assertThat(root.upstreamPath("/x")).isEqualTo("/x");
     }
 }
