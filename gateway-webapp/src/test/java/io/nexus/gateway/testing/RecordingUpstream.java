@@ -73,14 +73,16 @@ public final class RecordingUpstream implements AutoCloseable {
     private final AtomicInteger maxHolding = new AtomicInteger();
     private volatile CountDownLatch hold = new CountDownLatch(1);
 
-    private RecordingUpstream(String name) throws Exception {
+    private volatile int forcedStatus;
+
+    private RecordingUpstream(String name, int port) throws Exception {
         this.name = name;
         QueuedThreadPool threads = new QueuedThreadPool(64);
         threads.setName("upstream-" + name);
         server = new Server(threads);
         connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
-        connector.setPort(0);
+        connector.setPort(port);
         server.addConnector(connector);
         server.setHandler(new RecordingHandler());
         server.start();
@@ -88,7 +90,21 @@ public final class RecordingUpstream implements AutoCloseable {
 
     /** Starts an upstream whose responses say {@code X-Upstream: name}. */
     public static RecordingUpstream start(String name) throws Exception {
-        return new RecordingUpstream(name);
+        return new RecordingUpstream(name, 0);
+    }
+
+    /** Starts on a given port, e.g. where a stopped upstream listened, to bring it back. */
+    public static RecordingUpstream start(String name, int port) throws Exception {
+        return new RecordingUpstream(name, port);
+    }
+
+    public int port() {
+        return connector.getLocalPort();
+    }
+
+    /** From now on answers every request with this status (0: back to normal). */
+    public void answerAll(int status) {
+        forcedStatus = status;
     }
 
     public String url() {
@@ -116,6 +132,11 @@ public final class RecordingUpstream implements AutoCloseable {
     /** Requests received and not taken yet. */
     public int pending() {
         return requests.size();
+    }
+
+    /** The paths of the requests received and not taken yet. */
+    public java.util.List<String> pendingPaths() {
+        return requests.stream().map(Recorded::path).toList();
     }
 
     /** Requests received since start. */
@@ -186,7 +207,8 @@ public final class RecordingUpstream implements AutoCloseable {
                     holding.decrementAndGet();
                 }
             }
-            int status = path.startsWith("/status/") ? Integer.parseInt(path.substring("/status/".length())) : 200;
+            int status = forcedStatus != 0 ? forcedStatus
+                : path.startsWith("/status/") ? Integer.parseInt(path.substring("/status/".length())) : 200;
             response.setStatus(status);
             response.getHeaders().put("X-Upstream", name);
             for (String header : params.getValuesOrEmpty("header")) {
