@@ -33,6 +33,10 @@ class ConnectionPoolTest {
                 gateway.gateway.gateway().admission().inflight() == 5 && upstream.holding() == 2);
             await().pollDelay(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> upstream.holding() == 2);
             assertThat(upstream.openConnections()).isEqualTo(2);
+            String origin = upstream.url();
+            gateway.awaitMetrics(metrics -> assertThat(metrics)
+                .contains("nexus_upstream_connections{state=\"active\",target=\"" + origin + "\",upstream=\"pooled\"} 2.0")
+                .contains("nexus_upstream_queued_requests{target=\"" + origin + "\",upstream=\"pooled\"} 3.0"));
 
             upstream.release();
             for (CompletableFuture<ContentResponse> response : responses) {
@@ -41,6 +45,8 @@ class ConnectionPoolTest {
             assertThat(upstream.maxHolding()).isEqualTo(2);
             // Back in the pool, only one idle connection is kept; the other is closed.
             await().atMost(Duration.ofSeconds(5)).until(() -> upstream.openConnections() == 1);
+            gateway.awaitMetrics(metrics -> assertThat(metrics)
+                .contains("nexus_upstream_connections{state=\"idle\",target=\"" + origin + "\",upstream=\"pooled\"} 1.0"));
         }
     }
 }
