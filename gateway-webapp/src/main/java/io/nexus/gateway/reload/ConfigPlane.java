@@ -138,6 +138,9 @@ public final class ConfigPlane implements AutoCloseable {
     private ReloadResult apply(String text, String sourceName, String source, Optional<Integer> restoredFrom) {
         ConfigVersion live = history.current();
         if (restoredFrom.isEmpty() && sha256(text).equals(live.sha256())) {
+            // The file holds what runs: after a start on the last-known-good copy, a file
+            // repaired back to that copy ends the fallback as well.
+            onLastKnownGood.set(0);
             return new ReloadResult(Outcome.UNCHANGED, live, List.of());
         }
         GatewayConfig config;
