@@ -1,0 +1,56 @@
+package io.nexus.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** No Docker engine runs here: the recipe's essentials are checked as text. */
+class DockerfileTest {
+
+    private static final Path DOCKERFILE = Path.of("..", "Dockerfile");
+
+    private static List<String> instructions() throws Exception {
+        return Files.readAllLines(DOCKERFILE).stream().map(String::strip)
+            .filter(line -> !line.isEmpty() && !line.startsWith("#")).toList();
+    }
+
+    @Test
+    void baseImagesArePinnedToExactVersions() throws Exception {
+        List<String> from = instructions().stream().filter(line -> line.startsWith("FROM ")).toList();
+        assertThat(from).hasSize(2);
+        for (String line : from) {
+            Matcher image = Pattern.compile("FROM (\\S+?):(\\S+)").matcher(line);
+            assertThat(image.find()).as(line).isTrue();
+            assertThat(image.group(2)).as("tag of " + line).matches("\\d+(\\.\\d+)+.*").doesNotContain("latest");
+        }
+        assertThat(from.get(1)).as("the runtime stage is a JRE of Java 21 or newer").containsPattern("temurin:2[1-9][.\\d_]*-jre");
+    }
+
+    @Test
+    void runsAsANonRootUserWithTheContractsPortsAndJar() throws Exception {
+        List<String> lines = instructions();
+        assertThat(lines).contains("USER 10001:10001");
+        assertThat(lines).anySatisfy(line -> assertThat(line).startsWith("EXPOSE ").contains("8080").contains("9090"));
+        String entrypoint = lines.stream().filter(line -> line.startsWith("ENTRYPOINT")).findFirst().orElseThrow();
+        assertThat(entrypoint).contains("\"-jar\"").contains("/opt/nexus/nexus-gateway.jar");
+        assertThat(lines).anySatisfy(line -> assertThat(line).contains("gateway-launcher/target/nexus-gateway.jar /opt/nexus/nexus-gateway.jar"));
+        assertThat(String.join("\n", lines)).contains("NEXUS_CONFIG=/etc/nexus/gateway.conf").contains("MaxRAMPercentage");
+    }
+
+    @Test
+    void theJarItCopiesIsTheOneTheBuildMakes() throws Exception {
+        String pom = Files.readString(Path.of("..", "gateway-launcher", "pom.xml"));
+        assertThat(pom).contains("<finalName>nexus-gateway</finalName>");
+        // Every module the build stage's reactor reads is copied in.
+        String root = Files.readString(Path.of("..", "pom.xml"));
+        for (Matcher module = Pattern.compile("<module>([^<]+)</module>").matcher(root); module.find(); ) {
+            assertThat(instructions()).as("COPY of " + module.group(1) + "/pom.xml")
+                .anySatisfy(line -> assertThat(line).startsWith("COPY " + module.group(1) + "/pom.xml"));
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package io.nexus.delivery;
+
+import static io.nexus.delivery.Chart.at;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import io.nexus.gateway.config.ConfigLoader;
+import io.nexus.gateway.config.GatewayConfig;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** helm/nexus-gateway rendered and linted by the real Helm, checked object by object. */
+class HelmChartTest {
+
+    @Test
+    void chartLintsStrictly() {
+        LintResult lint = new Helm(Chart.DIR).lint().strict().call();
+        assertThat(lint.isFailed()).as(String.join("\n", lint.getMessages())).isFalse();
+    }
+
+    @Test
+    void defaultValuesRenderTheCoreObjectsOnly() {
+        assertThat(Chart.render().kinds())
+            .containsExactlyInAnyOrder("ConfigMap", "Service", "Deployment", "PodDisruptionBudget", "HorizontalPodAutoscaler");
+    }
+
+    @Test
+    void deploymentRollsSafelyAndRunsLocked() {
+        Map<String, Object> deployment = Chart.render().one("Deployment");
+        assertThat(at(deployment, "spec", "strategy", "rollingUpdate", "maxUnavailable").toString()).isEqualTo("0");
+        assertThat(at(deployment, "spec", "strategy", "rollingUpdate", "maxSurge").toString()).isEqualTo("1");
+        Map<String, Object> pod = Chart.map(deployment, "spec", "template", "spec");
+        Map<String, Object> container = Chart.map(pod, "containers", 0);
+
+        assertThat(at(container, "livenessProbe", "httpGet", "path").toString()).isEqualTo("/healthz");
+        assertThat(at(container, "readinessProbe", "httpGet", "path").toString()).isEqualTo("/readyz");
+        assertThat(at(container, "startupProbe", "failureThreshold").toString()).isEqualTo("30");
+        assertThat(at(container, "startupProbe", "periodSeconds").toString()).isEqualTo("2");
+        for (String probe : List.of("livenessProbe", "readinessProbe", "startupProbe")) {
+            assertThat(at(container, probe, "httpGet", "port").toString()).as(probe).isEqualTo("admin");
+        }
+        assertThat(Chart.list(container, "ports")).extracting(p -> ((Map<?, ?>) p).get("name") + ":" + ((Map<?, ?>) p).get("containerPort"))
+            .containsExactly("http:8080", "admin:9090");
+        assertThat(Chart.list(container, "lifecycle", "preStop", "exec", "command")).containsExactly("sleep", "5");
+        // preStop 5 s + drain-delay 5 s + shutdown timeout 30 s, and slack.
+        assertThat((Integer) at(pod, "terminationGracePeriodSeconds")).isGreaterThan(40);
+        assertThat(at(container, "resources", "requests", "cpu").toString()).isEqualTo("500m");
+        assertThat(at(container, "resources", "limits", "memory").toString()).isEqualTo("1Gi");
+
+        assertThat((Boolean) at(pod, "securityContext", "runAsNonRoot")).isTrue();
+        assertThat((Boolean) at(container, "securityContext", "readOnlyRootFilesystem")).isTrue();
+        assertThat((Boolean) at(container, "securityContext", "allowPrivilegeEscalation")).isFalse();
+        assertThat(Chart.list(container, "securityContext", "capabilities", "drop")).containsExactly("ALL");
+
+        assertThat(Chart.list(pod, "topologySpreadConstraints")).extracting(c -> (Object) ((Map<?, ?>) c).get("topologyKey"))
+            .containsExactly("kubernetes.io/hostname", "topology.kubernetes.io/zone");
+        assertThat(at(deployment, "spec", "template", "metadata", "annotations", "checksum/config").toString()).matches("[0-9a-f]{64}");
+    }
+
+    @Test
+    void terminationGraceFollowsTheDrainSettings() {
+        Map<String, Object> deployment = Chart.render(c -> c
+            .set("nexus.server.shutdown.drain-delay", "20s").set("nexus.server.shutdown.timeout", "2m").set("preStopSleepSeconds", 10))
+            .one("Deployment");
+        assertThat((Integer) at(deployment, "spec", "template", "spec", "terminationGracePeriodSeconds")).isGreaterThan(10 + 20 + 120);
+    }
+
+    @Test
+    void configMapHoldsAGatewayConfThatTheGatewayAccepts() throws Exception {
+        Map<String, Object> configMap = Chart.render(c -> c
+            .set("nexus.upstreams.api.targets[0]", "http://api.internal:8080")
+            .set("nexus.routes[0].name", "api").set("nexus.routes[0].path", "/api").set("nexus.routes[0].upstream", "api"))
+            .one("ConfigMap");
+        String text = at(configMap, "data", "gateway.conf");
+        GatewayConfig config = ConfigLoader.parse(text, "gateway.conf", Map.of());
+        assertThat(config.admin().host()).isEqualTo("0.0.0.0");
+        assertThat(config.server().port()).isEqualTo(8080);
+        assertThat(config.routes()).singleElement().satisfies(route -> assertThat(route.upstream()).isEqualTo("api"));
+    }
+
+    @Test
+    void changingTheConfigChangesTheChecksum() {
+        String before = at(Chart.render().one("Deployment"), "spec", "template", "metadata", "annotations", "checksum/config");
+        String after = at(Chart.render(c -> c.set("nexus.server.max-concurrent-requests", 5000)).one("Deployment"),
+            "spec", "template", "metadata", "annotations", "checksum/config");
+        String unrelated = at(Chart.render(c -> c.set("replicaCount", 3)).one("Deployment"),
+            "spec", "template", "metadata", "annotations", "checksum/config");
+        assertThat(after).isNotEqualTo(before);
+        assertThat(unrelated).isEqualTo(before);
+    }
+
+    @Test
+    void budgetAndAutoscalerKeepTwoToTenReplicas() {
+        Chart.Rendered rendered = Chart.render();
+        assertThat(at(rendered.one("PodDisruptionBudget"), "spec", "minAvailable").toString()).isEqualTo("1");
+        Map<String, Object> hpa = rendered.one("HorizontalPodAutoscaler");
+        assertThat(at(hpa, "spec", "minReplicas").toString()).isEqualTo("2");
+        assertThat(at(hpa, "spec", "maxReplicas").toString()).isEqualTo("10");
+        assertThat(at(hpa, "spec", "metrics", 0, "resource", "target", "averageUtilization").toString()).isEqualTo("70");
+        assertThat(Chart.map(rendered.one("Deployment"), "spec")).doesNotContainKey("replicas");
+    }
+
+    @Test
+    void optionalObjectsAppearWhenSwitchedOn() {
+        Chart.Rendered rendered = Chart.render(c -> c
+            .set("serviceMonitor.enabled", true)
+            .set("ingress.enabled", true).set("ingress.host", "api.example.com")
+            .set("ingress.tls.enabled", true).set("ingress.tls.secretName", "api-tls")
+            .set("tls.enabled", true).set("tls.secretName", "gateway-certs")
+            .set("adminToken.value", "a-long-enough-admin-token"));
+        assertThat(rendered.kinds()).contains("ServiceMonitor", "Ingress", "Secret");
+        assertThat(at(rendered.one("ServiceMonitor"), "spec", "endpoints", 0, "port").toString()).isEqualTo("admin");
+        assertThat(at(rendered.one("Ingress"), "spec", "rules", 0, "http", "paths", 0, "backend", "service", "port", "name").toString())
+            .isEqualTo("http");
+        Map<String, Object> pod = Chart.map(rendered.one("Deployment"), "spec", "template", "spec");
+        assertThat(Chart.list(pod, "volumes")).extracting(v -> (Object) ((Map<?, ?>) v).get("name")).contains("tls");
+        assertThat(rendered.yaml()).doesNotContain("a-long-enough-admin-token");
+    }
+
+    @Test
+    void badValuesAreRejectedByTheSchema() {
+        assertThatThrownBy(() -> Chart.render(c -> c.set("replicaCount", 0))).hasMessageContaining("replicaCount");
+        assertThatThrownBy(() -> Chart.render(c -> c.set("replicas", 3))).hasMessageContaining("replicas");
+        assertThatThrownBy(() -> Chart.render(c -> c.set("nexus.server.port", 70000))).hasMessageContaining("port");
+        assertThatThrownBy(() -> Chart.render(c -> c.set("adminToken.value", "short"))).hasMessageContaining("adminToken");
+        assertThatThrownBy(() -> Chart.render(c -> c.set("nexus.admin.token", "in-values-is-forbidden"))).hasMessageContaining("token");
+        assertThatThrownBy(() -> Chart.render(c -> c.set("nexus.server.shutdown.timeout", "soon"))).hasMessageContaining("timeout");
+    }
+}
