@@ -38,6 +38,7 @@ public final class ConfigPlane implements AutoCloseable {
     public static final String SOURCE_DEFAULT = "default";
 
     private static final Logger LOG = LoggerFactory.getLogger(ConfigPlane.class);
+    private static final long STABLE_READ_MILLIS = 100;
 
     private final Gateway gateway;
     private final ConfigLoader loader;
@@ -124,6 +125,19 @@ public final class ConfigPlane implements AutoCloseable {
         }
         String hash = sha256(text);
         if (hash.equals(lastSeenFileHash)) {
+            return;
+        }
+        // A file written in place (truncate, then write) can be read half-way: act only on
+        // content that reads the same twice, a moment apart.
+        try {
+            Thread.sleep(STABLE_READ_MILLIS);
+            if (!sha256(InitialConfig.read(file.get())).equals(hash)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        } catch (InvalidConfigException e) {
             return;
         }
         lastSeenFileHash = hash;

@@ -59,7 +59,12 @@ public record InitialConfig(GatewayConfig config, String text, String source, Op
 
     static String read(Path file) throws InvalidConfigException {
         try {
-            return Files.readString(file, StandardCharsets.UTF_8);
+            String text = Files.readString(file, StandardCharsets.UTF_8);
+            if (text.isBlank()) {
+                // Never a deliberate config (that would be "nexus {}"): a file caught mid-write.
+                throw new InvalidConfigException(List.of(new ConfigProblem("nexus", "config file is empty", file.toString(), -1)));
+            }
+            return text;
         } catch (java.nio.file.NoSuchFileException e) {
             throw new InvalidConfigException(List.of(new ConfigProblem("nexus", "config file not found", file.toString(), -1)));
         } catch (IOException e) {
