@@ -29,6 +29,7 @@ public final class GatewayMetrics {
     private final Histogram upstreamDuration;
     private final Counter rejected;
     private final Counter middlewareFailures;
+    private final Counter rateLimited;
     private final RouteMeter unmatched;
 
     public GatewayMetrics(PrometheusRegistry registry, IntSupplier inflight, IntSupplier queued) {
@@ -61,6 +62,11 @@ public final class GatewayMetrics {
             .name("nexus_middleware_failures_total")
             .help("Throwables caught by a middleware's guard, by middleware.")
             .labelNames("middleware")
+            .register(registry);
+        rateLimited = Counter.builder()
+            .name("nexus_rate_limited_total")
+            .help("Requests refused with 429 rate_limited, by route.")
+            .labelNames("route")
             .register(registry);
         GaugeWithCallback.builder()
             .name("nexus_inflight_requests")
@@ -97,6 +103,11 @@ public final class GatewayMetrics {
     /** The rejection counter child of one reason, resolved once by the caller. */
     public CounterDataPoint rejections(String reason) {
         return rejected.labelValues(reason);
+    }
+
+    /** The rate-limited counter child of one route, resolved once by its limiter. */
+    public CounterDataPoint rateLimited(String route) {
+        return rateLimited.labelValues(route);
     }
 
     /** The failure counter child of one middleware, resolved once by its guard. */
