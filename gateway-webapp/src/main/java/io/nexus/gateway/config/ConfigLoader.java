@@ -41,9 +41,9 @@ public final class ConfigLoader {
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern METHOD = Pattern.compile("[A-Z]{1,20}");
     private static final Pattern HOST = Pattern.compile("(\\*\\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?");
-    private static final Set<String> LATER_ROUTE_KEYS = Set.of("auth", "rate-limit");
+    private static final Set<String> LATER_ROUTE_KEYS = Set.of("auth");
     /** Middlewares every gateway knows; a registry may add more. */
-    public static final Set<String> BUILT_IN_MIDDLEWARES = Set.of("fault");
+    public static final Set<String> BUILT_IN_MIDDLEWARES = Set.of("fault", "rate-limit");
 
     private final Map<String, String> environment;
     private final Set<String> middlewares;
@@ -358,10 +358,12 @@ public final class ConfigLoader {
             }
         }
         Optional<RetrySettings> retries = ResilienceSettingsReader.retries(s);
+        Optional<RateLimitSettings> rateLimit = RateLimitConfig.forRoute(s, routeMiddlewares);
         if (name == null || path == null || upstream == null) {
             return null;
         }
-        return new RouteSettings(name, path, match, upstream, stripPrefix, methods, host, requestTimeout, routeMiddlewares, fault, retries);
+        return new RouteSettings(name, path, match, upstream, stripPrefix, methods, host, requestTimeout, routeMiddlewares, fault, retries,
+            rateLimit);
     }
 
     private static FaultSettings fault(Section s) {

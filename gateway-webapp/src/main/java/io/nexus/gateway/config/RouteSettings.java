@@ -14,6 +14,8 @@ import java.util.Set;
  * @param middlewares registry names this route runs (a {@code fault} block adds {@code fault})
  * @param fault the fault middleware's settings, when the route has a {@code fault} block
  * @param retries the route's retry policy; none unless the route opts in
+ * @param rateLimit the rate limiter's settings, when the route has a {@code rate-limit} block
+ *     (which adds {@code rate-limit} to {@code middlewares})
  */
 public record RouteSettings(
     String name,
@@ -26,7 +28,8 @@ public record RouteSettings(
     Optional<Duration> requestTimeout,
     List<String> middlewares,
     Optional<FaultSettings> fault,
-    Optional<RetrySettings> retries) {
+    Optional<RetrySettings> retries,
+    Optional<RateLimitSettings> rateLimit) {
 
     public RouteSettings {
         methods = Set.copyOf(methods);

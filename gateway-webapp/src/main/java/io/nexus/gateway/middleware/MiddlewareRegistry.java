@@ -3,6 +3,7 @@ package io.nexus.gateway.middleware;
 import io.nexus.gateway.config.RouteSettings;
 import io.nexus.gateway.filter.GuardedFilter;
 import io.nexus.gateway.observability.GatewayMetrics;
+import io.nexus.gateway.ratelimit.RateLimits;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -14,7 +15,7 @@ import java.util.Set;
 /**
  * Middlewares by name. A route lists the names it uses; whatever the order in the file, they
  * run by ascending {@code priority}. The default priorities leave room around the built-ins:
- * {@value #RATE_LIMIT} rate limit, {@value #AUTH} authentication, {@value #FAULT} fault
+ * {@value #RATE_LIMIT} rate limit (added by a route's {@code rate-limit} block), {@value #AUTH} authentication, {@value #FAULT} fault
  * injection, {@value #CUSTOM} for anything registered without a reason to go elsewhere.
  * Immutable once built.
  */
@@ -41,7 +42,8 @@ public final class MiddlewareRegistry {
 
     /** A builder that already holds the built-ins. */
     public static Builder builder() {
-        return new Builder().register("fault", FAULT, FaultMiddleware::new);
+        return new Builder().register("fault", FAULT, FaultMiddleware::new)
+            .register("rate-limit", RATE_LIMIT, new RateLimits());
     }
 
     public Set<String> names() {
@@ -66,7 +68,7 @@ public final class MiddlewareRegistry {
         List<GuardedFilter> guarded = new ArrayList<>();
         try {
             for (Entry entry : selected) {
-                Middleware middleware = entry.factory().create(route);
+                Middleware middleware = entry.factory().create(route, metrics);
                 middleware.init(route);
                 instances.add(middleware);
                 guarded.add(new GuardedFilter(entry.name(), middleware, metrics.middlewareFailures(entry.name())));

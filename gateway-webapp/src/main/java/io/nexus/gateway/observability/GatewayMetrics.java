@@ -38,6 +38,7 @@ public final class GatewayMetrics {
     private final Histogram upstreamDuration;
     private final Counter rejected;
     private final Counter middlewareFailures;
+    private final Counter rateLimited;
     private final RouteMeter unmatched;
     private final Counter breakerTransitions;
 
@@ -71,6 +72,11 @@ public final class GatewayMetrics {
             .name("nexus_middleware_failures_total")
             .help("Throwables caught by a middleware's guard, by middleware.")
             .labelNames("middleware")
+            .register(registry);
+        rateLimited = Counter.builder()
+            .name("nexus_rate_limited_total")
+            .help("Requests refused with 429 rate_limited, by route.")
+            .labelNames("route")
             .register(registry);
         GaugeWithCallback.builder()
             .name("nexus_inflight_requests")
@@ -180,6 +186,11 @@ public final class GatewayMetrics {
                 }
             })
             .register(registry);
+    }
+
+    /** The rate-limited counter child of one route, resolved once by its limiter. */
+    public CounterDataPoint rateLimited(String route) {
+        return rateLimited.labelValues(route);
     }
 
     /** The failure counter child of one middleware, resolved once by its guard. */

@@ -1,0 +1,58 @@
+package io.nexus.gateway.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A route's {@code rate-limit} block: at most {@code requests} per {@code window} for each key,
+ * counted by a sliding-window counter.
+ *
+ * @param requests requests allowed per window and key (1 or more)
+ * @param window the length of a window
+ * @param key what a request is counted under
+ * @param header the request header read for {@link Key#HEADER} (and {@link Key#SUBJECT})
+ * @param trustedProxies CIDRs of proxies whose {@code X-Forwarded-For} is believed ({@link Key#CLIENT_IP})
+ * @param maxKeys the most keys tracked at once; beyond it the least recently used are dropped
+ */
+public record RateLimitSettings(int requests, Duration window, Key key, Optional<String> header,
+                                List<String> trustedProxies, int maxKeys) {
+
+    /** The header the security work fills with the authenticated subject. */
+    public static final String SUBJECT_HEADER = "X-Auth-Subject";
+
+    public RateLimitSettings {
+        trustedProxies = List.copyOf(trustedProxies);
+    }
+
+    /** What a request is counted under. */
+    public enum Key {
+        /** The client's address, taken from {@code X-Forwarded-For} only behind trusted proxies. */
+        CLIENT_IP("client-ip"),
+        /** The value of a request header; requests without it share one key. */
+        HEADER("header"),
+        /** The authenticated subject (for now: a header, {@value RateLimitSettings#SUBJECT_HEADER} by default). */
+        SUBJECT("subject"),
+        /** One key for the whole route. */
+        ROUTE("route");
+
+        private final String configName;
+
+        Key(String configName) {
+            this.configName = configName;
+        }
+
+        public String configName() {
+            return configName;
+        }
+
+        static Key fromConfigName(String name) {
+            for (Key key : values()) {
+                if (key.configName.equals(name)) {
+                    return key;
+                }
+            }
+            return null;
+        }
+    }
+}

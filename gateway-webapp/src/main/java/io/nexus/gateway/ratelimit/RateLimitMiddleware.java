@@ -1,0 +1,88 @@
+package io.nexus.gateway.ratelimit;
+
+import io.nexus.gateway.config.RateLimitSettings;
+import io.nexus.gateway.config.RouteSettings;
+import io.nexus.gateway.error.ErrorResponses;
+import io.nexus.gateway.error.GatewayError;
+import io.nexus.gateway.filter.Exchange;
+import io.nexus.gateway.middleware.Middleware;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.time.Instant;
+
+/**
+ * Counts each request of a route under its key and answers 429 {@code rate_limited} over the
+ * limit. Every response it sees gets {@code RateLimit-Limit}, {@code RateLimit-Remaining} and
+ * {@code RateLimit-Reset} (seconds); a refusal also gets {@code Retry-After}. The headers are set
+ * before the chain goes on, because the proxy commits the response as soon as the upstream
+ * answers.
+ */
+final class RateLimitMiddleware implements Middleware {
+
+    static final long NANOS_PER_SECOND = 1_000_000_000L;
+
+    private final RateLimits limits;
+    private final RouteSettings route;
+    private final RateLimitSettings settings;
+    private final RequestKeys keys;
+    private final String limitText;
+    private final String message;
+    private final CounterDataPoint rateLimited;
+    private final CounterDataPoint rejected;
+    private SlidingWindowLimiter limiter;
+
+    RateLimitMiddleware(RateLimits limits, RouteSettings route, CounterDataPoint rateLimited, CounterDataPoint rejected) {
+        this.limits = limits;
+        this.route = route;
+        this.settings = route.rateLimit().orElseThrow(
+            () -> new IllegalArgumentException("route " + route.name() + " lists rate-limit without a rate-limit block"));
+        this.keys = new RequestKeys(settings);
+        this.limitText = Integer.toString(settings.requests());
+        this.message = "rate limit of " + settings.requests() + " requests per " + settings.window().toMillis() + "ms exceeded";
+        this.rateLimited = rateLimited;
+        this.rejected = rejected;
+    }
+
+    @Override
+    public void init(RouteSettings route) {
+        limiter = limits.acquire(route);
+    }
+
+    @Override
+    public void shutdown(Instant deadline) {
+        limits.release(route.name(), limiter);
+    }
+
+    @Override
+    public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain) throws IOException, ServletException {
+        HttpServletRequest request = (HttpServletRequest) req;
+        HttpServletResponse response = (HttpServletResponse) res;
+        long decision = limiter.acquire(keys.keyOf(request), settings.requests());
+        response.setHeader("RateLimit-Limit", limitText);
+        if (SlidingWindowLimiter.allowed(decision)) {
+            response.setHeader("RateLimit-Remaining", Long.toString(decision));
+            response.setHeader("RateLimit-Reset", Long.toString(seconds(limiter.nanosToWindowEnd())));
+            chain.doFilter(request, response);
+            return;
+        }
+        rateLimited.inc();
+        rejected.inc();
+        String retryAfter = Long.toString(seconds(SlidingWindowLimiter.retryAfterNanos(decision)));
+        response.setHeader("RateLimit-Remaining", "0");
+        response.setHeader("RateLimit-Reset", retryAfter);
+        response.setHeader("Retry-After", retryAfter);
+        Exchange exchange = Exchange.of(request);
+        ErrorResponses.send(response, GatewayError.RATE_LIMITED, message, exchange == null ? null : exchange.requestId());
+    }
+
+    /** Whole seconds, rounded up, at least 1: {@code Retry-After: 0} would invite an instant retry. */
+    static long seconds(long nanos) {
+        return Math.max(1, (nanos + NANOS_PER_SECOND - 1) / NANOS_PER_SECOND);
+    }
+}

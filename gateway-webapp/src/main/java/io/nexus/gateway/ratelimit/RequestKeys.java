@@ -1,0 +1,35 @@
+package io.nexus.gateway.ratelimit;
+
+import io.nexus.gateway.config.RateLimitSettings;
+import jakarta.servlet.http.HttpServletRequest;
+
+/** What a request is counted under, by a route's {@code key} setting. */
+final class RequestKeys {
+
+    /** Longer header values are cut so that one key cannot hold much memory. */
+    static final int MAX_KEY_LENGTH = 256;
+    static final String FORWARDED_FOR = "X-Forwarded-For";
+
+    private final RateLimitSettings.Key kind;
+    private final String header;
+    private final TrustedProxies trustedProxies;
+
+    RequestKeys(RateLimitSettings settings) {
+        this.kind = settings.key();
+        this.header = settings.header().orElse(RateLimitSettings.SUBJECT_HEADER);
+        this.trustedProxies = TrustedProxies.of(settings.trustedProxies());
+    }
+
+    String keyOf(HttpServletRequest request) {
+        return switch (kind) {
+            case CLIENT_IP -> trustedProxies.isEmpty() ? request.getRemoteAddr()
+                : trustedProxies.clientAddress(request.getRemoteAddr(), request.getHeaders(FORWARDED_FOR));
+            // Requests without the header share the empty key: one budget for all of them.
+            case HEADER, SUBJECT -> {
+                String value = request.getHeader(header);
+                yield value == null ? "" : value.length() > MAX_KEY_LENGTH ? value.substring(0, MAX_KEY_LENGTH) : value;
+            }
+            case ROUTE -> "";
+        };
+    }
+}
