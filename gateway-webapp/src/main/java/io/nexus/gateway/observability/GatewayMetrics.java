@@ -73,6 +73,7 @@ public final class GatewayMetrics {
             .callback(callback -> callback.call(queued.getAsInt()))
             .register(registry);
         JvmMetrics.builder().register(registry);
+        VirtualThreadMetrics.register(registry);
         unmatched = routeMeter(UNMATCHED);
     }
 
