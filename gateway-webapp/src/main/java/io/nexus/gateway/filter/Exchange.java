@@ -2,6 +2,7 @@ package io.nexus.gateway.filter;
 
 import io.nexus.gateway.lifecycle.AdmissionControl;
 import io.nexus.gateway.lifecycle.GatewaySnapshot;
+import io.nexus.gateway.observability.AccessLog;
 import io.nexus.gateway.observability.GatewayMetrics;
 import io.nexus.gateway.observability.RouteMeter;
 import io.nexus.gateway.routing.Route;
@@ -34,6 +35,9 @@ public final class Exchange implements AsyncListener {
     private final long startNanos;
     private final String method;
     private final RouteMeter unmatched;
+    private final AccessLog accessLog;
+    private final String clientAddress;
+    private final String requestUri;
     private String requestId;
     private String path;
     private Route route;
@@ -47,6 +51,9 @@ public final class Exchange implements AsyncListener {
         this.startNanos = System.nanoTime();
         this.method = request.getMethod();
         this.unmatched = metrics.unmatched();
+        this.accessLog = metrics.accessLog();
+        this.clientAddress = request.getRemoteAddr();
+        this.requestUri = request.getRequestURI();
     }
 
     /** The exchange of a request that passed the exchange filter, else {@code null}. */
@@ -113,7 +120,11 @@ public final class Exchange implements AsyncListener {
             snapshot.release();
         }
         RouteMeter meter = route != null ? route.meter() : unmatched;
-        meter.record(method, status, System.nanoTime() - startNanos);
+        long durationNanos = System.nanoTime() - startNanos;
+        meter.record(method, status, durationNanos);
+        accessLog.record(snapshot == null ? null : snapshot.config().observability().accessLog(), requestId, null, method,
+            path != null ? path : requestUri, meter.route(), route == null ? null : route.upstream().name(), clientAddress,
+            status, durationNanos);
     }
 
     @Override

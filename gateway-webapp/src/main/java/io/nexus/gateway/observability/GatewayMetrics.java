@@ -30,6 +30,7 @@ public final class GatewayMetrics {
     private final Counter rejected;
     private final Counter middlewareFailures;
     private final RouteMeter unmatched;
+    private final AccessLog accessLog = new AccessLog();
 
     public GatewayMetrics(PrometheusRegistry registry, IntSupplier inflight, IntSupplier queued) {
         this.registry = registry;
@@ -88,6 +89,11 @@ public final class GatewayMetrics {
 
     public RouteMeter unmatched() {
         return unmatched;
+    }
+
+    /** The sampled access log, written by each exchange on completion. */
+    public AccessLog accessLog() {
+        return accessLog;
     }
 
     /** The latency child of one upstream, resolved once per upstream. */
