@@ -120,6 +120,7 @@ class AccessLogTest {
             assertThat(line.path("status").asInt()).isEqualTo(200);
             assertThat(line.path("duration_ms").isNumber()).isTrue();
             assertThat(line.path("client_address").asText()).isEqualTo("127.0.0.1");
+            assertThat(line.path("trace_id").asText()).matches("[0-9a-f]{32}");
         }
     }
 

@@ -5,7 +5,9 @@ import io.nexus.gateway.lifecycle.GatewaySnapshot;
 import io.nexus.gateway.observability.AccessLog;
 import io.nexus.gateway.observability.GatewayMetrics;
 import io.nexus.gateway.observability.RouteMeter;
+import io.nexus.gateway.observability.Tracing;
 import io.nexus.gateway.routing.Route;
+import io.opentelemetry.api.trace.Span;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ServletRequest;
@@ -38,6 +40,7 @@ public final class Exchange implements AsyncListener {
     private final AccessLog accessLog;
     private final String clientAddress;
     private final String requestUri;
+    private final Span span;
     private String requestId;
     private String path;
     private Route route;
@@ -54,6 +57,7 @@ public final class Exchange implements AsyncListener {
         this.accessLog = metrics.accessLog();
         this.clientAddress = request.getRemoteAddr();
         this.requestUri = request.getRequestURI();
+        this.span = metrics.tracing().startSpan(request);
     }
 
     /** The exchange of a request that passed the exchange filter, else {@code null}. */
@@ -80,6 +84,11 @@ public final class Exchange implements AsyncListener {
 
     public Route route() {
         return route;
+    }
+
+    /** The gateway's span of this request; invalid (not recording) when tracing is off. */
+    public Span span() {
+        return span;
     }
 
     void route(Route route, String path) {
@@ -121,8 +130,9 @@ public final class Exchange implements AsyncListener {
         }
         RouteMeter meter = route != null ? route.meter() : unmatched;
         long durationNanos = System.nanoTime() - startNanos;
-        meter.record(method, status, durationNanos);
-        accessLog.record(snapshot == null ? null : snapshot.config().observability().accessLog(), requestId, null, method,
+        meter.record(method, status, durationNanos, span);
+        Tracing.endSpan(span, requestId, meter.route(), route == null ? null : route.upstream().name(), status);
+        accessLog.record(snapshot == null ? null : snapshot.config().observability().accessLog(), requestId, Tracing.traceId(span), method,
             path != null ? path : requestUri, meter.route(), route == null ? null : route.upstream().name(), clientAddress,
             status, durationNanos);
     }

@@ -154,5 +154,6 @@ public final class Gateway implements AutoCloseable {
             current.retire();
             current.close(Instant.now().plus(RETIREMENT_GRACE));
         }
+        metrics.close();
     }
 }

@@ -68,6 +68,7 @@ public final class GatewaySnapshot {
                 chains.add(chain);
                 routes.add(new Route(settings, upstreams.get(settings.upstream()), metrics.routeMeter(settings.name()), chain));
             }
+            metrics.configure(config.observability());
             return new GatewaySnapshot(config, RouteTable.of(routes), upstreams, chains);
         } catch (Exception e) {
             new GatewaySnapshot(config, RouteTable.of(List.of()), upstreams, chains).close(Instant.now());
