@@ -27,6 +27,7 @@ final class AdminServlet extends HttpServlet {
     private final transient Gateway gateway;
     private final transient BearerToken token;
     private final transient ConfigApi config;
+    private final transient DiagnosticsApi diagnostics = new DiagnosticsApi();
 
     AdminServlet(Gateway gateway, ConfigPlane plane) {
         this.gateway = gateway;
@@ -82,6 +83,10 @@ final class AdminServlet extends HttpServlet {
         }
         if (path.equals("/config") || path.startsWith("/config/")) {
             config.handle(request, response, path.substring("/config".length()));
+            return;
+        }
+        if (path.startsWith("/debug/")) {
+            diagnostics.handle(request, response, path.substring("/debug".length()));
             return;
         }
         if (path.equals("/routes") || path.equals("/upstreams")) {

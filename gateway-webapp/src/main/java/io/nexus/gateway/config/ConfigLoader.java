@@ -166,7 +166,8 @@ public final class ConfigLoader {
             }
         }
         checkRouteNamesAndConflicts(routes, routeIndexes, routeValues, problems);
-        return new GatewayConfig(sourceName, server, admin, configSettings, upstreams, routes, demo, redacted);
+        ObservabilitySettings observability = ObservabilitySettings.read(nexus.section("observability"));
+        return new GatewayConfig(sourceName, server, admin, configSettings, upstreams, routes, demo, redacted, observability);
     }
 
     private static ServerSettings server(Section s) {

@@ -9,6 +9,7 @@ import java.util.Map;
  * @param source where the configuration was read from, for logs and errors
  * @param redacted the effective configuration (defaults included) rendered as HOCON with every
  *     secret replaced by {@code <redacted>}: what the admin API shows and diffs
+ * @param observability access log and tracing
  */
 public record GatewayConfig(
     String source,
@@ -18,7 +19,8 @@ public record GatewayConfig(
     Map<String, UpstreamSettings> upstreams,
     List<RouteSettings> routes,
     DemoSettings demo,
-    String redacted) {
+    String redacted,
+    ObservabilitySettings observability) {
 
     public GatewayConfig {
         upstreams = Map.copyOf(upstreams);

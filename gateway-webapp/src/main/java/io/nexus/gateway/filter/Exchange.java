@@ -2,10 +2,13 @@ package io.nexus.gateway.filter;
 
 import io.nexus.gateway.lifecycle.AdmissionControl;
 import io.nexus.gateway.lifecycle.GatewaySnapshot;
+import io.nexus.gateway.observability.AccessLog;
 import io.nexus.gateway.observability.GatewayMetrics;
 import io.nexus.gateway.observability.RouteMeter;
+import io.nexus.gateway.observability.Tracing;
 import io.nexus.gateway.routing.Route;
 import io.nexus.gateway.upstream.Target;
+import io.opentelemetry.api.trace.Span;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ServletRequest;
@@ -35,6 +38,10 @@ public final class Exchange implements AsyncListener {
     private final long startNanos;
     private final String method;
     private final RouteMeter unmatched;
+    private final AccessLog accessLog;
+    private final String clientAddress;
+    private final String requestUri;
+    private final Span span;
     private String requestId;
     private String path;
     private Route route;
@@ -53,6 +60,10 @@ public final class Exchange implements AsyncListener {
         this.startNanos = System.nanoTime();
         this.method = request.getMethod();
         this.unmatched = metrics.unmatched();
+        this.accessLog = metrics.accessLog();
+        this.clientAddress = request.getRemoteAddr();
+        this.requestUri = request.getRequestURI();
+        this.span = metrics.tracing().startSpan(request);
     }
 
     /** The exchange of a request that passed the exchange filter, else {@code null}. */
@@ -79,6 +90,11 @@ public final class Exchange implements AsyncListener {
 
     public Route route() {
         return route;
+    }
+
+    /** The gateway's span of this request; invalid (not recording) when tracing is off. */
+    public Span span() {
+        return span;
     }
 
     void route(Route route, String path) {
@@ -167,7 +183,12 @@ public final class Exchange implements AsyncListener {
             snapshot.release();
         }
         RouteMeter meter = route != null ? route.meter() : unmatched;
-        meter.record(method, status, System.nanoTime() - startNanos);
+        long durationNanos = System.nanoTime() - startNanos;
+        meter.record(method, status, durationNanos, span);
+        Tracing.endSpan(span, requestId, meter.route(), route == null ? null : route.upstream().name(), status);
+        accessLog.record(snapshot == null ? null : snapshot.config().observability().accessLog(), requestId, Tracing.traceId(span), method,
+            path != null ? path : requestUri, meter.route(), route == null ? null : route.upstream().name(), clientAddress,
+            status, durationNanos);
     }
 
     @Override

@@ -161,5 +161,6 @@ public final class Gateway implements AutoCloseable {
             current.retire();
             current.close(Instant.now().plus(RETIREMENT_GRACE));
         }
+        metrics.close();
     }
 }

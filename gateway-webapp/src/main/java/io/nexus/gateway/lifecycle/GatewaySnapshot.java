@@ -70,6 +70,7 @@ public final class GatewaySnapshot {
                 routes.add(new Route(settings, upstreams.get(settings.upstream()), metrics.routeMeter(settings.name()), chain));
             }
             upstreams.values().forEach(Upstream::startHealthChecks);
+            metrics.configure(config.observability());
             return new GatewaySnapshot(config, RouteTable.of(routes), upstreams, chains);
         } catch (Exception e) {
             new GatewaySnapshot(config, RouteTable.of(List.of()), upstreams, chains).close(Instant.now());

@@ -1,5 +1,6 @@
 package io.nexus.gateway.observability;
 
+import io.nexus.gateway.config.ObservabilitySettings;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -41,6 +42,8 @@ public final class GatewayMetrics {
     private final Counter rateLimited;
     private final RouteMeter unmatched;
     private final Counter breakerTransitions;
+    private final AccessLog accessLog = new AccessLog();
+    private final Tracing tracing = new Tracing();
 
     public GatewayMetrics(PrometheusRegistry registry, IntSupplier inflight, IntSupplier queued) {
         this.registry = registry;
@@ -94,6 +97,7 @@ public final class GatewayMetrics {
             .labelNames("upstream", "from", "to")
             .register(registry);
         JvmMetrics.builder().register(registry);
+        VirtualThreadMetrics.register(registry);
         unmatched = routeMeter(UNMATCHED);
     }
 
@@ -108,6 +112,26 @@ public final class GatewayMetrics {
 
     public RouteMeter unmatched() {
         return unmatched;
+    }
+
+    /** Trace context and spans of requests. */
+    public Tracing tracing() {
+        return tracing;
+    }
+
+    /** Applies the observability settings of a config about to go live. */
+    public void configure(ObservabilitySettings settings) {
+        tracing.configure(settings.tracing());
+    }
+
+    /** Flushes and stops what runs in the background (the span exporter). */
+    public void close() {
+        tracing.close();
+    }
+
+    /** The sampled access log, written by each exchange on completion. */
+    public AccessLog accessLog() {
+        return accessLog;
     }
 
     /** The latency child of one upstream, resolved once per upstream. */

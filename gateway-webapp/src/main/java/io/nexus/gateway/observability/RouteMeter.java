@@ -1,8 +1,11 @@
 package io.nexus.gateway.observability;
 
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.model.snapshots.Labels;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -31,6 +34,15 @@ public final class RouteMeter {
 
     /** Counts a completed request and observes its duration. */
     public void record(String method, int status, long durationNanos) {
+        record(method, status, durationNanos, Span.getInvalid());
+    }
+
+    /**
+     * Counts a completed request and observes its duration, with the request's trace as the
+     * exemplar when the trace is sampled (exemplars show in the OpenMetrics format only; the
+     * client keeps at most a few per bucket and interval, so this costs little).
+     */
+    public void record(String method, int status, long durationNanos, Span span) {
         int code = status >= 100 && status < STATUSES ? status : 0;
         int slot = methodIndex(method) * STATUSES + code;
         CounterDataPoint counter = counters.get(slot);
@@ -40,7 +52,12 @@ public final class RouteMeter {
             counters.set(slot, counter);
         }
         counter.inc();
-        duration.observe(durationNanos / 1e9);
+        SpanContext trace = span.getSpanContext();
+        if (trace.isSampled()) {
+            duration.observeWithExemplar(durationNanos / 1e9, Labels.of("trace_id", trace.getTraceId(), "span_id", trace.getSpanId()));
+        } else {
+            duration.observe(durationNanos / 1e9);
+        }
     }
 
     /** Unknown methods share the {@code OTHER} label so that clients cannot grow the label set. */

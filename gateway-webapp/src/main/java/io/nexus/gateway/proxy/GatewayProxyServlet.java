@@ -5,6 +5,7 @@ import io.nexus.gateway.error.GatewayError;
 import io.nexus.gateway.filter.Exchange;
 import io.nexus.gateway.filter.GuardedFilter;
 import io.nexus.gateway.filter.RequestIdFilter;
+import io.nexus.gateway.observability.Tracing;
 import io.nexus.gateway.routing.Route;
 import io.nexus.gateway.upstream.Balancer;
 import io.nexus.gateway.upstream.Target;
@@ -128,7 +129,8 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         String clientAddress = clientRequest.getRemoteAddr();
         String host = clientRequest.getHeader(HttpHeader.HOST.asString());
         String scheme = clientRequest.getScheme();
-        String requestId = Exchange.of(clientRequest).requestId();
+        Exchange exchange = Exchange.of(clientRequest);
+        String requestId = exchange.requestId();
         proxyRequest.headers(headers -> {
             String forwardedFor = headers.get(HttpHeader.X_FORWARDED_FOR);
             headers.put(HttpHeader.X_FORWARDED_FOR, forwardedFor == null || forwardedFor.isBlank() ? clientAddress : forwardedFor + ", " + clientAddress);
@@ -139,6 +141,8 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
                 headers.remove(HttpHeader.X_FORWARDED_HOST);
             }
             headers.put(RequestIdFilter.HEADER, requestId);
+            // The gateway's span is the upstream's parent (W3C and B3), not the client's span.
+            Tracing.inject(exchange.span(), headers);
         });
     }
 

@@ -1,0 +1,96 @@
+package io.nexus.gateway.observability;
+
+import io.nexus.gateway.config.ObservabilitySettings;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sampled access log: one line per chosen request, written when its exchange completes, to
+ * the SLF4J logger {@value #LOGGER} with the request's fields as key-value pairs (the launcher's
+ * Logback config turns them into JSON fields and queues them on a bounded, dropping appender).
+ * Every 5xx, every slow request and, when configured, every 4xx is written; the rest at the
+ * configured ratio. The decision is a few comparisons and a thread-local random number: no lock,
+ * no allocation for requests that are not written.
+ */
+public final class AccessLog {
+
+    /** The logger the lines go to; route it to its own appender to keep it off the request path. */
+    public static final String LOGGER = "nexus.access";
+
+    private static final Logger LOG = LoggerFactory.getLogger(LOGGER);
+
+    // The policy of the settings last seen; a reload brings a new settings object, which is
+    // noticed by identity. Two requests racing on a change both build one: harmless.
+    private volatile Policy policy = new Policy(ObservabilitySettings.DEFAULTS.accessLog());
+
+    /**
+     * Writes the request when the policy chooses it.
+     *
+     * @param settings the settings of the snapshot the request ran on, {@code null} for the defaults
+     * @param traceId the request's trace id, {@code null} without tracing
+     * @param route the route name, or {@code unmatched}
+     * @param upstream the upstream name, {@code null} when the request had no route
+     */
+    public void record(ObservabilitySettings.AccessLog settings, String requestId, String traceId, String method, String path,
+                       String route, String upstream, String clientAddress, int status, long durationNanos) {
+        Policy current = policy;
+        if (settings != null && current.settings != settings) {
+            current = new Policy(settings);
+            policy = current;
+        }
+        String reason = current.reason(status, durationNanos);
+        if (reason == null || !LOG.isInfoEnabled()) {
+            return;
+        }
+        double millis = Math.round(durationNanos / 1e3) / 1e3;
+        LOG.atInfo()
+            .addKeyValue("request_id", requestId)
+            .addKeyValue("trace_id", traceId)
+            .addKeyValue("method", method)
+            .addKeyValue("path", path)
+            .addKeyValue("route", route)
+            .addKeyValue("upstream", upstream)
+            .addKeyValue("status", status)
+            .addKeyValue("duration_ms", millis)
+            .addKeyValue("client_address", clientAddress)
+            .addKeyValue("sampled", reason)
+            .log("{} {} {} {}ms", method, path, status, millis);
+    }
+
+    /** One settings object turned into what the per-request decision compares against. */
+    static final class Policy {
+
+        final ObservabilitySettings.AccessLog settings;
+        private final boolean enabled;
+        private final boolean clientErrors;
+        private final long slowNanos;
+        private final double ratio;
+
+        Policy(ObservabilitySettings.AccessLog settings) {
+            this.settings = settings;
+            this.enabled = settings.enabled();
+            this.clientErrors = settings.logClientErrors();
+            this.slowNanos = settings.slowThreshold().toNanos();
+            this.ratio = settings.sampleRatio();
+        }
+
+        /** Why the request is written ({@code error}, {@code slow}, {@code ratio}), or {@code null}. */
+        String reason(int status, long durationNanos) {
+            if (!enabled) {
+                return null;
+            }
+            // Status 0: the response never got one (the client left); count it as an error.
+            if (status >= 500 || status == 0 || (clientErrors && status >= 400)) {
+                return "error";
+            }
+            if (durationNanos >= slowNanos) {
+                return "slow";
+            }
+            if (ratio >= 1 || (ratio > 0 && ThreadLocalRandom.current().nextDouble() < ratio)) {
+                return "ratio";
+            }
+            return null;
+        }
+    }
+}
