@@ -9,6 +9,7 @@ COPY pom.xml ./
 COPY gateway-webapp/pom.xml gateway-webapp/
 COPY gateway-launcher/pom.xml gateway-launcher/
 COPY delivery/pom.xml delivery/
+COPY benchmarks/pom.xml benchmarks/
 COPY conf conf
 COPY gateway-webapp/src gateway-webapp/src
 COPY gateway-launcher/src gateway-launcher/src

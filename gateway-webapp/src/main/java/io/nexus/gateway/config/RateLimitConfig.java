@@ -45,7 +45,7 @@ final class RateLimitConfig {
         }
         Duration window = s.duration("window", Duration.ofMillis(10), Duration.ofSeconds(1));
         if (window.compareTo(Duration.ofDays(1)) > 0) {
-            s.problem("window", "must be at most 1d, was " + window);
+            s.problem("window", "must be at most 1d, was " + window.toMillis() + "ms");
             window = Duration.ofSeconds(1);
         }
         String keyName = s.string("key", Key.CLIENT_IP.configName());

@@ -15,8 +15,9 @@ import java.util.Set;
 /**
  * Middlewares by name. A route lists the names it uses; whatever the order in the file, they
  * run by ascending {@code priority}. The default priorities leave room around the built-ins:
- * {@value #RATE_LIMIT} rate limit (added by a route's {@code rate-limit} block), {@value #AUTH} authentication, {@value #FAULT} fault
- * injection, {@value #CUSTOM} for anything registered without a reason to go elsewhere.
+ * {@value #RATE_LIMIT} rate limit (added by a route's {@code rate-limit} block), {@value #AUTH}
+ * authentication, {@value #FAULT} fault injection, {@value #CUSTOM} for anything registered
+ * without a reason to go elsewhere.
  * Immutable once built.
  */
 public final class MiddlewareRegistry {

@@ -10,16 +10,17 @@ import java.util.function.LongSupplier;
  * A sliding-window-counter rate limiter over many keys, with bounded memory.
  *
  * <p>Time is cut into fixed windows of {@code window}; each key keeps the count of its current
- * and previous window, and a request is allowed while {@code previous * (1 - elapsed/window) +
- * current + 1 <= limit}, where {@code elapsed} is the time since the current window began. This
- * is the estimate Cloudflare and nginx-style limiters use: two integers per key instead of a log
- * of timestamps, exact when requests are spread evenly over the previous window and never more
- * than {@code limit} in any one window. The previous window's share is rounded down, so that a
+ * and previous window, and a request is allowed while {@code floor(previous * (1 -
+ * elapsed/window)) + current + 1 <= limit}, where {@code elapsed} is the time since the current
+ * window began. This is the sliding-window-counter estimate (as in Cloudflare's limiter): two
+ * integers per key instead of a log of timestamps, exact when requests are spread evenly over
+ * the previous window and never more than {@code limit} in any one window. The previous window's share is rounded down, so that a
  * saturated key gets {@code limit} per window rather than one less.
  *
  * <p>Keys are striped over up to 256 shards by hash; each shard is a small access-ordered map
- * behind its own monitor, held for a map lookup and a few arithmetic operations. An allowed
- * request on a known key allocates nothing.
+ * behind its own monitor, held for a map lookup and a few arithmetic operations and never
+ * across anything that blocks, so a thread waiting for it (virtual or not) waits nanoseconds.
+ * A request on a known key allocates nothing.
  *
  * <p>Memory is bounded twice over. A key idle for two windows has both counts at zero, so
  * dropping it changes no decision: when a shard takes a new key it first drops up to
