@@ -5,16 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nexus.gateway.testing.RecordingUpstream;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,12 +31,10 @@ class PrometheusServerTest {
     static Path dir;
     static RecordingUpstream upstream;
     static TestGateway gateway;
-    static Process prometheus;
-    static int prometheusPort;
+    static PrometheusServer prometheus;
 
     @BeforeAll
     static void start() throws Exception {
-        String binary = ObservabilityFiles.binary("prometheus");
         upstream = RecordingUpstream.start("up");
         gateway = TestGateway.start("""
             nexus {
@@ -48,44 +42,14 @@ class PrometheusServerTest {
               routes = [{ name = "api", path = "/api", upstream = "api", strip-prefix = true }]
             }
             """.formatted(upstream.url()));
-        Path config = dir.resolve("prometheus.yml");
-        Files.writeString(config, """
-            global:
-              scrape_interval: 1s
-              scrape_timeout: 1s
-              evaluation_interval: 1s
-            rule_files:
-              - "%s"
-              - "%s"
-            scrape_configs:
-              - job_name: nexus
-                static_configs:
-                  - targets: ["127.0.0.1:%d"]
-            """.formatted(ObservabilityFiles.RECORDING_RULES, ObservabilityFiles.ALERT_RULES, gateway.gateway.adminPort()));
-        // Prometheus cannot report a port it picked itself, so take a free one and hand it over.
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            prometheusPort = socket.getLocalPort();
-        }
-        prometheus = new ProcessBuilder(binary,
-            "--config.file=" + config,
-            "--storage.tsdb.path=" + dir.resolve("data"),
-            "--web.listen-address=127.0.0.1:" + prometheusPort,
-            "--log.level=warn")
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("prometheus.log").toFile())
-            .start();
-        Awaitility.await().atMost(PATIENCE).pollInterval(Duration.ofMillis(200))
-            .failFast("prometheus exited: " + log(), () -> !prometheus.isAlive())
-            .until(() -> status("/-/ready") == 200);
+        prometheus = PrometheusServer.start(dir, gateway.gateway.adminPort(),
+            List.of(ObservabilityFiles.RECORDING_RULES, ObservabilityFiles.ALERT_RULES));
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (prometheus != null) {
-            prometheus.destroy();
-            if (!prometheus.waitFor(10, TimeUnit.SECONDS)) {
-                prometheus.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
+            prometheus.close();
         }
         if (gateway != null) {
             gateway.close();
@@ -153,7 +117,7 @@ class PrometheusServerTest {
     }
 
     private static List<JsonNode> query(String promql) throws Exception {
-        JsonNode answer = get("/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8));
+        JsonNode answer = prometheus.query(promql);
         assertThat(answer.path("status").asText()).as(promql + " -> " + answer).isEqualTo("success");
         List<JsonNode> result = new ArrayList<>();
         answer.path("data").path("result").forEach(result::add);
@@ -168,24 +132,6 @@ class PrometheusServerTest {
     }
 
     private static JsonNode get(String path) throws Exception {
-        return JSON.readTree(TestGateway.send(gateway.client.newRequest("http://127.0.0.1:" + prometheusPort + path)
-            .timeout(10, TimeUnit.SECONDS)).getContentAsString());
-    }
-
-    private static int status(String path) {
-        try {
-            return TestGateway.send(gateway.client.newRequest("http://127.0.0.1:" + prometheusPort + path)
-                .timeout(2, TimeUnit.SECONDS)).getStatus();
-        } catch (Exception e) {
-            return -1;
-        }
-    }
-
-    private static String log() {
-        try {
-            return Files.readString(dir.resolve("prometheus.log"));
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
+        return prometheus.get(path);
     }
 }
