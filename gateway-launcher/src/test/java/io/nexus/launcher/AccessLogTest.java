@@ -134,4 +134,25 @@ class AccessLogTest {
             assertThat(CapturedLog.field(event, "upstream")).isNull();
         }
     }
+
+    @Test
+    void aGuardFailureLineCarriesTheRequestFields() throws Exception {
+        try (CapturedLog failures = new CapturedLog("io.nexus.gateway.filter.GuardedFilter");
+             TestGateway gateway = TestGateway.start("""
+                 nexus {
+                   upstreams { backend { targets = ["%s"] } }
+                   routes = [{ name = "broken", path = "/api", upstream = "backend", fault { throw = true } }]
+                 }
+                 """.formatted(upstream.url()))) {
+            ContentResponse response = TestGateway.send(gateway.request("/api/x").headers(h -> h.put("X-Request-Id", "req-broken-1")));
+            assertThat(response.getStatus()).isEqualTo(500);
+            await().atMost(Duration.ofSeconds(5)).until(() -> !failures.events.isEmpty());
+            JsonNode line = failures.json(failures.events.get(0));
+            assertThat(line.path("level").asText()).isEqualTo("ERROR");
+            assertThat(line.path("request_id").asText()).isEqualTo("req-broken-1");
+            assertThat(line.path("route").asText()).isEqualTo("broken");
+            assertThat(line.path("trace_id").asText()).matches("[0-9a-f]{32}");
+            assertThat(line.path("stack_trace").asText()).isNotBlank();
+        }
+    }
 }
