@@ -39,7 +39,7 @@ class AlertRulesTest {
     void everyAlertHasAUnitTest() throws Exception {
         Set<String> alerts = matches(Files.readString(ObservabilityFiles.ALERT_RULES), "- alert: (\\w+)");
         Set<String> tested = matches(Files.readString(ObservabilityFiles.RULE_TESTS), "alertname: (\\w+)");
-        assertThat(alerts).contains("HighErrorRate", "HighLatency", "RateLimitSpike", "CircuitBreakerOpen", "ConfigReloadFailure",
+        assertThat(alerts).contains("HighErrorRate", "HighLatency", "GatewayOverloaded", "RateLimitSpike", "CircuitBreakerOpen", "ConfigReloadFailure",
             "TlsCertificateExpiringSoon", "AvailabilityBurnRateFast", "AvailabilityBurnRateSlow", "LatencyBurnRateFast", "LatencyBurnRateSlow");
         assertThat(tested).containsAll(alerts);
     }

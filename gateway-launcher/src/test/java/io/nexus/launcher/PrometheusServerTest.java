@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PrometheusServerTest {
 
-    private static final Duration PATIENCE = Duration.ofSeconds(30);
+    private static final Duration PATIENCE = Duration.ofSeconds(60);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir

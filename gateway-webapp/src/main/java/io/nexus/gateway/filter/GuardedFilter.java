@@ -2,6 +2,7 @@ package io.nexus.gateway.filter;
 
 import io.nexus.gateway.error.ErrorResponses;
 import io.nexus.gateway.error.GatewayError;
+import io.nexus.gateway.observability.Tracing;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -58,7 +59,12 @@ public final class GuardedFilter implements Filter {
         failures.inc();
         Exchange exchange = Exchange.of(request);
         String requestId = exchange != null ? exchange.requestId() : null;
-        LOG.error("Middleware {} failed; request_id={}", name, requestId, failure);
+        // Request-scoped fields of their own for JSON logs; the message keeps the id for plain ones.
+        LOG.atError().setCause(failure)
+            .addKeyValue("request_id", requestId)
+            .addKeyValue("trace_id", exchange != null ? Tracing.traceId(exchange.span()) : null)
+            .addKeyValue("route", exchange != null && exchange.route() != null ? exchange.route().name() : null)
+            .log("Middleware {} failed; request_id={}", name, requestId);
         try {
             ErrorResponses.send((HttpServletResponse) response, GatewayError.INTERNAL, "internal error in " + name, requestId);
             if (request.isAsyncStarted()) {

@@ -1,2 +1,2 @@
-/** Prometheus metrics: registered once per gateway, label children resolved off the hot path. */
+/** Metrics, the sampled access log and trace context: set up once per gateway, cheap on the request path. */
 package io.nexus.gateway.observability;
