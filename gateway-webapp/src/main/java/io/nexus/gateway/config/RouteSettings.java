@@ -13,6 +13,7 @@ import java.util.Set;
  * @param requestTimeout overrides the upstream's {@code request-timeout} when present
  * @param middlewares registry names this route runs (a {@code fault} block adds {@code fault})
  * @param fault the fault middleware's settings, when the route has a {@code fault} block
+ * @param auth the {@code nexus.auth} entry the route's {@code auth} names (the {@code auth} middleware runs it)
  */
 public record RouteSettings(
     String name,
@@ -24,11 +25,19 @@ public record RouteSettings(
     Optional<String> host,
     Optional<Duration> requestTimeout,
     List<String> middlewares,
-    Optional<FaultSettings> fault) {
+    Optional<FaultSettings> fault,
+    Optional<AuthSettings> auth) {
 
     public RouteSettings {
         methods = Set.copyOf(methods);
         middlewares = List.copyOf(middlewares);
+    }
+
+    /** A route without authentication. */
+    public RouteSettings(String name, String path, MatchKind match, String upstream, boolean stripPrefix, Set<String> methods,
+                         Optional<String> host, Optional<Duration> requestTimeout, List<String> middlewares,
+                         Optional<FaultSettings> fault) {
+        this(name, path, match, upstream, stripPrefix, methods, host, requestTimeout, middlewares, fault, Optional.empty());
     }
 
     /** How a route's {@code path} is compared with the request path. */

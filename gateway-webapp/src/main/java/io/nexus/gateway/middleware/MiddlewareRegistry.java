@@ -41,7 +41,8 @@ public final class MiddlewareRegistry {
 
     /** A builder that already holds the built-ins. */
     public static Builder builder() {
-        return new Builder().register("fault", FAULT, FaultMiddleware::new);
+        return new Builder().register("fault", FAULT, FaultMiddleware::new)
+            .register("auth", AUTH, io.nexus.gateway.auth.AuthMiddleware::new);
     }
 
     public Set<String> names() {

@@ -1,5 +1,6 @@
 package io.nexus.gateway.proxy;
 
+import io.nexus.gateway.auth.AuthHeaders;
 import io.nexus.gateway.error.ErrorResponses;
 import io.nexus.gateway.error.GatewayError;
 import io.nexus.gateway.filter.Exchange;
@@ -8,16 +9,20 @@ import io.nexus.gateway.filter.RequestIdFilter;
 import io.nexus.gateway.routing.Route;
 import io.nexus.gateway.upstream.Target;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import jakarta.servlet.ReadListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.URIUtil;
 
 /**
@@ -32,10 +37,22 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     static final String SERVLET_ATTRIBUTE = GatewayProxyServlet.class.getName();
 
     private final transient CounterDataPoint failures;
+    private final long maxRequestBody;
+    private final transient CounterDataPoint tooLarge;
 
     /** @param failures counts throwables caught by this servlet's own guard */
     public GatewayProxyServlet(CounterDataPoint failures) {
+        this(failures, Long.MAX_VALUE, null);
+    }
+
+    /**
+     * @param maxRequestBody bytes of request body a client may stream (chunked bodies included)
+     * @param tooLarge counts bodies stopped at that limit
+     */
+    public GatewayProxyServlet(CounterDataPoint failures, long maxRequestBody, CounterDataPoint tooLarge) {
         this.failures = failures;
+        this.maxRequestBody = maxRequestBody;
+        this.tooLarge = tooLarge;
     }
 
     @Override
@@ -63,7 +80,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             return null;
         }
         String path = URIUtil.encodePath(route.upstreamPath(exchange.path()));
-        String query = clientRequest.getQueryString();
+        String query = QueryText.encodeInvalid(AuthHeaders.forwardedQuery(clientRequest));
         StringBuilder url = new StringBuilder(target.base().length() + path.length() + (query == null ? 0 : query.length() + 1));
         url.append(target.base()).append(path);
         if (query != null) {
@@ -110,6 +127,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
                 headers.remove(HttpHeader.X_FORWARDED_HOST);
             }
             headers.put(RequestIdFilter.HEADER, requestId);
+            AuthHeaders.apply(clientRequest, headers);
         });
     }
 
@@ -120,6 +138,50 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         proxyRequest.timeout(exchange.route().requestTimeoutMillis(), TimeUnit.MILLISECONDS);
         exchange.upstreamStarted();
         super.sendProxyRequest(clientRequest, proxyResponse, proxyRequest);
+    }
+
+    @Override
+    protected ReadListener newReadListener(HttpServletRequest request, HttpServletResponse response, Request proxyRequest, AsyncRequestContent content) {
+        return new LimitedStreamReader(request, response, proxyRequest, content);
+    }
+
+    @Override
+    protected int proxyResponseStatus(Throwable failure) {
+        return failure instanceof BodyTooLargeException ? HttpStatus.PAYLOAD_TOO_LARGE_413 : super.proxyResponseStatus(failure);
+    }
+
+    /** Raised when a streamed body passes {@code max-request-body}; the exchange fails with 413. */
+    static final class BodyTooLargeException extends IOException {
+        BodyTooLargeException(long limit) {
+            super("request body is over " + limit + " bytes", null);
+        }
+    }
+
+    /**
+     * Counts the body as it streams to the upstream: a body without (or with a lying)
+     * Content-Length fails the exchange with 413 at the first chunk past the limit, before
+     * that chunk is sent. The upstream sees an aborted request, never a complete one.
+     */
+    private final class LimitedStreamReader extends StreamReader {
+        private long received;
+
+        LimitedStreamReader(HttpServletRequest request, HttpServletResponse response, Request proxyRequest, AsyncRequestContent content) {
+            super(request, response, proxyRequest, content);
+        }
+
+        @Override
+        protected void onRequestContent(HttpServletRequest request, Request proxyRequest, AsyncRequestContent content, byte[] buffer,
+                                        int offset, int length, Callback callback) {
+            received += length;
+            if (received > maxRequestBody) {
+                if (tooLarge != null) {
+                    tooLarge.inc();
+                }
+                callback.failed(new BodyTooLargeException(maxRequestBody));
+                return;
+            }
+            super.onRequestContent(request, proxyRequest, content, buffer, offset, length, callback);
+        }
     }
 
     @Override
@@ -167,12 +229,14 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         GatewayError error = switch (status) {
             case 504 -> GatewayError.GATEWAY_TIMEOUT;
             case 502 -> GatewayError.BAD_GATEWAY;
+            case 413 -> GatewayError.PAYLOAD_TOO_LARGE;
             default -> status >= 400 && status < 500 ? GatewayError.BAD_REQUEST : GatewayError.INTERNAL;
         };
         String message = switch (error) {
             case GATEWAY_TIMEOUT -> "upstream did not answer in time";
             case BAD_GATEWAY -> "upstream connection failed or its response was invalid";
             case BAD_REQUEST -> "the request body could not be read";
+            case PAYLOAD_TOO_LARGE -> "request body is over " + maxRequestBody + " bytes";
             default -> "proxying failed";
         };
         try {

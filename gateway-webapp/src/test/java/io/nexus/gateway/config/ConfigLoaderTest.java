@@ -209,13 +209,10 @@ class ConfigLoaderTest {
         assertThat(problems("""
             nexus {
               upstreams { api { targets = ["http://127.0.0.1:1"] } }
-              routes = [{ name = "api", path = "/", upstream = "api", auth = "partners", rate-limit { requests = 1 } }]
-              server.tls.enabled = true
+              routes = [{ name = "api", path = "/", upstream = "api", rate-limit { requests = 1 } }]
             }
             """)).containsExactlyInAnyOrder(
-            "routes[0].auth: not available in this version of Nexus (see docs/configuration.md) (gateway.conf:3)",
-            "routes[0].rate-limit: not available in this version of Nexus (see docs/configuration.md) (gateway.conf:3)",
-            "server.tls.enabled: TLS termination is not available in this version; terminate TLS in front of Nexus (gateway.conf:4)");
+            "routes[0].rate-limit: not available in this version of Nexus (see docs/configuration.md) (gateway.conf:3)");
     }
 
     @Test
@@ -273,7 +270,7 @@ class ConfigLoaderTest {
               upstreams { api { targets = ["http://127.0.0.1:1"] } }
               routes = [{ name = "api", path = "/", upstream = "api", middlewares = [fault, compress] }]
             }
-            """)).containsExactly("routes[0].middlewares: unknown middleware \"compress\" (known: fault) (gateway.conf:3)");
+            """)).containsExactly("routes[0].middlewares: unknown middleware \"compress\" (known: auth, fault) (gateway.conf:3)");
 
         GatewayConfig config = parse("""
             nexus {
