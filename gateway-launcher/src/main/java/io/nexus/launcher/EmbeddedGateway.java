@@ -111,6 +111,10 @@ public final class EmbeddedGateway implements AutoCloseable {
             warnAboutOpenAdmin(config);
             LOG.info("Nexus listening on {}:{} (admin {}:{}), virtual threads {}", settings.host(), port(publicConnector),
                 config.admin().host(), port(adminConnector), settings.virtualThreads() ? "on" : "off");
+            if (tls != null) {
+                LOG.info("TLS on {}:{} ({}), certificates {}", settings.host(), port(tls.connector()),
+                    config.security().tls().http2() ? "h2, http/1.1" : "http/1.1", config.security().tls().certificates());
+            }
             EmbeddedGateway embedded = new EmbeddedGateway(server, gateway, plane, demo, publicConnector, adminConnector);
             embedded.tls = tls;
             return embedded;

@@ -89,6 +89,8 @@ class AuthTest {
                 { name = "rotating", path = "/rotating", upstream = "up", auth = "rotating" }
                 { name = "admins", path = "/admins", upstream = "up", auth = "admins" }
                 { name = "open", path = "/open", upstream = "up" }
+                { name = "scoped", path = "/scoped", upstream = "up",
+                  auth = { provider = "users", required-scopes = [write], required-claims { tenant = "acme" } } }
               ]
             }
             """.formatted(upstream.url(), sha256(ACME_KEY), sha256(GLOBEX_KEY), sha256(ACME_KEY),
@@ -232,6 +234,16 @@ class AuthTest {
         assertThat(response.getContentAsString()).contains("\"code\":\"forbidden\"");
         assertThat(response.getHeaders().get("WWW-Authenticate")).contains("error=\"insufficient_scope\"");
         assertThat(status("/admins/x", rs256(rsa.getPrivate(), null).claim("scope", "read admin").compact())).isEqualTo(200);
+    }
+
+    @Test
+    void routeRequirementsAddToTheProvider() throws Exception {
+        assertThat(status("/users/x", rs256(rsa.getPrivate(), null).compact())).isEqualTo(200);
+        assertThat(status("/scoped/x", rs256(rsa.getPrivate(), null).compact())).isEqualTo(403);
+        assertThat(status("/scoped/x", rs256(rsa.getPrivate(), null).claim("scope", "write").claim("tenant", "other").compact())).isEqualTo(403);
+        assertThat(status("/scoped/x", rs256(rsa.getPrivate(), null).claim("scp", java.util.List.of("write")).claim("tenant", "acme").compact()))
+            .isEqualTo(200);
+        upstream.clear();
     }
 
     @Test

@@ -64,6 +64,16 @@ public sealed interface AuthSettings {
             requiredClaims = Map.copyOf(requiredClaims);
         }
 
+        /** This provider with a route's own requirements added to its own. */
+        public Jwt withRequirements(List<String> scopes, Map<String, String> claims) {
+            List<String> allScopes = new java.util.ArrayList<>(requiredScopes);
+            scopes.stream().filter(scope -> !allScopes.contains(scope)).forEach(allScopes::add);
+            Map<String, String> allClaims = new java.util.LinkedHashMap<>(requiredClaims);
+            allClaims.putAll(claims);
+            return new Jwt(name, algorithms, issuer, audience, clockSkew, requireExpiry, publicKeys, hmacSecret, jwksFile, jwksRefresh,
+                forwardClaims, allScopes, allClaims, forwardCredential);
+        }
+
         @Override
         public String toString() {
             // The HMAC secret never reaches a log line.

@@ -72,18 +72,52 @@ final class SecurityConfigReader {
         return new SecuritySettings(limits, tls, auth);
     }
 
-    /** A route's {@code auth}: the name of an entry of {@code nexus.auth}. */
+    /**
+     * A route's {@code auth}: the name of an entry of {@code nexus.auth}, or
+     * {@code { provider = "users", required-scopes = [...], required-claims { ... } }} for a JWT
+     * provider with requirements of this route on top of the provider's own.
+     */
     static Optional<AuthSettings> routeAuth(Section route, Map<String, AuthSettings> providers) {
-        Optional<String> name = route.optionalString("auth");
-        if (name.isEmpty()) {
+        if (!route.has("auth")) {
             return Optional.empty();
         }
-        AuthSettings settings = providers.get(name.get());
+        List<String> scopes = List.of();
+        Map<String, String> claims = Map.of();
+        String name;
+        if (route.object().get("auth") instanceof ConfigObject) {
+            Section auth = route.section("auth");
+            name = auth.requiredString("provider");
+            scopes = auth.stringList("required-scopes");
+            claims = claims(auth.section("required-claims"));
+            auth.finish();
+            if (name == null) {
+                return Optional.empty();
+            }
+        } else {
+            name = route.string("auth", null);
+        }
+        AuthSettings settings = providers.get(name);
         if (settings == null) {
-            route.problem("auth", "unknown auth \"" + name.get() + "\" (known: " + String.join(", ", new TreeSet<>(providers.keySet())) + ")");
+            route.problem("auth", "unknown auth \"" + name + "\" (known: " + String.join(", ", new TreeSet<>(providers.keySet())) + ")");
             return Optional.empty();
         }
-        return Optional.of(settings);
+        if (scopes.isEmpty() && claims.isEmpty()) {
+            return Optional.of(settings);
+        }
+        if (!(settings instanceof AuthSettings.Jwt jwt)) {
+            route.problem("auth", "required-scopes and required-claims need a jwt provider, \"" + name + "\" is " + settings.getClass().getSimpleName());
+            return Optional.empty();
+        }
+        return Optional.of(jwt.withRequirements(scopes, claims));
+    }
+
+    private static Map<String, String> claims(Section section) {
+        Map<String, String> claims = new LinkedHashMap<>();
+        for (Map.Entry<String, ConfigValue> entry : section.object().entrySet()) {
+            section.accept(entry.getKey());
+            claims.put(entry.getKey(), String.valueOf(entry.getValue().unwrapped()));
+        }
+        return claims;
     }
 
     private static TlsSettings tls(Section s, List<ConfigProblem> problems) {
@@ -257,12 +291,7 @@ final class SecurityConfigReader {
             }
         }
         List<String> scopes = s.stringList("required-scopes");
-        Map<String, String> requiredClaims = new LinkedHashMap<>();
-        Section required = s.section("required-claims");
-        for (Map.Entry<String, ConfigValue> entry : required.object().entrySet()) {
-            required.accept(entry.getKey());
-            requiredClaims.put(entry.getKey(), String.valueOf(entry.getValue().unwrapped()));
-        }
+        Map<String, String> requiredClaims = claims(s.section("required-claims"));
         boolean forwardCredential = s.bool("forward-credential", false);
         return new AuthSettings.Jwt(name, algorithms, issuer, audience, clockSkew, requireExpiry, publicKeys, secret, jwksFile,
             jwksRefresh, forwardClaims, scopes, requiredClaims, forwardCredential);

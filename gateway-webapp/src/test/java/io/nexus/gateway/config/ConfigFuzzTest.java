@@ -38,6 +38,7 @@ class ConfigFuzzTest {
         GatewayConfig config = ConfigLoader.parse(VALID, "fuzz.conf", Map.of());
         assertThat(config.routes().get(0).auth()).containsInstanceOf(AuthSettings.ApiKey.class);
         assertThat(config.routes().get(1).middlewares()).containsExactly("auth");
+        assertThat(config.redacted()).doesNotContain("0123456789abcdef0123456789abcdef", "a".repeat(64));
     }
 
     @Test
