@@ -51,6 +51,10 @@ class AuthTest {
     static Path jwks;
     static RecordingUpstream upstream;
     static TestGateway gateway;
+    static org.eclipse.jetty.server.Server jwksServer;
+    static final java.util.concurrent.atomic.AtomicReference<String> served = new java.util.concurrent.atomic.AtomicReference<>();
+    static final java.util.concurrent.atomic.AtomicInteger servedStatus = new java.util.concurrent.atomic.AtomicInteger(200);
+    static final java.util.concurrent.atomic.AtomicInteger fetches = new java.util.concurrent.atomic.AtomicInteger();
 
     @BeforeAll
     static void start() throws Exception {
@@ -65,6 +69,24 @@ class AuthTest {
         jwks = dir.resolve("jwks.json");
         writeJwks("k1", rsa.getPublic());
 
+        served.set(jwksJson("u1", rsa.getPublic()));
+        jwksServer = new org.eclipse.jetty.server.Server();
+        org.eclipse.jetty.server.ServerConnector jwksConnector = new org.eclipse.jetty.server.ServerConnector(jwksServer);
+        jwksConnector.setHost("127.0.0.1");
+        jwksServer.addConnector(jwksConnector);
+        jwksServer.setHandler(new org.eclipse.jetty.server.Handler.Abstract() {
+            @Override
+            public boolean handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
+                                  org.eclipse.jetty.util.Callback callback) {
+                fetches.incrementAndGet();
+                response.setStatus(servedStatus.get());
+                response.getHeaders().put("Content-Type", "application/json");
+                org.eclipse.jetty.io.Content.Sink.write(response, true, served.get(), callback);
+                return true;
+            }
+        });
+        jwksServer.start();
+
         upstream = RecordingUpstream.start("up");
         gateway = TestGateway.start("""
             nexus {
@@ -78,6 +100,7 @@ class AuthTest {
                 mixed { type = jwt, algorithms = [RS256, HS256], public-keys = [""\"%s""\"], hmac-secret = "%s",
                         issuer = "%s", audience = "%s" }
                 rotating { type = jwt, algorithms = [RS256], jwks-file = "%s", jwks-refresh = 50ms, issuer = "%s", audience = "%s" }
+                fetched { type = jwt, algorithms = [RS256], jwks-url = "http://127.0.0.1:%d/jwks", jwks-refresh = 50ms, issuer = "%s", audience = "%s" }
                 admins { type = jwt, algorithms = [RS256], public-keys = [""\"%s""\"], issuer = "%s", audience = "%s",
                          required-scopes = [admin] }
               }
@@ -87,6 +110,7 @@ class AuthTest {
                 { name = "users", path = "/users", upstream = "up", auth = "users" }
                 { name = "mixed", path = "/mixed", upstream = "up", auth = "mixed" }
                 { name = "rotating", path = "/rotating", upstream = "up", auth = "rotating" }
+                { name = "fetched", path = "/fetched", upstream = "up", auth = "fetched" }
                 { name = "admins", path = "/admins", upstream = "up", auth = "admins" }
                 { name = "open", path = "/open", upstream = "up" }
                 { name = "scoped", path = "/scoped", upstream = "up",
@@ -97,6 +121,7 @@ class AuthTest {
             pem(rsa.getPublic()), pem(ec.getPublic()), ISSUER, AUDIENCE,
             pem(rsa.getPublic()), HMAC_SECRET, ISSUER, AUDIENCE,
             jwks, ISSUER, AUDIENCE,
+            jwksConnector.getLocalPort(), ISSUER, AUDIENCE,
             pem(rsa.getPublic()), ISSUER, AUDIENCE));
     }
 
@@ -104,6 +129,7 @@ class AuthTest {
     static void stop() throws Exception {
         gateway.close();
         upstream.close();
+        jwksServer.stop();
     }
 
     @BeforeEach
@@ -265,6 +291,21 @@ class AuthTest {
         upstream.clear();
     }
 
+    @Test
+    void jwksUrlIsFetchedInTheBackgroundAndItsLastKeysSurviveFailures() throws Exception {
+        assertThat(status("/fetched/x", rs256(rsa.getPrivate(), "u1").compact())).isEqualTo(200);
+        String rotated = rs256(rotatedRsa.getPrivate(), "u2").compact();
+        served.set(jwksJson("u2", rotatedRsa.getPublic()));
+        Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(status("/fetched/x", rotated)).isEqualTo(200));
+
+        servedStatus.set(500);
+        int before = fetches.get();
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> fetches.get() >= before + 3);
+        assertThat(status("/fetched/x", rotated)).isEqualTo(200);
+        servedStatus.set(200);
+        upstream.clear();
+    }
+
     // helpers
 
     private static JwtBuilder claims() {
@@ -298,10 +339,13 @@ class AuthTest {
         assertThat(upstream.requestCount()).isEqualTo(before);
     }
 
+    private static String jwksJson(String keyId, PublicKey key) {
+        return "{\"keys\":[" + Jwks.json(Jwks.builder().key((RSAPublicKey) key).id(keyId).build()) + "]}";
+    }
+
     private static void writeJwks(String keyId, PublicKey key) throws Exception {
-        String jwk = Jwks.json(Jwks.builder().key((RSAPublicKey) key).id(keyId).build());
         Path next = dir.resolve("jwks.json.next");
-        Files.writeString(next, "{\"keys\":[" + jwk + "]}");
+        Files.writeString(next, jwksJson(keyId, key));
         Files.move(next, jwks, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 

@@ -39,7 +39,11 @@ public final class AuthMiddleware implements Middleware {
             case AuthSettings.Jwt jwt -> {
                 JwtAuthenticator jwtAuthenticator = new JwtAuthenticator(jwt);
                 authenticator = jwtAuthenticator;
-                if (jwt.jwksFile().isPresent()) {
+                if (jwt.jwksUrl().isPresent()) {
+                    // The first fetch before the version takes traffic (bounded by the fetch timeout).
+                    jwtAuthenticator.refreshJwks();
+                }
+                if (jwt.jwksFile().isPresent() || jwt.jwksUrl().isPresent()) {
                     jwksWatcher = Thread.ofVirtual().name("nexus-jwks-" + route.name()).start(() -> {
                         try {
                             while (true) {

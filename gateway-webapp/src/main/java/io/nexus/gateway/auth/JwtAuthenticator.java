@@ -30,14 +30,21 @@ import org.slf4j.LoggerFactory;
  * algorithms and its key is chosen by the key's own type, never by the token; unsecured
  * ({@code none}) tokens are refused by jjwt itself. Issuer, audience, expiry and not-before
  * (with the configured clock skew) are checked; then the required scopes and claims (403).
- * Keys from a JWKS file are re-read when the file changes ({@link #refreshJwks()}), published
- * through a volatile field so that requests never wait for it.
+ * Keys from a JWKS file are re-read when the file changes and a JWKS URL is fetched every
+ * {@code jwks-refresh} ({@link #refreshJwks()}, on a background thread), published through a
+ * volatile field so that requests never wait for either.
  */
 final class JwtAuthenticator implements Authenticator {
 
     private static final Logger LOG = LoggerFactory.getLogger(JwtAuthenticator.class);
     private static final String BEARER = "bearer ";
     private static final int MAX_HEADER_VALUE = 1024;
+    private static final int MAX_JWKS = 1 << 20;
+    private static final java.time.Duration FETCH_TIMEOUT = java.time.Duration.ofSeconds(5);
+    private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newBuilder()
+        .connectTimeout(FETCH_TIMEOUT).followRedirects(java.net.http.HttpClient.Redirect.NORMAL).build();
+    /** The last document fetched per URL, so that a reload does not start without keys. */
+    private static final java.util.concurrent.ConcurrentHashMap<java.net.URI, String> LAST_FETCHED = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final AuthSettings.Jwt settings;
     private final JwtParser parser;
@@ -45,6 +52,9 @@ final class JwtAuthenticator implements Authenticator {
     private volatile JwtKeys keys;
     private volatile FileTime jwksModified;
     private volatile long jwksSize;
+    private volatile String jwksFileText;
+    private volatile String jwksUrlText;
+    private volatile boolean failing;
 
     /** @throws IllegalArgumentException for keys that cannot be read (fails the config version) */
     JwtAuthenticator(AuthSettings.Jwt settings) throws IOException {
@@ -61,30 +71,92 @@ final class JwtAuthenticator implements Authenticator {
     }
 
     private JwtKeys loadKeys() throws IOException {
-        String jwks = null;
         if (settings.jwksFile().isPresent()) {
             Path file = settings.jwksFile().get();
             jwksModified = Files.getLastModifiedTime(file);
             jwksSize = Files.size(file);
-            jwks = Files.readString(file);
+            jwksFileText = Files.readString(file);
         }
-        return JwtKeys.of(settings.publicKeys(), settings.hmacSecret().orElse(null), jwks);
+        if (settings.jwksUrl().isPresent() && jwksUrlText == null) {
+            // A new config version starts from the keys the previous one fetched last.
+            jwksUrlText = LAST_FETCHED.get(settings.jwksUrl().get());
+        }
+        return keys();
     }
 
-    /** Re-reads the JWKS file when its time or size changed; a bad file keeps the old keys. */
+    private JwtKeys keys() {
+        return JwtKeys.of(settings.publicKeys(), settings.hmacSecret().orElse(null), java.util.Arrays.asList(jwksFileText, jwksUrlText));
+    }
+
+    /**
+     * Re-reads the JWKS file when its time or size changed and fetches the JWKS URL; a file or a
+     * document that cannot be read or parsed keeps the previous keys. Runs on the middleware's
+     * background thread, never on a request.
+     */
     void refreshJwks() {
-        if (settings.jwksFile().isEmpty()) {
-            return;
-        }
-        Path file = settings.jwksFile().get();
+        settings.jwksFile().ifPresent(this::refreshFile);
+        settings.jwksUrl().ifPresent(this::fetch);
+    }
+
+    private void refreshFile(Path file) {
         try {
             if (Files.getLastModifiedTime(file).equals(jwksModified) && Files.size(file) == jwksSize) {
                 return;
             }
-            keys = loadKeys();
+            String previous = jwksFileText;
+            FileTime modified = Files.getLastModifiedTime(file);
+            long size = Files.size(file);
+            String text = Files.readString(file);
+            jwksFileText = text;
+            try {
+                keys = keys();
+            } catch (RuntimeException e) {
+                jwksFileText = previous;
+                throw e;
+            }
+            jwksModified = modified;
+            jwksSize = size;
             LOG.info("auth {}: reloaded {} keys from {}", settings.name(), keys.entries().size(), file);
         } catch (IOException | RuntimeException e) {
             LOG.warn("auth {}: keeping the previous keys, {} could not be read: {}", settings.name(), file, e.toString());
+        }
+    }
+
+    private void fetch(java.net.URI url) {
+        try {
+            java.net.http.HttpResponse<String> response = HTTP.send(java.net.http.HttpRequest.newBuilder(url)
+                .timeout(FETCH_TIMEOUT).header("Accept", "application/json").GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                throw new IOException("status " + response.statusCode());
+            }
+            String text = response.body();
+            if (text.length() > MAX_JWKS) {
+                throw new IOException("document over " + MAX_JWKS + " characters");
+            }
+            if (text.equals(jwksUrlText)) {
+                failing = false;
+                return;
+            }
+            String previous = jwksUrlText;
+            jwksUrlText = text;
+            try {
+                keys = keys();
+            } catch (RuntimeException e) {
+                jwksUrlText = previous;
+                throw e;
+            }
+            LAST_FETCHED.put(url, text);
+            failing = false;
+            LOG.info("auth {}: fetched {} keys from {}", settings.name(), keys.entries().size(), url);
+        } catch (IOException | RuntimeException e) {
+            // Logged once per failure streak; the last keys fetched stay in use.
+            if (!failing) {
+                LOG.warn("auth {}: keeping the previous keys, {} could not be fetched: {}", settings.name(), url, e.toString());
+            }
+            failing = true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -55,8 +55,8 @@ record JwtKeys(List<Entry> entries) {
         return fallback;
     }
 
-    /** PEM public keys and the HMAC secret of the config, plus the keys of a JWKS document. */
-    static JwtKeys of(List<String> pemPublicKeys, String hmacSecret, String jwks) {
+    /** PEM public keys and the HMAC secret of the config, plus the keys of JWKS documents ({@code null}s skipped). */
+    static JwtKeys of(List<String> pemPublicKeys, String hmacSecret, List<String> jwksDocuments) {
         List<Entry> entries = new ArrayList<>();
         for (String pem : pemPublicKeys) {
             PublicKey key = publicKey(pem);
@@ -65,7 +65,10 @@ record JwtKeys(List<Entry> entries) {
         if (hmacSecret != null) {
             entries.add(new Entry(null, "HS", null, new SecretKeySpec(hmacSecret.getBytes(StandardCharsets.UTF_8), "HmacSHA256")));
         }
-        if (jwks != null) {
+        for (String jwks : jwksDocuments) {
+            if (jwks == null) {
+                continue;
+            }
             JwkSet set = Jwks.setParser().build().parse(jwks);
             for (Jwk<?> jwk : set.getKeys()) {
                 // A private JWK published by mistake still only verifies with its public half.

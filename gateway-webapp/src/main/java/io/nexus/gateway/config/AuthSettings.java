@@ -47,13 +47,15 @@ public sealed interface AuthSettings {
      * @param publicKeys PEM public keys (RSA or EC) from the config
      * @param hmacSecret the HMAC secret for HS* algorithms, if any
      * @param jwksFile a JWKS document on disk; read with the config and re-read when it changes
-     * @param jwksRefresh how often the JWKS file is checked for changes
+     * @param jwksUrl a JWKS URL, fetched in the background every {@code jwksRefresh}; the last
+     *     keys fetched stay in use while it fails
+     * @param jwksRefresh how often the JWKS file is checked for changes and the URL fetched
      * @param forwardClaims claim name to upstream header ({@code X-Auth-*})
      * @param requiredClaims claim name to the value it must have (or contain, for a list)
      */
     record Jwt(String name, Set<String> algorithms, Optional<String> issuer, Optional<String> audience, Duration clockSkew,
                boolean requireExpiry, List<String> publicKeys, Optional<String> hmacSecret, Optional<Path> jwksFile,
-               Duration jwksRefresh, Map<String, String> forwardClaims, List<String> requiredScopes,
+               Optional<java.net.URI> jwksUrl, Duration jwksRefresh, Map<String, String> forwardClaims, List<String> requiredScopes,
                Map<String, String> requiredClaims, boolean forwardCredential) implements AuthSettings {
 
         public Jwt {
@@ -70,7 +72,7 @@ public sealed interface AuthSettings {
             scopes.stream().filter(scope -> !allScopes.contains(scope)).forEach(allScopes::add);
             Map<String, String> allClaims = new java.util.LinkedHashMap<>(requiredClaims);
             allClaims.putAll(claims);
-            return new Jwt(name, algorithms, issuer, audience, clockSkew, requireExpiry, publicKeys, hmacSecret, jwksFile, jwksRefresh,
+            return new Jwt(name, algorithms, issuer, audience, clockSkew, requireExpiry, publicKeys, hmacSecret, jwksFile, jwksUrl, jwksRefresh,
                 forwardClaims, allScopes, allClaims, forwardCredential);
         }
 

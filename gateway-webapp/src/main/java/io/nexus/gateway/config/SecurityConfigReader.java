@@ -265,10 +265,22 @@ final class SecurityConfigReader {
         if (jwksFile.isPresent() && !Files.isReadable(jwksFile.get())) {
             s.problem("jwks-file", "file not found or not readable: " + jwksFile.get());
         }
+        Optional<java.net.URI> jwksUrl = s.optionalString("jwks-url").map(url -> {
+            try {
+                java.net.URI uri = new java.net.URI(url);
+                if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null) {
+                    return uri;
+                }
+            } catch (java.net.URISyntaxException e) {
+                // reported below
+            }
+            s.problem("jwks-url", "must be an http:// or https:// URL, was \"" + url + "\"");
+            return null;
+        });
         Duration jwksRefresh = s.duration("jwks-refresh", Duration.ofMillis(50), Duration.ofSeconds(10));
         boolean symmetric = algorithms.stream().anyMatch(a -> a.startsWith("HS"));
         boolean asymmetric = algorithms.stream().anyMatch(a -> !a.startsWith("HS"));
-        if (symmetric && secret.isEmpty() && jwksFile.isEmpty()) {
+        if (symmetric && secret.isEmpty() && jwksFile.isEmpty() && jwksUrl.isEmpty()) {
             s.problem("hmac-secret", "HS algorithms need an hmac-secret (or oct keys in a jwks-file)");
         }
         secret.ifPresent(v -> {
@@ -276,8 +288,8 @@ final class SecurityConfigReader {
                 s.problem("hmac-secret", "must be at least 32 bytes (256 bits)");
             }
         });
-        if (asymmetric && publicKeys.isEmpty() && jwksFile.isEmpty()) {
-            s.problem("algorithms", "RS/ES algorithms need public-keys, public-key-files or a jwks-file");
+        if (asymmetric && publicKeys.isEmpty() && jwksFile.isEmpty() && jwksUrl.isEmpty()) {
+            s.problem("algorithms", "RS/ES algorithms need public-keys, public-key-files, a jwks-file or a jwks-url");
         }
         Map<String, String> forwardClaims = new LinkedHashMap<>();
         Section forward = s.section("forward-claims");
@@ -294,6 +306,6 @@ final class SecurityConfigReader {
         Map<String, String> requiredClaims = claims(s.section("required-claims"));
         boolean forwardCredential = s.bool("forward-credential", false);
         return new AuthSettings.Jwt(name, algorithms, issuer, audience, clockSkew, requireExpiry, publicKeys, secret, jwksFile,
-            jwksRefresh, forwardClaims, scopes, requiredClaims, forwardCredential);
+            jwksUrl, jwksRefresh, forwardClaims, scopes, requiredClaims, forwardCredential);
     }
 }

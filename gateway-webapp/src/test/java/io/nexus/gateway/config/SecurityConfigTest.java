@@ -52,7 +52,7 @@ class SecurityConfigTest {
             "auth.a.algorithms: unsupported algorithm \"none\" (ES256, ES384, ES512, HS256, HS384, HS512, RS256, RS384, RS512) (gateway.conf:4)",
             "auth.a.hmac-secret: HS algorithms need an hmac-secret (or oct keys in a jwks-file) (gateway.conf:4)",
             "auth.b.hmac-secret: must be at least 32 bytes (256 bits) (gateway.conf:5)",
-            "auth.b.algorithms: RS/ES algorithms need public-keys, public-key-files or a jwks-file (gateway.conf:5)",
+            "auth.b.algorithms: RS/ES algorithms need public-keys, public-key-files, a jwks-file or a jwks-url (gateway.conf:5)",
             "auth.b.forward-claims.sub: must name a header X-Auth-... (clients can never send those themselves) (gateway.conf:5)",
             "auth.c.type: unknown auth type \"oauth\" (api-key, jwt) (gateway.conf:6)");
     }
