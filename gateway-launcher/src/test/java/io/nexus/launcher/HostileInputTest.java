@@ -94,6 +94,13 @@ class HostileInputTest {
     }
 
     @Test
+    void duplicateOrBadHostIs400() throws Exception {
+        assertRefused(send("GET /keep/x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), 400);
+        assertRefused(send("GET /keep/x HTTP/1.1\r\nHost: a b\r\n\r\n"), 400);
+        assertRefused(send("GET /keep/x HTTP/1.1\r\n\r\n"), 400);
+    }
+
+    @Test
     void obsoleteLineFoldingIs400() throws Exception {
         assertRefused(send("GET /keep/x HTTP/1.1\r\nHost: a\r\nX-Folded: a\r\n b\r\n\r\n"), 400);
     }

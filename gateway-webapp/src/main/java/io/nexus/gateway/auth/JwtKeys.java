@@ -69,7 +69,11 @@ record JwtKeys(List<Entry> entries) {
             if (jwks == null) {
                 continue;
             }
+            // Keys of unsupported types are skipped (a shared JWKS may hold some); none left is an error.
             JwkSet set = Jwks.setParser().build().parse(jwks);
+            if (set.getKeys().isEmpty()) {
+                throw new IllegalArgumentException("the JWKS document has no usable key");
+            }
             for (Jwk<?> jwk : set.getKeys()) {
                 // A private JWK published by mistake still only verifies with its public half.
                 Key key = jwk instanceof PrivateJwk<?, ?, ?> privateJwk ? privateJwk.toPublicJwk().toKey() : jwk.toKey();
