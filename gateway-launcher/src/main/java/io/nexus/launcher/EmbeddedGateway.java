@@ -48,16 +48,17 @@ public final class EmbeddedGateway implements AutoCloseable {
     private final DemoUpstream demo;
     private final ServerConnector publicConnector;
     private final ServerConnector adminConnector;
-    private TlsTermination tls;
+    private final TlsTermination tls;
 
     private EmbeddedGateway(Server server, Gateway gateway, ConfigPlane plane, DemoUpstream demo, ServerConnector publicConnector,
-                            ServerConnector adminConnector) {
+                            ServerConnector adminConnector, TlsTermination tls) {
         this.server = server;
         this.gateway = gateway;
         this.plane = plane;
         this.demo = demo;
         this.publicConnector = publicConnector;
         this.adminConnector = adminConnector;
+        this.tls = tls;
     }
 
     /**
@@ -115,9 +116,7 @@ public final class EmbeddedGateway implements AutoCloseable {
                 LOG.info("TLS on {}:{} ({}), certificates {}", settings.host(), port(tls.connector()),
                     config.security().tls().http2() ? "h2, http/1.1" : "http/1.1", config.security().tls().certificates());
             }
-            EmbeddedGateway embedded = new EmbeddedGateway(server, gateway, plane, demo, publicConnector, adminConnector);
-            embedded.tls = tls;
-            return embedded;
+            return new EmbeddedGateway(server, gateway, plane, demo, publicConnector, adminConnector, tls);
         } catch (Exception e) {
             if (plane != null) {
                 plane.close();
@@ -203,11 +202,6 @@ public final class EmbeddedGateway implements AutoCloseable {
     /** The HTTPS port, when {@code nexus.server.tls} is enabled. */
     public int tlsPort() {
         return port(tls.connector());
-    }
-
-    /** Checks the certificate files now (tests; the watcher does it every {@code reload-interval}). */
-    boolean reloadCertificatesIfChanged() {
-        return tls.reloadIfChanged();
     }
 
     private static int port(NetworkConnector connector) {

@@ -97,6 +97,7 @@ class TlsTest {
         upstream = RecordingUpstream.start("up");
         gateway = TestGateway.start("""
             nexus {
+              server.max-request-body = 1KiB
               server.tls {
                 enabled = true, port = 0, reload-interval = 100ms
                 certificates = [
@@ -189,6 +190,67 @@ class TlsTest {
         } finally {
             http2.stop();
             upstream.clear();
+        }
+    }
+
+    @Test
+    void http2BodiesWithoutContentLengthAreProxiedAndLimited() throws Exception {
+        HTTP2Client http2 = new HTTP2Client();
+        http2.start();
+        try {
+            SslContextFactory.Client ssl = new SslContextFactory.Client();
+            ssl.setSslContext(client);
+            ssl.setEndpointIdentificationAlgorithm(null);
+            ssl.start();
+            Session session = http2.connect(ssl, new InetSocketAddress("127.0.0.1", gateway.gateway.tlsPort()), new Session.Listener() { })
+                .get(5, TimeUnit.SECONDS);
+            MetaData.Request request = new MetaData.Request("POST", HttpURI.from("https://api.test:" + gateway.gateway.tlsPort() + "/keep/upload"),
+                HttpVersion.HTTP_2, HttpFields.EMPTY);
+            CompletableFuture<Integer> status = new CompletableFuture<>();
+            Stream stream = session.newStream(new HeadersFrame(request, null, false), new Stream.Listener() {
+                @Override
+                public void onHeaders(Stream stream, HeadersFrame frame) {
+                    status.complete(((MetaData.Response) frame.getMetaData()).getStatus());
+                }
+            }).get(5, TimeUnit.SECONDS);
+            // No content-length: 3 x 512 bytes, over the 1 KiB limit at the third frame.
+            for (int i = 0; i < 3; i++) {
+                stream.data(new org.eclipse.jetty.http2.frames.DataFrame(stream.getId(), java.nio.ByteBuffer.allocate(512), i == 2));
+            }
+            assertThat(status.get(10, TimeUnit.SECONDS)).isEqualTo(413);
+            assertThat(upstream.pending()).isZero();
+
+            // Within the limit, a body without content-length arrives whole; a GET stays without one.
+            CompletableFuture<Integer> small = new CompletableFuture<>();
+            Stream upload = session.newStream(new HeadersFrame(request, null, false), new Stream.Listener() {
+                @Override
+                public void onHeaders(Stream stream, HeadersFrame frame) {
+                    small.complete(((MetaData.Response) frame.getMetaData()).getStatus());
+                    stream.demand();
+                }
+
+                @Override
+                public void onDataAvailable(Stream stream) {
+                    Stream.Data data = stream.readData();
+                    if (data != null) {
+                        data.release();
+                        if (data.frame().isEndStream()) {
+                            return;
+                        }
+                    }
+                    stream.demand();
+                }
+            }).get(5, TimeUnit.SECONDS);
+            upload.data(new org.eclipse.jetty.http2.frames.DataFrame(upload.getId(),
+                java.nio.ByteBuffer.wrap("hello".getBytes(StandardCharsets.US_ASCII)), true));
+            assertThat(small.get(10, TimeUnit.SECONDS)).isEqualTo(200);
+            assertThat(upstream.takeRequest().bodyText()).isEqualTo("hello");
+            assertThat(get(session, "/keep/plain")).isEqualTo(200);
+            RecordingUpstream.Recorded plain = upstream.takeRequest();
+            assertThat(plain.body()).isEmpty();
+            assertThat(plain.header("Transfer-Encoding")).isNull();
+        } finally {
+            http2.stop();
         }
     }
 

@@ -35,6 +35,7 @@ import org.eclipse.jetty.util.URIUtil;
 public final class GatewayProxyServlet extends AsyncProxyServlet {
 
     static final String SERVLET_ATTRIBUTE = GatewayProxyServlet.class.getName();
+    private static final java.util.Set<String> BODILESS_METHODS = java.util.Set.of("GET", "HEAD", "OPTIONS", "TRACE", "CONNECT");
 
     private final transient CounterDataPoint failures;
     private final long maxRequestBody;
@@ -138,6 +139,17 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         proxyRequest.timeout(exchange.route().requestTimeoutMillis(), TimeUnit.MILLISECONDS);
         exchange.upstreamStarted();
         super.sendProxyRequest(clientRequest, proxyResponse, proxyRequest);
+    }
+
+    @Override
+    protected boolean hasContent(HttpServletRequest clientRequest) {
+        // HTTP/2 and HTTP/3 frame the body themselves: a request without Content-Length may still
+        // carry one, which Jetty's default (Content-Length or Transfer-Encoding) would drop. The
+        // servlet API cannot tell an ended stream from a body yet to come, so the methods that
+        // conventionally have none stay bodiless rather than going upstream as an empty chunked body.
+        return super.hasContent(clientRequest)
+            || (clientRequest.getContentLengthLong() < 0 && !clientRequest.getProtocol().startsWith("HTTP/1")
+                && !BODILESS_METHODS.contains(clientRequest.getMethod()));
     }
 
     @Override
