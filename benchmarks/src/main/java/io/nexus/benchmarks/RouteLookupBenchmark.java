@@ -78,7 +78,7 @@ public class RouteLookupBenchmark {
 
     private static Route route(String name, String path, MatchKind match, Set<String> methods, String host, Upstream upstream) {
         RouteSettings settings = new RouteSettings(name, path, match, "up", false, methods, Optional.ofNullable(host),
-            Optional.empty(), List.of(), Optional.empty(), Optional.empty(), Optional.empty());
+            Optional.empty(), List.of(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
         return new Route(settings, upstream, null, RouteChain.empty());
     }
 

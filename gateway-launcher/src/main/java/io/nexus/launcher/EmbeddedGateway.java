@@ -2,6 +2,7 @@ package io.nexus.launcher;
 
 import io.nexus.gateway.admin.AdminEndpoints;
 import io.nexus.gateway.config.GatewayConfig;
+import io.nexus.gateway.config.RequestLimits;
 import io.nexus.gateway.config.ServerSettings;
 import io.nexus.gateway.lifecycle.Gateway;
 import io.nexus.gateway.lifecycle.GatewayContextListener;
@@ -15,6 +16,8 @@ import jakarta.servlet.ServletContextListener;
 import java.time.Duration;
 import java.util.List;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.http.HttpCompliance;
+import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -45,15 +48,17 @@ public final class EmbeddedGateway implements AutoCloseable {
     private final DemoUpstream demo;
     private final ServerConnector publicConnector;
     private final ServerConnector adminConnector;
+    private final TlsTermination tls;
 
     private EmbeddedGateway(Server server, Gateway gateway, ConfigPlane plane, DemoUpstream demo, ServerConnector publicConnector,
-                            ServerConnector adminConnector) {
+                            ServerConnector adminConnector, TlsTermination tls) {
         this.server = server;
         this.gateway = gateway;
         this.plane = plane;
         this.demo = demo;
         this.publicConnector = publicConnector;
         this.adminConnector = adminConnector;
+        this.tls = tls;
     }
 
     /**
@@ -84,9 +89,18 @@ public final class EmbeddedGateway implements AutoCloseable {
             gateway = Gateway.start(config, threads, middlewares);
             plane = ConfigPlane.start(gateway, initial, loader, lastKnownGood);
             DroppingAsyncAppender.register(gateway.metrics().registry());
-            ServerConnector publicConnector = connector(server, PUBLIC, settings.host(), settings.port());
-            ServerConnector adminConnector = connector(server, ADMIN, config.admin().host(), config.admin().port());
+            ServerConnector publicConnector = connector(server, PUBLIC, settings.host(), settings.port(), config.security().limits());
+            ServerConnector adminConnector = connector(server, ADMIN, config.admin().host(), config.admin().port(), config.security().limits());
             server.setConnectors(new Connector[] {publicConnector, adminConnector});
+            // Parse errors, over-limit headers and ambiguous URIs are answered before any filter: as JSON too.
+            server.setErrorHandler(new JsonErrorHandler());
+            TlsTermination tls = null;
+            if (config.security().tls().enabled()) {
+                tls = TlsTermination.create(server, settings.host(), config.security().tls(),
+                    publicConnector.getConnectionFactory(HttpConnectionFactory.class).getHttpConfiguration(), gateway.metrics().registry());
+                server.addConnector(tls.connector());
+                server.addBean(tls);
+            }
 
             ContextHandlerCollection contexts = new ContextHandlerCollection(
                 publicContext(gateway), adminContext(gateway, plane));
@@ -99,7 +113,11 @@ public final class EmbeddedGateway implements AutoCloseable {
             warnAboutOpenAdmin(config);
             LOG.info("Nexus listening on {}:{} (admin {}:{}), virtual threads {}", settings.host(), port(publicConnector),
                 config.admin().host(), port(adminConnector), settings.virtualThreads() ? "on" : "off");
-            return new EmbeddedGateway(server, gateway, plane, demo, publicConnector, adminConnector);
+            if (tls != null) {
+                LOG.info("TLS on {}:{} ({}), certificates {}", settings.host(), port(tls.connector()),
+                    config.security().tls().http2() ? "h2, http/1.1" : "http/1.1", config.security().tls().certificates());
+            }
+            return new EmbeddedGateway(server, gateway, plane, demo, publicConnector, adminConnector, tls);
         } catch (Exception e) {
             if (plane != null) {
                 plane.close();
@@ -116,10 +134,16 @@ public final class EmbeddedGateway implements AutoCloseable {
         }
     }
 
-    private static ServerConnector connector(Server server, String name, String host, int port) {
+    private static ServerConnector connector(Server server, String name, String host, int port, RequestLimits limits) {
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
+        // Hostile input (docs/security.md): STRICT refuses CL+TE, duplicate Content-Length, bare LF
+        // line ends and obsolete folding with 400; RFC 3986 URI compliance refuses %2F, %2E%2E,
+        // empty segments and other ambiguous paths with 400 before routing sees them.
+        http.setHttpCompliance(HttpCompliance.STRICT);
+        http.setUriCompliance(UriCompliance.DEFAULT);
+        http.setRequestHeaderSize(limits.maxRequestHeaderSize());
         ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
         connector.setName(name);
         connector.setHost(host);
@@ -129,7 +153,7 @@ public final class EmbeddedGateway implements AutoCloseable {
 
     private static ServletContextHandler publicContext(Gateway gateway) {
         ServletContextHandler context = new ServletContextHandler("/");
-        context.setVirtualHosts(List.of("@" + PUBLIC));
+        context.setVirtualHosts(List.of("@" + PUBLIC, "@" + TlsTermination.CONNECTOR));
         context.setAttribute(Gateway.ATTRIBUTE, gateway);
         context.addEventListener(new GatewayContextListener());
         return context;
@@ -174,6 +198,11 @@ public final class EmbeddedGateway implements AutoCloseable {
 
     public int adminPort() {
         return port(adminConnector);
+    }
+
+    /** The HTTPS port, when {@code nexus.server.tls} is enabled. */
+    public int tlsPort() {
+        return port(tls.connector());
     }
 
     private static int port(NetworkConnector connector) {

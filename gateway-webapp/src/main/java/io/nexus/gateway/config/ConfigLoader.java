@@ -41,9 +41,8 @@ public final class ConfigLoader {
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern METHOD = Pattern.compile("[A-Z]{1,20}");
     private static final Pattern HOST = Pattern.compile("(\\*\\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?");
-    private static final Set<String> LATER_ROUTE_KEYS = Set.of("auth");
     /** Middlewares every gateway knows; a registry may add more. */
-    public static final Set<String> BUILT_IN_MIDDLEWARES = Set.of("fault", "rate-limit");
+    public static final Set<String> BUILT_IN_MIDDLEWARES = Set.of("fault", "rate-limit", "auth");
 
     private final Map<String, String> environment;
     private final Set<String> middlewares;
@@ -126,6 +125,7 @@ public final class ConfigLoader {
         AdminSettings admin = admin(nexus.section("admin"));
         ConfigSettings configSettings = configSettings(nexus.section("config"));
         DemoSettings demo = demo(nexus.section("demo"));
+        SecuritySettings security = SecurityConfigReader.read(nexus, problems);
 
         ConfigObject upstreamDefaults = nexus.section("upstream-defaults").object();
         Map<String, UpstreamSettings> upstreams = new LinkedHashMap<>();
@@ -158,7 +158,7 @@ public final class ConfigLoader {
                 continue;
             }
             Section section = new Section(object.withFallback(routeDefaults), label, problems);
-            RouteSettings route = route(section, upstreams.keySet());
+            RouteSettings route = route(section, upstreams.keySet(), security.auth());
             section.finish();
             if (route != null) {
                 routes.add(route);
@@ -167,17 +167,12 @@ public final class ConfigLoader {
         }
         checkRouteNamesAndConflicts(routes, routeIndexes, routeValues, problems);
         ObservabilitySettings observability = ObservabilitySettings.read(nexus.section("observability"));
-        return new GatewayConfig(sourceName, server, admin, configSettings, upstreams, routes, demo, redacted, observability);
+        return new GatewayConfig(sourceName, server, admin, configSettings, upstreams, routes, demo, redacted, observability, security);
     }
 
     private static ServerSettings server(Section s) {
         Section shutdown = s.section("shutdown");
-        Section tls = s.section("tls");
-        if (tls.bool("enabled", false)) {
-            tls.problem("enabled", "TLS termination is not available in this version; terminate TLS in front of Nexus");
-        }
-        tls.intBetween("port", 1, 65535, 8443);
-        tls.finish();
+        SecurityConfigReader.SERVER_KEYS.forEach(s::accept);
         ServerSettings settings = new ServerSettings(
             s.requiredString("host"),
             s.intBetween("port", 0, 65535, 8080),
@@ -295,12 +290,7 @@ public final class ConfigLoader {
         }
     }
 
-    private RouteSettings route(Section s, Set<String> upstreams) {
-        for (String key : LATER_ROUTE_KEYS) {
-            if (s.has(key)) {
-                s.problem(key, "not available in this version of Nexus (see docs/configuration.md)");
-            }
-        }
+    private RouteSettings route(Section s, Set<String> upstreams, Map<String, AuthSettings> authProviders) {
         String name = s.requiredString("name");
         if (name != null && !NAME.matcher(name).matches()) {
             s.problem("name", "route name must match " + NAME.pattern());
@@ -359,12 +349,21 @@ public final class ConfigLoader {
             }
         }
         Optional<RetrySettings> retries = ResilienceSettingsReader.retries(s);
+        Optional<AuthSettings> auth = SecurityConfigReader.routeAuth(s, authProviders);
+        if (auth.isPresent() && !routeMiddlewares.contains("auth")) {
+            routeMiddlewares.add("auth");
+        } else if (!s.has("auth") && routeMiddlewares.contains("auth")) {
+            s.problem("middlewares", "the auth middleware runs what the route's auth key names; set auth instead");
+        }
         Optional<RateLimitSettings> rateLimit = RateLimitConfig.forRoute(s, routeMiddlewares);
+        if (rateLimit.isPresent() && rateLimit.get().key() == RateLimitSettings.Key.SUBJECT && auth.isEmpty()) {
+            s.problem("rate-limit", "key = subject needs the route's auth: the subject is the authenticated identity");
+        }
         if (name == null || path == null || upstream == null) {
             return null;
         }
         return new RouteSettings(name, path, match, upstream, stripPrefix, methods, host, requestTimeout, routeMiddlewares, fault, retries,
-            rateLimit);
+            rateLimit, auth);
     }
 
     private static FaultSettings fault(Section s) {

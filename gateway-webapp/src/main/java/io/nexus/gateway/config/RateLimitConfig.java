@@ -59,11 +59,8 @@ final class RateLimitConfig {
             s.problem("header", "bad header name \"" + header.get() + "\"");
         } else if (key == Key.HEADER && header.isEmpty()) {
             s.problem("header", "is required when key = header");
-        } else if (header.isPresent() && key != Key.HEADER && key != Key.SUBJECT) {
-            s.problem("header", "only applies to key = header or key = subject");
-        }
-        if (key == Key.SUBJECT && header.isEmpty()) {
-            header = Optional.of(RateLimitSettings.SUBJECT_HEADER);
+        } else if (header.isPresent() && key != Key.HEADER) {
+            s.problem("header", "only applies to key = header");
         }
         List<String> trusted = s.stringList("trusted-proxies");
         for (String cidr : trusted) {

@@ -19,7 +19,6 @@ public record RateLimitSettings(int requests, Duration window, Key key, Optional
                                 List<String> trustedProxies, int maxKeys) {
 
     /** The header the security work fills with the authenticated subject. */
-    public static final String SUBJECT_HEADER = "X-Auth-Subject";
 
     public RateLimitSettings {
         trustedProxies = List.copyOf(trustedProxies);
@@ -31,7 +30,7 @@ public record RateLimitSettings(int requests, Duration window, Key key, Optional
         CLIENT_IP("client-ip"),
         /** The value of a request header; requests without it share one key. */
         HEADER("header"),
-        /** The authenticated subject (for now: a header, {@value RateLimitSettings#SUBJECT_HEADER} by default). */
+        /** The authenticated subject (JWT {@code sub}, API key id): the limit runs after the route's {@code auth}. */
         SUBJECT("subject"),
         /** One key for the whole route. */
         ROUTE("route");

@@ -16,6 +16,7 @@ import java.util.Set;
  * @param retries the route's retry policy; none unless the route opts in
  * @param rateLimit the rate limiter's settings, when the route has a {@code rate-limit} block
  *     (which adds {@code rate-limit} to {@code middlewares})
+ * @param auth the {@code nexus.auth} entry the route's {@code auth} names (the {@code auth} middleware runs it)
  */
 public record RouteSettings(
     String name,
@@ -29,7 +30,8 @@ public record RouteSettings(
     List<String> middlewares,
     Optional<FaultSettings> fault,
     Optional<RetrySettings> retries,
-    Optional<RateLimitSettings> rateLimit) {
+    Optional<RateLimitSettings> rateLimit,
+    Optional<AuthSettings> auth) {
 
     public RouteSettings {
         methods = Set.copyOf(methods);

@@ -41,7 +41,8 @@ public final class ErrorResponses {
         return body(error.status(), error.code(), message, requestId);
     }
 
-    private static String body(int status, String code, String message, String requestId) {
+    /** The JSON text of an error with a status and code of its own. */
+    public static String body(int status, String code, String message, String requestId) {
         StringBuilder json = new StringBuilder(128);
         json.append("{\"error\":{\"status\":").append(status)
             .append(",\"code\":\"").append(code)

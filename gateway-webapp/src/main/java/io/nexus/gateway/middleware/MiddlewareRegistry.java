@@ -44,7 +44,8 @@ public final class MiddlewareRegistry {
     /** A builder that already holds the built-ins. */
     public static Builder builder() {
         return new Builder().register("fault", FAULT, FaultMiddleware::new)
-            .register("rate-limit", RATE_LIMIT, new RateLimits());
+            .register("rate-limit", RATE_LIMIT, new RateLimits())
+            .register("auth", AUTH, io.nexus.gateway.auth.AuthMiddleware::new);
     }
 
     public Set<String> names() {
@@ -64,7 +65,7 @@ public final class MiddlewareRegistry {
             }
             selected.add(entry);
         }
-        selected.sort(Comparator.comparingInt(Entry::priority).thenComparing(Entry::name));
+        selected.sort(Comparator.comparingInt((Entry entry) -> priority(entry, route)).thenComparing(Entry::name));
         List<Middleware> instances = new ArrayList<>();
         List<GuardedFilter> guarded = new ArrayList<>();
         try {
@@ -79,6 +80,15 @@ public final class MiddlewareRegistry {
             throw e;
         }
         return new RouteChain(guarded, instances);
+    }
+
+    /**
+     * An entry's priority for a route. One exception to the fixed order: a rate limit keyed on
+     * the authenticated subject must run after authentication, which provides the subject.
+     */
+    private static int priority(Entry entry, RouteSettings route) {
+        boolean bySubject = route.rateLimit().map(limit -> limit.key() == io.nexus.gateway.config.RateLimitSettings.Key.SUBJECT).orElse(false);
+        return entry.name().equals("rate-limit") && bySubject ? AUTH + 1 : entry.priority();
     }
 
     /** Collects registrations; a name may be registered once. */

@@ -1,5 +1,6 @@
 package io.nexus.gateway.proxy;
 
+import io.nexus.gateway.auth.AuthHeaders;
 import io.nexus.gateway.error.ErrorResponses;
 import io.nexus.gateway.error.GatewayError;
 import io.nexus.gateway.filter.Exchange;
@@ -11,10 +12,12 @@ import io.nexus.gateway.upstream.Balancer;
 import io.nexus.gateway.upstream.Target;
 import io.nexus.gateway.upstream.Upstream;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import jakarta.servlet.ReadListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
@@ -23,6 +26,8 @@ import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.URIUtil;
 
 /**
@@ -35,12 +40,25 @@ import org.eclipse.jetty.util.URIUtil;
 public final class GatewayProxyServlet extends AsyncProxyServlet {
 
     static final String SERVLET_ATTRIBUTE = GatewayProxyServlet.class.getName();
+    private static final java.util.Set<String> BODILESS_METHODS = java.util.Set.of("GET", "HEAD", "OPTIONS", "TRACE", "CONNECT");
 
     private final transient CounterDataPoint failures;
+    private final long maxRequestBody;
+    private final transient CounterDataPoint tooLarge;
 
     /** @param failures counts throwables caught by this servlet's own guard */
     public GatewayProxyServlet(CounterDataPoint failures) {
+        this(failures, Long.MAX_VALUE, null);
+    }
+
+    /**
+     * @param maxRequestBody bytes of request body a client may stream (chunked bodies included)
+     * @param tooLarge counts bodies stopped at that limit
+     */
+    public GatewayProxyServlet(CounterDataPoint failures, long maxRequestBody, CounterDataPoint tooLarge) {
         this.failures = failures;
+        this.maxRequestBody = maxRequestBody;
+        this.tooLarge = tooLarge;
     }
 
     @Override
@@ -82,7 +100,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         }
         exchange.attemptStarted(target);
         String path = URIUtil.encodePath(route.upstreamPath(exchange.path()));
-        String query = clientRequest.getQueryString();
+        String query = QueryText.encodeInvalid(AuthHeaders.forwardedQuery(clientRequest));
         StringBuilder url = new StringBuilder(target.base().length() + path.length() + (query == null ? 0 : query.length() + 1));
         url.append(target.base()).append(path);
         if (query != null) {
@@ -141,6 +159,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
                 headers.remove(HttpHeader.X_FORWARDED_HOST);
             }
             headers.put(RequestIdFilter.HEADER, requestId);
+            AuthHeaders.apply(clientRequest, headers);
             // The gateway's span is the upstream's parent (W3C and B3), not the client's span.
             Tracing.inject(exchange.span(), headers);
         });
@@ -153,6 +172,61 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         // request timeout, which retries share.
         proxyRequest.timeout(Math.max(1, exchange.remainingMillis()), TimeUnit.MILLISECONDS);
         super.sendProxyRequest(clientRequest, proxyResponse, proxyRequest);
+    }
+
+    @Override
+    protected boolean hasContent(HttpServletRequest clientRequest) {
+        // HTTP/2 and HTTP/3 frame the body themselves: a request without Content-Length may still
+        // carry one, which Jetty's default (Content-Length or Transfer-Encoding) would drop. The
+        // servlet API cannot tell an ended stream from a body yet to come, so the methods that
+        // conventionally have none stay bodiless rather than going upstream as an empty chunked body.
+        return super.hasContent(clientRequest)
+            || (clientRequest.getContentLengthLong() < 0 && !clientRequest.getProtocol().startsWith("HTTP/1")
+                && !BODILESS_METHODS.contains(clientRequest.getMethod()));
+    }
+
+    @Override
+    protected ReadListener newReadListener(HttpServletRequest request, HttpServletResponse response, Request proxyRequest, AsyncRequestContent content) {
+        return new LimitedStreamReader(request, response, proxyRequest, content);
+    }
+
+    @Override
+    protected int proxyResponseStatus(Throwable failure) {
+        return failure instanceof BodyTooLargeException ? HttpStatus.PAYLOAD_TOO_LARGE_413 : super.proxyResponseStatus(failure);
+    }
+
+    /** Raised when a streamed body passes {@code max-request-body}; the exchange fails with 413. */
+    static final class BodyTooLargeException extends IOException {
+        BodyTooLargeException(long limit) {
+            super("request body is over " + limit + " bytes", null);
+        }
+    }
+
+    /**
+     * Counts the body as it streams to the upstream: a body without (or with a lying)
+     * Content-Length fails the exchange with 413 at the first chunk past the limit, before
+     * that chunk is sent. The upstream sees an aborted request, never a complete one.
+     */
+    private final class LimitedStreamReader extends StreamReader {
+        private long received;
+
+        LimitedStreamReader(HttpServletRequest request, HttpServletResponse response, Request proxyRequest, AsyncRequestContent content) {
+            super(request, response, proxyRequest, content);
+        }
+
+        @Override
+        protected void onRequestContent(HttpServletRequest request, Request proxyRequest, AsyncRequestContent content, byte[] buffer,
+                                        int offset, int length, Callback callback) {
+            received += length;
+            if (received > maxRequestBody) {
+                if (tooLarge != null) {
+                    tooLarge.inc();
+                }
+                callback.failed(new BodyTooLargeException(maxRequestBody));
+                return;
+            }
+            super.onRequestContent(request, proxyRequest, content, buffer, offset, length, callback);
+        }
     }
 
     @Override
@@ -295,12 +369,14 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         GatewayError error = switch (status) {
             case 504 -> GatewayError.GATEWAY_TIMEOUT;
             case 502 -> GatewayError.BAD_GATEWAY;
+            case 413 -> GatewayError.PAYLOAD_TOO_LARGE;
             default -> status >= 400 && status < 500 ? GatewayError.BAD_REQUEST : GatewayError.INTERNAL;
         };
         String message = switch (error) {
             case GATEWAY_TIMEOUT -> "upstream did not answer in time";
             case BAD_GATEWAY -> "upstream connection failed or its response was invalid";
             case BAD_REQUEST -> "the request body could not be read";
+            case PAYLOAD_TOO_LARGE -> "request body is over " + maxRequestBody + " bytes";
             default -> "proxying failed";
         };
         try {

@@ -1,5 +1,6 @@
 package io.nexus.gateway.ratelimit;
 
+import io.nexus.gateway.auth.AuthHeaders;
 import io.nexus.gateway.config.RateLimitSettings;
 import jakarta.servlet.http.HttpServletRequest;
 
@@ -16,8 +17,12 @@ final class RequestKeys {
 
     RequestKeys(RateLimitSettings settings) {
         this.kind = settings.key();
-        this.header = settings.header().orElse(RateLimitSettings.SUBJECT_HEADER);
+        this.header = settings.header().orElse(null);
         this.trustedProxies = TrustedProxies.of(settings.trustedProxies());
+    }
+
+    private static String bounded(String value) {
+        return value == null ? "" : value.length() > MAX_KEY_LENGTH ? value.substring(0, MAX_KEY_LENGTH) : value;
     }
 
     String keyOf(HttpServletRequest request) {
@@ -25,10 +30,9 @@ final class RequestKeys {
             case CLIENT_IP -> trustedProxies.isEmpty() ? request.getRemoteAddr()
                 : trustedProxies.clientAddress(request.getRemoteAddr(), request.getHeaders(FORWARDED_FOR));
             // Requests without the header share the empty key: one budget for all of them.
-            case HEADER, SUBJECT -> {
-                String value = request.getHeader(header);
-                yield value == null ? "" : value.length() > MAX_KEY_LENGTH ? value.substring(0, MAX_KEY_LENGTH) : value;
-            }
+            case HEADER -> bounded(request.getHeader(header));
+            // Set by the auth middleware, which runs first for subject keys (never a client's header).
+            case SUBJECT -> bounded(AuthHeaders.subject(request));
             case ROUTE -> "";
         };
     }

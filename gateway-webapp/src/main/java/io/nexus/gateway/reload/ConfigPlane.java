@@ -183,7 +183,8 @@ public final class ConfigPlane implements AutoCloseable {
      */
     private void warnAboutRestartOnlySettings(ConfigVersion live, GatewayConfig next) {
         GatewayConfig started = startedWith;
-        boolean server = !withoutShutdown(started.server()).equals(withoutShutdown(next.server()));
+        boolean server = !withoutShutdown(started.server()).equals(withoutShutdown(next.server()))
+            || !started.security().limits().equals(next.security().limits()) || !started.security().tls().equals(next.security().tls());
         boolean admin = !started.admin().equals(next.admin());
         if (server || admin) {
             LOG.warn("Config version after {} changes {}{}: those take effect at the next restart", live.id(),

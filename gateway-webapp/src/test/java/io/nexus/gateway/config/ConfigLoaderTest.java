@@ -90,7 +90,7 @@ class ConfigLoaderTest {
         assertThat(echo.maxConnectionsPerTarget()).isEqualTo(50);
         assertThat(echo.maxIdleConnectionsPerTarget()).isEqualTo(10);
         assertThat(config.routes()).containsExactly(new RouteSettings("echo", "/echo", MatchKind.EXACT, "echo", true,
-            Set.of("GET", "POST"), Optional.of("api.example.com"), Optional.of(Duration.ofSeconds(3)), List.of(), Optional.empty(), Optional.empty(), Optional.empty()));
+            Set.of("GET", "POST"), Optional.of("api.example.com"), Optional.of(Duration.ofSeconds(3)), List.of(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()));
     }
 
     @Test
@@ -205,19 +205,6 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void routeKeysOfLaterFeaturesAreRefusedNotIgnored() {
-        assertThat(problems("""
-            nexus {
-              upstreams { api { targets = ["http://127.0.0.1:1"] } }
-              routes = [{ name = "api", path = "/", upstream = "api", auth = "partners" }]
-              server.tls.enabled = true
-            }
-            """)).containsExactlyInAnyOrder(
-            "routes[0].auth: not available in this version of Nexus (see docs/configuration.md) (gateway.conf:3)",
-            "server.tls.enabled: TLS termination is not available in this version; terminate TLS in front of Nexus (gateway.conf:4)");
-    }
-
-    @Test
     void badPathsAndNamesAreRefused() {
         assertThat(problems("""
             nexus {
@@ -272,7 +259,7 @@ class ConfigLoaderTest {
               upstreams { api { targets = ["http://127.0.0.1:1"] } }
               routes = [{ name = "api", path = "/", upstream = "api", middlewares = [fault, compress] }]
             }
-            """)).containsExactly("routes[0].middlewares: unknown middleware \"compress\" (known: fault, rate-limit) (gateway.conf:3)");
+            """)).containsExactly("routes[0].middlewares: unknown middleware \"compress\" (known: auth, fault, rate-limit) (gateway.conf:3)");
 
         GatewayConfig config = parse("""
             nexus {

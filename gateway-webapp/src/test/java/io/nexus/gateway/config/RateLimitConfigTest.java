@@ -50,8 +50,8 @@ class RateLimitConfigTest {
             Optional.empty(), List.of("10.0.0.0/8", "fd00::/8"), 5000));
         assertThat(route("rate-limit { requests = 5, key = header, header = X-API-Key }").rateLimit().orElseThrow().header())
             .contains("X-API-Key");
-        assertThat(route("rate-limit { requests = 5, key = subject }").rateLimit().orElseThrow().header())
-            .contains(RateLimitSettings.SUBJECT_HEADER);
+        assertThat(problems("rate-limit { requests = 5, key = subject }"))
+            .containsExactly("routes[0].rate-limit: key = subject needs the route's auth: the subject is the authenticated identity (gateway.conf:4)");
         assertThat(route("rate-limit { requests = 5, key = route }").rateLimit().orElseThrow().key()).isEqualTo(Key.ROUTE);
     }
 
@@ -71,7 +71,7 @@ class RateLimitConfigTest {
         assertThat(problems("rate-limit { requests = 1, key = header }"))
             .containsExactly("routes[0].rate-limit.header: is required when key = header (gateway.conf:4)");
         assertThat(problems("rate-limit { requests = 1, header = \"X-A\" }"))
-            .containsExactly("routes[0].rate-limit.header: only applies to key = header or key = subject (gateway.conf:4)");
+            .containsExactly("routes[0].rate-limit.header: only applies to key = header (gateway.conf:4)");
         assertThat(problems("rate-limit { requests = 1, key = header, header = \"bad header\" }"))
             .containsExactly("routes[0].rate-limit.header: bad header name \"bad header\" (gateway.conf:4)");
         assertThat(problems("rate-limit = 5"))

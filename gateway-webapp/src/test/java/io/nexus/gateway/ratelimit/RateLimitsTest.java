@@ -18,7 +18,7 @@ class RateLimitsTest {
     private static RouteSettings route(String name, int requests, Duration window) {
         RateLimitSettings settings = new RateLimitSettings(requests, window, RateLimitSettings.Key.ROUTE, Optional.empty(), List.of(), 1000);
         return new RouteSettings(name, "/" + name, MatchKind.PREFIX, "up", false, Set.of(), Optional.empty(), Optional.empty(),
-            List.of("rate-limit"), Optional.empty(), Optional.empty(), Optional.of(settings));
+            List.of("rate-limit"), Optional.empty(), Optional.empty(), Optional.of(settings), Optional.empty());
     }
 
     @Test

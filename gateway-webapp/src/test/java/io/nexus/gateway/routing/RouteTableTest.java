@@ -33,7 +33,7 @@ class RouteTableTest {
 
     private static Route route(String name, String path, MatchKind match, Set<String> methods, String host) {
         return new Route(new RouteSettings(name, path, match, "up", false, methods, Optional.ofNullable(host), Optional.empty(),
-            List.of(), Optional.empty(), Optional.empty(), Optional.empty()), UPSTREAM, null, RouteChain.empty());
+            List.of(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()), UPSTREAM, null, RouteChain.empty());
     }
 
     private static Route prefix(String name, String path) {
@@ -117,12 +117,12 @@ class RouteTableTest {
     @Test
     void stripPrefixKeepsALeadingSlash() {
         Route strip = new Route(new RouteSettings("s", "/api", MatchKind.PREFIX, "up", true, Set.of(), Optional.empty(), Optional.empty(),
-            List.of(), Optional.empty(), Optional.empty(), Optional.empty()), UPSTREAM, null, RouteChain.empty());
+            List.of(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()), UPSTREAM, null, RouteChain.empty());
         assertThat(strip.upstreamPath("/api")).isEqualTo("/");
         assertThat(strip.upstreamPath("/api/")).isEqualTo("/");
         assertThat(strip.upstreamPath("/api/users/7")).isEqualTo("/users/7");
         Route root = new Route(new RouteSettings("r", "/", MatchKind.PREFIX, "up", true, Set.of(), Optional.empty(), Optional.empty(),
-            List.of(), Optional.empty(), Optional.empty(), Optional.empty()), UPSTREAM, null, RouteChain.empty());
+            List.of(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()), UPSTREAM, null, RouteChain.empty());
         assertThat(root.upstreamPath("/x")).isEqualTo("/x");
     }
 }

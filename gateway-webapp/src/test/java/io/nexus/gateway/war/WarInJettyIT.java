@@ -48,7 +48,9 @@ class WarInJettyIT {
                 "host = \"catch-all.test\", upstream = \"backend\" }\n    { name = \"added\", path = \"/added\", upstream = \"backend\" }"));
         await().atMost(Duration.ofSeconds(10)).until(() -> nexus.request("/added/x").send().getStatus() == 200);
         assertThat(nexus.request("/api/users/1").send().getStatus()).isEqualTo(200);
-        assertThat(java.nio.file.Files.readString(nexus.configFile().resolveSibling("last-known-good.conf"))).contains("name = \"added\"");
+        // The copy is saved just after the new version goes live: wait for it too.
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+            assertThat(java.nio.file.Files.readString(nexus.configFile().resolveSibling("last-known-good.conf"))).contains("name = \"added\""));
     }
 
     @Test

@@ -1,0 +1,350 @@
+package io.nexus.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nexus.gateway.testing.RecordingUpstream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.math.BigInteger;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Date;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+import org.awaitility.Awaitility;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpURI;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.http.MetaData;
+import org.eclipse.jetty.http2.api.Session;
+import org.eclipse.jetty.http2.api.Stream;
+import org.eclipse.jetty.http2.client.HTTP2Client;
+import org.eclipse.jetty.http2.frames.HeadersFrame;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * TLS termination against a test CA made here: real handshakes, SNI choosing among a PEM and a
+ * PKCS12 certificate, HTTP/2 over ALPN, and certificate files rotated under a running gateway.
+ */
+class TlsTest {
+
+    private static final AtomicLong SERIALS = new AtomicLong(1000);
+
+    @TempDir
+    static Path dir;
+    static KeyPair caKeys;
+    static X509Certificate ca;
+    static X509Certificate api;
+    static X509Certificate shop;
+    static RecordingUpstream upstream;
+    static TestGateway gateway;
+    static TrustManagerFactory trustManagers;
+    static SSLContext client;
+
+    @BeforeAll
+    static void start() throws Exception {
+        caKeys = rsa();
+        ca = issue(caKeys, "Nexus Test CA", List.of(), caKeys, true);
+        KeyPair apiKeys = rsa();
+        api = issue(apiKeys, "api.test", List.of("api.test", "localhost"), caKeys, false);
+        writePem(api, apiKeys, dir.resolve("api.crt"), dir.resolve("api.key"));
+        KeyPair shopKeys = rsa();
+        shop = issue(shopKeys, "shop.test", List.of("shop.test"), caKeys, false);
+        KeyStore p12 = KeyStore.getInstance("PKCS12");
+        p12.load(null, null);
+        p12.setKeyEntry("shop", shopKeys.getPrivate(), "changeit".toCharArray(), new Certificate[] {shop, ca});
+        try (OutputStream out = Files.newOutputStream(dir.resolve("shop.p12"))) {
+            p12.store(out, "changeit".toCharArray());
+        }
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("ca", ca);
+        trustManagers = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trustManagers.init(trust);
+        client = newClientContext();
+
+        upstream = RecordingUpstream.start("up");
+        gateway = TestGateway.start("""
+            nexus {
+              server.max-request-body = 1KiB
+              server.tls {
+                enabled = true, port = 0, reload-interval = 100ms
+                certificates = [
+                  { name = "api", certificate = "%s", private-key = "%s" }
+                  { name = "shop", keystore = "%s", keystore-password = "changeit" }
+                ]
+              }
+              upstreams { up { targets = ["%s"] } }
+              routes = [ { name = "keep", path = "/keep", upstream = "up" } ]
+            }
+            """.formatted(dir.resolve("api.crt"), dir.resolve("api.key"), dir.resolve("shop.p12"), upstream.url()));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        gateway.close();
+        upstream.close();
+    }
+
+    @Test
+    void sniPicksTheCertificateAndTheFirstIsTheDefault() throws Exception {
+        assertThat(handshake("shop.test").getSerialNumber()).isEqualTo(shop.getSerialNumber());
+        assertThat(handshake("api.test").getSerialNumber()).isEqualTo(api.getSerialNumber());
+        assertThat(handshake(null).getSerialNumber()).isEqualTo(api.getSerialNumber());
+        assertThat(handshake("unknown.test").getSerialNumber()).isEqualTo(api.getSerialNumber());
+    }
+
+    @Test
+    void http11OverTlsIsProxiedWithForwardedProtoHttps() throws Exception {
+        try (SSLSocket socket = socket("api.test")) {
+            socket.startHandshake();
+            assertThat(socket.getSession().getProtocol()).isIn("TLSv1.3", "TLSv1.2");
+            OutputStream out = socket.getOutputStream();
+            out.write("GET /keep/secure HTTP/1.1\r\nHost: api.test\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertThat(response).startsWith("HTTP/1.1 200 ");
+        }
+        RecordingUpstream.Recorded seen = upstream.takeRequest();
+        assertThat(seen.path()).isEqualTo("/keep/secure");
+        assertThat(seen.header("X-Forwarded-Proto")).isEqualTo("https");
+    }
+
+    @Test
+    void oldProtocolsAreRefused() throws Exception {
+        try (SSLSocket socket = socket("api.test")) {
+            socket.setEnabledProtocols(new String[] {"TLSv1.2"});
+            socket.startHandshake();
+            assertThat(socket.getSession().getProtocol()).isEqualTo("TLSv1.2");
+        }
+        try (SSLSocket socket = socket("api.test")) {
+            SSLParameters parameters = socket.getSSLParameters();
+            parameters.setProtocols(new String[] {"TLSv1.1"});
+            socket.setSSLParameters(parameters);
+            org.assertj.core.api.Assertions.assertThatThrownBy(socket::startHandshake).isInstanceOf(javax.net.ssl.SSLException.class);
+        }
+    }
+
+    @Test
+    void rotatedCertificateServesNewHandshakesWhileAnOpenHttp2ConnectionKeepsWorking() throws Exception {
+        HTTP2Client http2 = new HTTP2Client();
+        http2.start();
+        try {
+            SslContextFactory.Client ssl = new SslContextFactory.Client();
+            ssl.setSslContext(client);
+            ssl.setEndpointIdentificationAlgorithm(null);
+            ssl.start();
+            Session session = http2.connect(ssl, new InetSocketAddress("127.0.0.1", gateway.gateway.tlsPort()), new Session.Listener() { })
+                .get(5, TimeUnit.SECONDS);
+            assertThat(get(session, "/keep/before")).isEqualTo(200);
+
+            KeyPair renewedKeys = rsa();
+            X509Certificate renewed = issue(renewedKeys, "api.test", List.of("api.test", "localhost"), caKeys, false);
+            writePem(renewed, renewedKeys, dir.resolve("api.crt"), dir.resolve("api.key"));
+
+            Awaitility.await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(handshake("api.test").getSerialNumber()).isEqualTo(renewed.getSerialNumber()));
+            assertThat(handshake("shop.test").getSerialNumber()).isEqualTo(shop.getSerialNumber());
+            // The connection opened before the rotation is still up and still serves requests.
+            assertThat(session.isClosed()).isFalse();
+            assertThat(get(session, "/keep/after")).isEqualTo(200);
+            api = renewed;
+            gateway.awaitMetrics(metrics -> {
+                assertThat(metric(metrics, "nexus_tls_reloads_total{result=\"success\"}")).isGreaterThanOrEqualTo(1);
+                assertThat(metric(metrics, "nexus_tls_certificate_expiry_seconds{name=\"api\"}"))
+                    .isEqualTo(renewed.getNotAfter().toInstant().getEpochSecond());
+                assertThat(metric(metrics, "nexus_tls_certificate_expiry_seconds{name=\"shop\"}"))
+                    .isEqualTo(shop.getNotAfter().toInstant().getEpochSecond());
+            });
+        } finally {
+            http2.stop();
+            upstream.clear();
+        }
+    }
+
+    @Test
+    void http2BodiesWithoutContentLengthAreProxiedAndLimited() throws Exception {
+        HTTP2Client http2 = new HTTP2Client();
+        http2.start();
+        try {
+            SslContextFactory.Client ssl = new SslContextFactory.Client();
+            ssl.setSslContext(client);
+            ssl.setEndpointIdentificationAlgorithm(null);
+            ssl.start();
+            Session session = http2.connect(ssl, new InetSocketAddress("127.0.0.1", gateway.gateway.tlsPort()), new Session.Listener() { })
+                .get(5, TimeUnit.SECONDS);
+            MetaData.Request request = new MetaData.Request("POST", HttpURI.from("https://api.test:" + gateway.gateway.tlsPort() + "/keep/upload"),
+                HttpVersion.HTTP_2, HttpFields.EMPTY);
+            CompletableFuture<Integer> status = new CompletableFuture<>();
+            Stream stream = session.newStream(new HeadersFrame(request, null, false), new Stream.Listener() {
+                @Override
+                public void onHeaders(Stream stream, HeadersFrame frame) {
+                    status.complete(((MetaData.Response) frame.getMetaData()).getStatus());
+                }
+            }).get(5, TimeUnit.SECONDS);
+            // No content-length: 3 x 512 bytes, over the 1 KiB limit at the third frame.
+            for (int i = 0; i < 3; i++) {
+                stream.data(new org.eclipse.jetty.http2.frames.DataFrame(stream.getId(), java.nio.ByteBuffer.allocate(512), i == 2));
+            }
+            assertThat(status.get(10, TimeUnit.SECONDS)).isEqualTo(413);
+            assertThat(upstream.pending()).isZero();
+
+            // Within the limit, a body without content-length arrives whole; a GET stays without one.
+            CompletableFuture<Integer> small = new CompletableFuture<>();
+            Stream upload = session.newStream(new HeadersFrame(request, null, false), new Stream.Listener() {
+                @Override
+                public void onHeaders(Stream stream, HeadersFrame frame) {
+                    small.complete(((MetaData.Response) frame.getMetaData()).getStatus());
+                    stream.demand();
+                }
+
+                @Override
+                public void onDataAvailable(Stream stream) {
+                    Stream.Data data = stream.readData();
+                    if (data != null) {
+                        data.release();
+                        if (data.frame().isEndStream()) {
+                            return;
+                        }
+                    }
+                    stream.demand();
+                }
+            }).get(5, TimeUnit.SECONDS);
+            upload.data(new org.eclipse.jetty.http2.frames.DataFrame(upload.getId(),
+                java.nio.ByteBuffer.wrap("hello".getBytes(StandardCharsets.US_ASCII)), true));
+            assertThat(small.get(10, TimeUnit.SECONDS)).isEqualTo(200);
+            assertThat(upstream.takeRequest().bodyText()).isEqualTo("hello");
+            assertThat(get(session, "/keep/plain")).isEqualTo(200);
+            RecordingUpstream.Recorded plain = upstream.takeRequest();
+            assertThat(plain.body()).isEmpty();
+            assertThat(plain.header("Transfer-Encoding")).isNull();
+        } finally {
+            http2.stop();
+        }
+    }
+
+    private static double metric(String metrics, String series) {
+        return metrics.lines().filter(line -> line.startsWith(series + " ")).mapToDouble(line -> Double.parseDouble(line.substring(series.length() + 1)))
+            .findFirst().orElseThrow(() -> new AssertionError(series + " not in /metrics"));
+    }
+
+    private static int get(Session session, String path) throws Exception {
+        MetaData.Request request = new MetaData.Request("GET", HttpURI.from("https://api.test:" + gateway.gateway.tlsPort() + path),
+            HttpVersion.HTTP_2, HttpFields.EMPTY);
+        CompletableFuture<Integer> status = new CompletableFuture<>();
+        session.newStream(new HeadersFrame(request, null, true), new Stream.Listener() {
+            @Override
+            public void onHeaders(Stream stream, HeadersFrame frame) {
+                status.complete(((MetaData.Response) frame.getMetaData()).getStatus());
+                if (!frame.isEndStream()) {
+                    stream.demand();
+                }
+            }
+
+            @Override
+            public void onDataAvailable(Stream stream) {
+                Stream.Data data = stream.readData();
+                if (data != null) {
+                    data.release();
+                    if (data.frame().isEndStream()) {
+                        return;
+                    }
+                }
+                stream.demand();
+            }
+        }).get(5, TimeUnit.SECONDS);
+        return status.get(10, TimeUnit.SECONDS);
+    }
+
+    /** A client without cached sessions: a resumed session would show the certificate of an earlier handshake. */
+    private static SSLContext newClientContext() throws Exception {
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, trustManagers.getTrustManagers(), null);
+        return context;
+    }
+
+    private static SSLSocket socket(String sni) throws Exception {
+        SSLSocket socket = (SSLSocket) newClientContext().getSocketFactory().createSocket("127.0.0.1", gateway.gateway.tlsPort());
+        socket.setSoTimeout(5000);
+        if (sni != null) {
+            SSLParameters parameters = socket.getSSLParameters();
+            parameters.setServerNames(List.of(new SNIHostName(sni)));
+            socket.setSSLParameters(parameters);
+        }
+        return socket;
+    }
+
+    private static X509Certificate handshake(String sni) throws Exception {
+        try (SSLSocket socket = socket(sni)) {
+            socket.startHandshake();
+            return (X509Certificate) socket.getSession().getPeerCertificates()[0];
+        }
+    }
+
+    private static KeyPair rsa() throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        return generator.generateKeyPair();
+    }
+
+    private static X509Certificate issue(KeyPair subject, String cn, List<String> dnsNames, KeyPair issuer, boolean isCa) throws Exception {
+        Instant now = Instant.now();
+        X500Name issuerName = new X500Name("CN=Nexus Test CA");
+        X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(issuerName, BigInteger.valueOf(SERIALS.incrementAndGet()),
+            Date.from(now.minusSeconds(60)), Date.from(now.plus(Duration.ofDays(30))), new X500Name("CN=" + cn), subject.getPublic());
+        if (isCa) {
+            builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
+        } else {
+            builder.addExtension(Extension.subjectAlternativeName, false,
+                new GeneralNames(dnsNames.stream().map(d -> new GeneralName(GeneralName.dNSName, d)).toArray(GeneralName[]::new)));
+        }
+        return new JcaX509CertificateConverter().getCertificate(builder.build(new JcaContentSignerBuilder("SHA256withRSA").build(issuer.getPrivate())));
+    }
+
+    /** Writes the key, then the chain, each by an atomic move: the order a renewal tool would use. */
+    private static void writePem(X509Certificate certificate, KeyPair keys, Path certFile, Path keyFile) throws Exception {
+        Base64.Encoder base64 = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII));
+        String key = "-----BEGIN PRIVATE KEY-----\n" + base64.encodeToString(keys.getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n";
+        String chain = "-----BEGIN CERTIFICATE-----\n" + base64.encodeToString(certificate.getEncoded()) + "\n-----END CERTIFICATE-----\n"
+            + "-----BEGIN CERTIFICATE-----\n" + base64.encodeToString(ca.getEncoded()) + "\n-----END CERTIFICATE-----\n";
+        move(key, keyFile);
+        move(chain, certFile);
+    }
+
+    private static void move(String text, Path target) throws Exception {
+        Path next = target.resolveSibling(target.getFileName() + ".next");
+        Files.writeString(next, text);
+        Files.move(next, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}
