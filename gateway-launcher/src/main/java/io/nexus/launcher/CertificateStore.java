@@ -12,6 +12,7 @@ import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.MessageDigest;
 import java.security.PrivateKey;
+import java.security.Signature;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -71,11 +72,11 @@ final class CertificateStore {
     private static void checkPair(TlsSettings.Certificate certificate, PrivateKey key, Certificate leaf) throws GeneralSecurityException {
         String algorithm = key.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
         byte[] probe = "nexus key check".getBytes(StandardCharsets.US_ASCII);
-        java.security.Signature signer = java.security.Signature.getInstance(algorithm);
+        Signature signer = Signature.getInstance(algorithm);
         signer.initSign(key);
         signer.update(probe);
         byte[] signature = signer.sign();
-        java.security.Signature verifier = java.security.Signature.getInstance(algorithm);
+        Signature verifier = Signature.getInstance(algorithm);
         verifier.initVerify(leaf.getPublicKey());
         verifier.update(probe);
         if (!verifier.verify(signature)) {

@@ -31,6 +31,8 @@ import org.slf4j.LoggerFactory;
  * {@code reload-interval}; a change rebuilds the keystore and calls
  * {@link SslContextFactory#reload}: new handshakes get the new certificate, open connections keep
  * the one they negotiated. A bad file keeps the old certificates and counts a failed reload.
+ * Jetty's {@code KeyStoreScanner} is not used: it watches a single keystore file, while here
+ * several certificates, PEM pairs included, make up one keystore.
  */
 final class TlsTermination extends AbstractLifeCycle {
 

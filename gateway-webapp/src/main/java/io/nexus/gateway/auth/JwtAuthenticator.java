@@ -14,14 +14,21 @@ import io.jsonwebtoken.security.SecurityException;
 import io.nexus.gateway.config.AuthSettings;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.security.Key;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,11 +47,11 @@ final class JwtAuthenticator implements Authenticator {
     private static final String BEARER = "bearer ";
     private static final int MAX_HEADER_VALUE = 1024;
     private static final int MAX_JWKS = 1 << 20;
-    private static final java.time.Duration FETCH_TIMEOUT = java.time.Duration.ofSeconds(5);
-    private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newBuilder()
-        .connectTimeout(FETCH_TIMEOUT).followRedirects(java.net.http.HttpClient.Redirect.NORMAL).build();
+    private static final Duration FETCH_TIMEOUT = Duration.ofSeconds(5);
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+        .connectTimeout(FETCH_TIMEOUT).followRedirects(HttpClient.Redirect.NORMAL).build();
     /** The last document fetched per URL, so that a reload does not start without keys. */
-    private static final java.util.concurrent.ConcurrentHashMap<java.net.URI, String> LAST_FETCHED = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<URI, String> LAST_FETCHED = new ConcurrentHashMap<>();
 
     private final AuthSettings.Jwt settings;
     private final JwtParser parser;
@@ -85,7 +92,7 @@ final class JwtAuthenticator implements Authenticator {
     }
 
     private JwtKeys keys() {
-        return JwtKeys.of(settings.publicKeys(), settings.hmacSecret().orElse(null), java.util.Arrays.asList(jwksFileText, jwksUrlText));
+        return JwtKeys.of(settings.publicKeys(), settings.hmacSecret().orElse(null), Arrays.asList(jwksFileText, jwksUrlText));
     }
 
     /**
@@ -122,11 +129,11 @@ final class JwtAuthenticator implements Authenticator {
         }
     }
 
-    private void fetch(java.net.URI url) {
+    private void fetch(URI url) {
         try {
-            java.net.http.HttpResponse<String> response = HTTP.send(java.net.http.HttpRequest.newBuilder(url)
+            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(url)
                 .timeout(FETCH_TIMEOUT).header("Accept", "application/json").GET().build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
+                HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {
                 throw new IOException("status " + response.statusCode());
             }

@@ -1,7 +1,10 @@
 package io.nexus.gateway.config;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -55,7 +58,7 @@ public sealed interface AuthSettings {
      */
     record Jwt(String name, Set<String> algorithms, Optional<String> issuer, Optional<String> audience, Duration clockSkew,
                boolean requireExpiry, List<String> publicKeys, Optional<String> hmacSecret, Optional<Path> jwksFile,
-               Optional<java.net.URI> jwksUrl, Duration jwksRefresh, Map<String, String> forwardClaims, List<String> requiredScopes,
+               Optional<URI> jwksUrl, Duration jwksRefresh, Map<String, String> forwardClaims, List<String> requiredScopes,
                Map<String, String> requiredClaims, boolean forwardCredential) implements AuthSettings {
 
         public Jwt {
@@ -68,9 +71,9 @@ public sealed interface AuthSettings {
 
         /** This provider with a route's own requirements added to its own. */
         public Jwt withRequirements(List<String> scopes, Map<String, String> claims) {
-            List<String> allScopes = new java.util.ArrayList<>(requiredScopes);
+            List<String> allScopes = new ArrayList<>(requiredScopes);
             scopes.stream().filter(scope -> !allScopes.contains(scope)).forEach(allScopes::add);
-            Map<String, String> allClaims = new java.util.LinkedHashMap<>(requiredClaims);
+            Map<String, String> allClaims = new LinkedHashMap<>(requiredClaims);
             allClaims.putAll(claims);
             return new Jwt(name, algorithms, issuer, audience, clockSkew, requireExpiry, publicKeys, hmacSecret, jwksFile, jwksUrl, jwksRefresh,
                 forwardClaims, allScopes, allClaims, forwardCredential);

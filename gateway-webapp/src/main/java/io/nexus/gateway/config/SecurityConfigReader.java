@@ -3,6 +3,9 @@ package io.nexus.gateway.config;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -265,13 +268,13 @@ final class SecurityConfigReader {
         if (jwksFile.isPresent() && !Files.isReadable(jwksFile.get())) {
             s.problem("jwks-file", "file not found or not readable: " + jwksFile.get());
         }
-        Optional<java.net.URI> jwksUrl = s.optionalString("jwks-url").map(url -> {
+        Optional<URI> jwksUrl = s.optionalString("jwks-url").map(url -> {
             try {
-                java.net.URI uri = new java.net.URI(url);
+                URI uri = new URI(url);
                 if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null) {
                     return uri;
                 }
-            } catch (java.net.URISyntaxException e) {
+            } catch (URISyntaxException e) {
                 // reported below
             }
             s.problem("jwks-url", "must be an http:// or https:// URL, was \"" + url + "\"");
@@ -284,7 +287,7 @@ final class SecurityConfigReader {
             s.problem("hmac-secret", "HS algorithms need an hmac-secret (or oct keys in a jwks-file)");
         }
         secret.ifPresent(v -> {
-            if (v.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
+            if (v.getBytes(StandardCharsets.UTF_8).length < 32) {
                 s.problem("hmac-secret", "must be at least 32 bytes (256 bits)");
             }
         });

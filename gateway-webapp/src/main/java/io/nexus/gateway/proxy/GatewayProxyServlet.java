@@ -16,6 +16,7 @@ import jakarta.servlet.ReadListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.HttpClient;
@@ -40,7 +41,7 @@ import org.eclipse.jetty.util.URIUtil;
 public final class GatewayProxyServlet extends AsyncProxyServlet {
 
     static final String SERVLET_ATTRIBUTE = GatewayProxyServlet.class.getName();
-    private static final java.util.Set<String> BODILESS_METHODS = java.util.Set.of("GET", "HEAD", "OPTIONS", "TRACE", "CONNECT");
+    private static final Set<String> BODILESS_METHODS = Set.of("GET", "HEAD", "OPTIONS", "TRACE", "CONNECT");
 
     private final transient CounterDataPoint failures;
     private final long maxRequestBody;
