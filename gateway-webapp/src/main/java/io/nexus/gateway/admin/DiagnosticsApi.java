@@ -197,7 +197,8 @@ final class DiagnosticsApi {
             recording = started;
         }
         LOG.info("JFR recording {} started for {} ms through the admin API", started.id(), duration.toMillis());
-        response.setHeader("Location", "/api/v1/debug/jfr/" + started.id());
+        // Relative to where the admin servlet is mounted: / on the admin port, /_nexus in a WAR.
+        response.setHeader("Location", request.getContextPath() + request.getServletPath() + "/api/v1/debug/jfr/" + started.id());
         AdminJson.write(response, 202, describe(started));
     }
 

@@ -154,7 +154,10 @@ public final class ConfigPlane implements AutoCloseable {
         if (restoredFrom.isEmpty() && sha256(text).equals(live.sha256())) {
             // The file holds what runs: after a start on the last-known-good copy, a file
             // repaired back to that copy ends the fallback as well.
-            onLastKnownGood.set(0);
+            if (onLastKnownGood.get() != 0) {
+                onLastKnownGood.set(0);
+                LOG.info("{} now holds the running config (version {}): the last-known-good fallback is over", sourceName, live.id());
+            }
             return new ReloadResult(Outcome.UNCHANGED, live, List.of());
         }
         GatewayConfig config;
@@ -187,7 +190,7 @@ public final class ConfigPlane implements AutoCloseable {
             || !started.security().limits().equals(next.security().limits()) || !started.security().tls().equals(next.security().tls());
         boolean admin = !started.admin().equals(next.admin());
         if (server || admin) {
-            LOG.warn("Config version after {} changes {}{}: those take effect at the next restart", live.id(),
+            LOG.warn("The config replacing version {} changes {}{}: those take effect at the next restart", live.id(),
                 server ? "nexus.server (other than shutdown.*)" : "", server && admin ? " and nexus.admin" : admin ? "nexus.admin" : "");
         }
     }
