@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# First load benchmark of Nexus (PF3): the gateway's throughput and latency next to a direct
-# call to the same upstream and next to a reference proxy (nginx), measured with wrk.
+# Load benchmark of Nexus (PF3): the gateway's throughput and latency next to a direct call to
+# the same upstream, two reference proxies (nginx, HAProxy) and two JVM baselines (a bare Jetty
+# AsyncProxyServlet, Spring Cloud Gateway), measured with wrk at one or more connection counts.
 # Method and its reasons: bench/README.md. Usage: bench/run.sh --help
 set -euo pipefail
 
@@ -14,12 +15,17 @@ Usage: bench/run.sh [options]
 Options (each also settable through the environment variable in brackets):
   -d, --duration SECONDS     length of one measured wrk run, 1-60 [DURATION, default 10]
   -r, --rounds N             interleaved rounds, 1-10 [ROUNDS, default 3]
-  -c, --connections N        wrk connections, 1-1024 [CONNECTIONS, default 64]
+  -c, --connections LIST     wrk connection counts, comma-separated, each 1-1024
+                             [CONNECTIONS, default 64,256]
+  -t, --targets LIST         targets, comma-separated, from: gateway direct nginx haproxy jetty scg
+                             (gateway and direct are always measured: the ratios need them)
+                             [TARGETS, default all: gateway,direct,nginx,haproxy,jetty,scg]
       --warmup-max SECONDS   longest JIT warm-up of the gateway, 0-300 [WARMUP_MAX, default 90]
       --warmup-slice SECONDS length of one warm-up slice, 2-30 [WARMUP_SLICE, default 10]
       --no-warmup            skip the warm-up (results then understate the JVM) [SKIP_WARMUP=1]
-      --no-reference         leave out the nginx reference proxy [REFERENCE=0]
-      --no-pause             do not SIGSTOP the gateway while other targets are measured [PAUSE=0]
+      --no-reference         leave out both reference proxies, nginx and HAProxy [REFERENCE=0]
+      --no-baselines         leave out both JVM baselines, Jetty and SCG [BASELINES=0]
+      --no-pause             do not SIGSTOP the JVMs not being measured [PAUSE=0]
       --no-busy              no SCHED_IDLE busy loops keeping idle vCPUs awake [BUSY=0]
       --priority N           nice value, -20..0, for every measured process; as root only
                              [PRIORITY, default -10 as root, 0 otherwise; 0 turns it off]
@@ -27,15 +33,19 @@ Options (each also settable through the environment variable in brackets):
 
 Other environment variables:
   JAR                  gateway jar [gateway-launcher/target/nexus-gateway.jar, built if missing]
-  JAVA_HOME            JDK/JRE 21+ to run the gateway (else the first java 21+ found)
-  GATEWAY_JAVA_OPTS    extra JVM options, appended after the fixed ones
+  JETTY_JAR, SCG_JAR   baseline jars [bench/baselines/*/target/*.jar, built if missing]
+  JAVA_HOME            JDK/JRE 21+ to run the JVMs (else the first java 21+ found)
+  GATEWAY_JAVA_OPTS    extra JVM options for the gateway, appended after the fixed ones
   VIRTUAL_THREADS      true/false: sets nexus.server.virtual-threads (default: the gateway's)
+  JETTY_VIRTUAL_THREADS true/false: the Jetty baseline on virtual threads [false]
+  HEAP                 fixed heap of every JVM (-Xms = -Xmx) [512m]
   LOAD_CPU, PROXY_CPU  cores for wrk + upstream and for the proxies [0, 1]
-  GATEWAY_PORT, ADMIN_PORT, UPSTREAM_PORT, REFERENCE_PORT   [18080, 19090, 18081, 18082]
+  GATEWAY_PORT, ADMIN_PORT, UPSTREAM_PORT, REFERENCE_PORT, HAPROXY_PORT, JETTY_PORT, SCG_PORT
+                       [18080, 19090, 18081, 18082, 18085, 18083, 18084]
   RESULTS_DIR          where the result file goes [bench/results]
 
-Needs wrk, nginx, taskset and a Java 21+ runtime (Maven and a JDK to build the jar).
-As root, missing wrk and nginx are installed with apt-get.
+Needs wrk, nginx, haproxy, taskset and a Java 21+ runtime (Maven and a JDK to build the jars).
+As root, missing wrk, nginx and haproxy are installed with apt-get.
 EOF
 }
 
@@ -52,7 +62,11 @@ log() {
 
 DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-3}
-CONNECTIONS=${CONNECTIONS:-64}
+CONNECTIONS=${CONNECTIONS:-64,256}
+TARGETS=${TARGETS:-gateway,direct,nginx,haproxy,jetty,scg}
+BASELINES=${BASELINES:-1}
+JETTY_VIRTUAL_THREADS=${JETTY_VIRTUAL_THREADS:-false}
+HEAP=${HEAP:-512m}
 WARMUP_MAX=${WARMUP_MAX:-90}
 WARMUP_SLICE=${WARMUP_SLICE:-10}
 SKIP_WARMUP=${SKIP_WARMUP:-0}
@@ -68,8 +82,13 @@ GATEWAY_PORT=${GATEWAY_PORT:-18080}
 ADMIN_PORT=${ADMIN_PORT:-19090}
 UPSTREAM_PORT=${UPSTREAM_PORT:-18081}
 REFERENCE_PORT=${REFERENCE_PORT:-18082}
+HAPROXY_PORT=${HAPROXY_PORT:-18085}
+JETTY_PORT=${JETTY_PORT:-18083}
+SCG_PORT=${SCG_PORT:-18084}
 RESULTS_DIR=${RESULTS_DIR:-$ROOT/bench/results}
 JAR=${JAR:-$ROOT/gateway-launcher/target/nexus-gateway.jar}
+JETTY_JAR=${JETTY_JAR:-$ROOT/bench/baselines/jetty-proxy/target/jetty-proxy-baseline.jar}
+SCG_JAR=${SCG_JAR:-$ROOT/bench/baselines/scg/target/scg-baseline.jar}
 # wrk threads: one, as in the notes; a second one would compete with the upstream for its core.
 WRK_THREADS=1
 
@@ -78,6 +97,8 @@ while (($# > 0)); do
         -d | --duration) DURATION=${2:?$1 needs a value}; shift ;;
         -r | --rounds) ROUNDS=${2:?$1 needs a value}; shift ;;
         -c | --connections) CONNECTIONS=${2:?$1 needs a value}; shift ;;
+        -t | --targets) TARGETS=${2:?$1 needs a value}; shift ;;
+        --no-baselines) BASELINES=0 ;;
         --warmup-max) WARMUP_MAX=${2:?$1 needs a value}; shift ;;
         --warmup-slice) WARMUP_SLICE=${2:?$1 needs a value}; shift ;;
         --no-warmup) SKIP_WARMUP=1 ;;
@@ -99,15 +120,36 @@ check_int() { # name value min max
 }
 check_int duration "$DURATION" 1 60
 check_int rounds "$ROUNDS" 1 10
-check_int connections "$CONNECTIONS" 1 1024
+IFS=',' read -r -a CONNS <<<"$CONNECTIONS"
+((${#CONNS[@]} > 0 && ${#CONNS[@]} <= 4)) || die "--connections takes 1 to 4 comma-separated counts, got '$CONNECTIONS'"
+for conns in "${CONNS[@]}"; do check_int connections "$conns" 1 1024; done
+MAX_CONNS=$(printf '%s\n' "${CONNS[@]}" | sort -n | tail -n 1)
+# The measured targets, in a fixed order; gateway and direct always (the ratios need both).
+declare -A WANT=([gateway]=1 [direct]=1)
+IFS=',' read -r -a wanted <<<"$TARGETS"
+for target in "${wanted[@]}"; do
+    case $target in
+        gateway | direct | nginx | haproxy | jetty | scg) WANT[$target]=1 ;;
+        *) die "unknown target '$target' (known: gateway direct nginx haproxy jetty scg)" ;;
+    esac
+done
+((REFERENCE)) || unset 'WANT[nginx]' 'WANT[haproxy]'
+((BASELINES)) || unset 'WANT[jetty]' 'WANT[scg]'
+targets=()
+for target in gateway jetty scg direct nginx haproxy; do
+    [[ -z ${WANT[$target]:-} ]] || targets+=("$target")
+done
+has_target() { [[ -n ${WANT[$1]:-} ]]; }
 check_int warmup-max "$WARMUP_MAX" 0 300
 check_int warmup-slice "$WARMUP_SLICE" 2 30
 check_int priority "${PRIORITY#-}" 0 20
 ((EUID == 0 || PRIORITY == 0)) || die "--priority below 0 needs root (or PRIORITY=0)"
-for port in "$GATEWAY_PORT" "$ADMIN_PORT" "$UPSTREAM_PORT" "$REFERENCE_PORT"; do
+for port in "$GATEWAY_PORT" "$ADMIN_PORT" "$UPSTREAM_PORT" "$REFERENCE_PORT" "$HAPROXY_PORT" "$JETTY_PORT" "$SCG_PORT"; do
     check_int port "$port" 1024 65535
 done
 case $VIRTUAL_THREADS in "" | true | false) ;; *) die "VIRTUAL_THREADS must be true or false" ;; esac
+case $JETTY_VIRTUAL_THREADS in true | false) ;; *) die "JETTY_VIRTUAL_THREADS must be true or false" ;; esac
+[[ $HEAP =~ ^[0-9]+[mg]$ ]] || die "HEAP must look like 512m or 1g, got '$HEAP'"
 
 # ---------------------------------------------------------------- priority
 
@@ -149,17 +191,20 @@ fi
 need_packages=()
 command -v wrk >/dev/null || need_packages+=(wrk)
 command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || need_packages+=(nginx)
+if has_target haproxy; then command -v haproxy >/dev/null || [[ -x /usr/sbin/haproxy ]] || need_packages+=(haproxy); fi
 if ((${#need_packages[@]} > 0)); then
     if ((EUID == 0)) && command -v apt-get >/dev/null; then
         log "installing ${need_packages[*]} with apt-get"
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_packages[@]}" >/dev/null
-        # Debian starts the packaged nginx service; the benchmark never uses it and leaves it be.
+        # Debian starts the packaged nginx and haproxy services; the benchmark never uses them
+        # (its own ports and configs) and leaves them be.
     else
         die "missing ${need_packages[*]}: install them (Debian: sudo apt-get install -y ${need_packages[*]}) and run again"
     fi
 fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+HAPROXY=$(command -v haproxy || echo /usr/sbin/haproxy)
 command -v taskset >/dev/null || die "taskset (util-linux) is missing"
 
 # The first java (or javac, for building) of major version 21 or later.
@@ -195,6 +240,17 @@ if [[ ! -f $JAR ]]; then
     (cd "$ROOT" && JAVA_HOME=$(dirname "$(dirname "$javac_path")") mvn -B -q -DskipTests package) >&2
     [[ -f $JAR ]] || die "the build did not produce $JAR"
 fi
+# The baselines are standalone Maven projects outside the root reactor (bench/baselines/).
+build_baseline() { # jar project-dir
+    [[ -f $1 ]] && return 0
+    command -v mvn >/dev/null || die "$1 is missing and Maven is not installed: mvn -f $2/pom.xml package"
+    javac_path=$(find_jdk_tool javac) || die "$1 is missing and no JDK 21+ was found to build it: set JAVA_HOME"
+    log "building $1 (mvn -f $2/pom.xml package)"
+    JAVA_HOME=$(dirname "$(dirname "$javac_path")") mvn -B -q -ntp -DskipTests -f "$2/pom.xml" package >&2
+    [[ -f $1 ]] || die "the build did not produce $1"
+}
+if has_target jetty; then build_baseline "$JETTY_JAR" "$ROOT/bench/baselines/jetty-proxy"; fi
+if has_target scg; then build_baseline "$SCG_JAR" "$ROOT/bench/baselines/scg"; fi
 JAVA=$(find_jdk_tool java) || die "no Java 21+ runtime found: set JAVA_HOME (the gateway needs Java 21 or later)"
 
 # Two cores: the proxy under test on one, wrk and the upstream on the other (see README).
@@ -218,7 +274,10 @@ port_in_use() {
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 ports=("$GATEWAY_PORT" "$ADMIN_PORT" "$UPSTREAM_PORT")
-((REFERENCE)) && ports+=("$REFERENCE_PORT")
+if has_target nginx; then ports+=("$REFERENCE_PORT"); fi
+if has_target haproxy; then ports+=("$HAPROXY_PORT"); fi
+if has_target jetty; then ports+=("$JETTY_PORT"); fi
+if has_target scg; then ports+=("$SCG_PORT"); fi
 for port in "${ports[@]}"; do
     ! port_in_use "$port" || die "port $port on 127.0.0.1 is already in use: free it or set the *_PORT variables"
 done
@@ -228,7 +287,8 @@ done
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/nexus-bench.XXXXXX")
 STARTED=()          # every process this script started, stopped by cleanup
 GATEWAY_PID=""
-GATEWAY_STOPPED=0   # whether the gateway is paused with SIGSTOP
+declare -A JVM_PID=()     # target -> pid of its JVM (gateway, jetty, scg)
+declare -A JVM_STOPPED=() # target -> 1 while the JVM is paused with SIGSTOP
 
 # Whether a pid is still a child of this script: a process that ended by itself may have had its
 # pid reused by an unrelated process, which must never be signalled.
@@ -287,14 +347,15 @@ started() { # pid [load|proxy]
 
 # ---------------------------------------------------------------- time budget
 
-targets=(gateway direct)
-((REFERENCE)) && targets+=(reference)
+jvm_count=1
+for target in jetty scg; do if has_target "$target"; then jvm_count=$((jvm_count + 1)); fi; done
 warmup_budget=0
-((SKIP_WARMUP)) || warmup_budget=$((WARMUP_MAX + WARMUP_SLICE))
-measure_budget=$((ROUNDS * ${#targets[@]} * (DURATION + 2) + 2 * (${#targets[@]} - 1) * 3))
-# Start-up (at most 60 s for readiness) plus a margin; the busy loops end by themselves after it.
-BUDGET=$((60 + warmup_budget + measure_budget + 30))
-log "at most ~$((warmup_budget + measure_budget + 20)) s expected: warm-up <= ${warmup_budget}s, $ROUNDS rounds x ${#targets[@]} targets x ${DURATION}s"
+((SKIP_WARMUP)) || warmup_budget=$((jvm_count * (WARMUP_MAX + WARMUP_SLICE + 1)))
+measure_budget=$((ROUNDS * ${#CONNS[@]} * ${#targets[@]} * (DURATION + 2) + ${#targets[@]} * 3))
+# Start-up (at most 60 s for readiness per JVM) plus a margin; the busy loops end by themselves after it.
+BUDGET=$((60 * jvm_count + warmup_budget + measure_budget + 30))
+log "targets: ${targets[*]}; connections: ${CONNS[*]}"
+log "at most ~$((warmup_budget + measure_budget + 20 * jvm_count)) s expected: warm-up <= ${warmup_budget}s ($jvm_count JVMs), $ROUNDS rounds x ${#CONNS[@]} connection counts x ${#targets[@]} targets x ${DURATION}s"
 
 if ((BUSY)) && command -v chrt >/dev/null; then
     # Idle vCPUs of this VM type wake slowly and show as steal; a SCHED_IDLE loop keeps them awake
@@ -356,10 +417,10 @@ UPSTREAM_PID=""
 start_nginx UPSTREAM "$WORK/upstream" load "${PIN_LOAD[@]}"
 
 REFERENCE_PID=""
-if ((REFERENCE)); then
+if has_target nginx; then
     write_nginx_conf "$WORK/reference" "    upstream bench {
         server 127.0.0.1:$UPSTREAM_PORT;
-        keepalive $CONNECTIONS;
+        keepalive $MAX_CONNS;
         keepalive_requests 100000000;
         keepalive_timeout 300s;
     }
@@ -372,6 +433,33 @@ if ((REFERENCE)); then
         }
     }"
     start_nginx REFERENCE "$WORK/reference" proxy "${PIN_PROXY[@]}"
+fi
+
+# HAProxy, the second reference: one thread, keep-alive both ways, idle upstream connections
+# shared between client connections (http-reuse always), foreground (-db), its own config only.
+HAPROXY_PID=""
+if has_target haproxy; then
+    cat >"$WORK/haproxy.cfg" <<EOF
+global
+    nbthread 1
+    maxconn 4096
+defaults
+    mode http
+    option http-keep-alive
+    http-reuse always
+    timeout connect 5s
+    timeout client 300s
+    timeout server 300s
+    timeout http-keep-alive 300s
+frontend bench
+    bind 127.0.0.1:$HAPROXY_PORT
+    default_backend upstream
+backend upstream
+    server up 127.0.0.1:$UPSTREAM_PORT maxconn $MAX_CONNS
+EOF
+    "${PIN_PROXY[@]}" "$HAPROXY" -db -f "$WORK/haproxy.cfg" >"$WORK/haproxy.log" 2>&1 &
+    HAPROXY_PID=$!
+    started "$HAPROXY_PID" proxy
 fi
 
 # ---------------------------------------------------------------- gateway
@@ -390,13 +478,16 @@ fi
 } >"$WORK/gateway.conf"
 
 # One CPU for the JVM (it then picks SerialGC and sizes its pools for one core) and a fixed heap.
-jvm_opts=(-XX:ActiveProcessorCount=1 -Xms512m -Xmx512m)
+# The same for the baselines (their own defaults otherwise).
+base_jvm_opts=(-XX:ActiveProcessorCount=1 "-Xms$HEAP" "-Xmx$HEAP")
+jvm_opts=("${base_jvm_opts[@]}")
 if [[ -n $GATEWAY_JAVA_OPTS ]]; then
     read -r -a extra_opts <<<"$GATEWAY_JAVA_OPTS"
     jvm_opts+=("${extra_opts[@]}")
 fi
 "${PIN_PROXY[@]}" "$JAVA" "${jvm_opts[@]}" -jar "$JAR" --config "$WORK/gateway.conf" >"$WORK/gateway.log" 2>&1 &
 GATEWAY_PID=$!
+JVM_PID[gateway]=$GATEWAY_PID
 started "$GATEWAY_PID" proxy
 
 http_status() { # port path: prints the status code of a GET, fails if none
@@ -408,29 +499,64 @@ http_status() { # port path: prints the status code of a GET, fails if none
     ) 2>/dev/null
 }
 
-log "waiting for the gateway (pid $GATEWAY_PID) to be ready on 127.0.0.1:$ADMIN_PORT/readyz"
-for ((i = 0; ; i++)); do
-    kill -0 "$GATEWAY_PID" 2>/dev/null || die "the gateway exited during start-up"
-    [[ $(http_status "$ADMIN_PORT" /readyz || true) == 200 ]] && break
-    ((i < 600)) || die "the gateway was not ready after 60 s"
-    sleep 0.1
-done
+wait_ready() { # name pid port path
+    local i
+    log "waiting for $1 (pid $2) to be ready on 127.0.0.1:$3$4"
+    for ((i = 0; ; i++)); do
+        kill -0 "$2" 2>/dev/null || die "$1 exited during start-up: $(tail -n 5 "$WORK/$1.log" 2>/dev/null)"
+        [[ $(http_status "$3" "$4" || true) == 200 ]] && break
+        ((i < 600)) || die "$1 was not ready after 60 s"
+        sleep 0.1
+    done
+}
+# The JVMs start one after the other, each alone on the proxy core, then wait paused.
+wait_ready gateway "$GATEWAY_PID" "$ADMIN_PORT" /readyz
+PAUSE_FOR_START=$PAUSE
+if ((PAUSE_FOR_START)); then kill -STOP "$GATEWAY_PID"; JVM_STOPPED[gateway]=1; fi
+JETTY_MODE="QueuedThreadPool"
+if has_target jetty; then
+    jetty_args=("$JETTY_PORT" "http://127.0.0.1:$UPSTREAM_PORT")
+    if [[ $JETTY_VIRTUAL_THREADS == true ]]; then jetty_args+=(--virtual-threads); JETTY_MODE="virtual threads"; fi
+    "${PIN_PROXY[@]}" "$JAVA" "${base_jvm_opts[@]}" -jar "$JETTY_JAR" "${jetty_args[@]}" >"$WORK/jetty.log" 2>&1 &
+    JVM_PID[jetty]=$!
+    started "$!" proxy
+    wait_ready jetty "${JVM_PID[jetty]}" "$JETTY_PORT" /
+    if ((PAUSE_FOR_START)); then kill -STOP "${JVM_PID[jetty]}"; JVM_STOPPED[jetty]=1; fi
+fi
+if has_target scg; then
+    "${PIN_PROXY[@]}" "$JAVA" "${base_jvm_opts[@]}" -jar "$SCG_JAR" "--server.port=$SCG_PORT" \
+        "--upstream=http://127.0.0.1:$UPSTREAM_PORT" >"$WORK/scg.log" 2>&1 &
+    JVM_PID[scg]=$!
+    started "$!" proxy
+    wait_ready scg "${JVM_PID[scg]}" "$SCG_PORT" /
+    if ((PAUSE_FOR_START)); then kill -STOP "${JVM_PID[scg]}"; JVM_STOPPED[scg]=1; fi
+fi
 kill -0 "$UPSTREAM_PID" 2>/dev/null || die "the upstream nginx exited: $(tail -n 3 "$WORK/upstream/error.log" 2>/dev/null)"
-if ((REFERENCE)); then
+if has_target nginx; then
     kill -0 "$REFERENCE_PID" 2>/dev/null || die "the reference nginx exited: $(tail -n 3 "$WORK/reference/error.log" 2>/dev/null)"
+fi
+if has_target haproxy; then
+    kill -0 "$HAPROXY_PID" 2>/dev/null || die "haproxy exited: $(tail -n 3 "$WORK/haproxy.log" 2>/dev/null)"
 fi
 
 declare -A URL=(
     [gateway]="http://127.0.0.1:$GATEWAY_PORT/"
     [direct]="http://127.0.0.1:$UPSTREAM_PORT/"
-    [reference]="http://127.0.0.1:$REFERENCE_PORT/"
+    [nginx]="http://127.0.0.1:$REFERENCE_PORT/"
+    [haproxy]="http://127.0.0.1:$HAPROXY_PORT/"
+    [jetty]="http://127.0.0.1:$JETTY_PORT/"
+    [scg]="http://127.0.0.1:$SCG_PORT/"
 )
 declare -A LABEL=(
     [gateway]="Nexus gateway"
     [direct]="direct to the upstream"
-    [reference]="nginx reverse proxy (reference)"
+    [nginx]="nginx reverse proxy (reference)"
+    [haproxy]="HAProxy (reference)"
+    [jetty]="Jetty AsyncProxyServlet (baseline)"
+    [scg]="Spring Cloud Gateway (baseline)"
 )
 for target in "${targets[@]}"; do
+    [[ -z ${JVM_PID[$target]:-} ]] || continue # the JVMs answered 200 when they became ready
     port=${URL[$target]#http://127.0.0.1:}
     code=$(http_status "${port%/}" / || true)
     [[ $code == 200 ]] || die "$target (${URL[$target]}) answered '${code:-nothing}' instead of 200"
@@ -449,18 +575,28 @@ done = function(summary, latency, requests)
 end
 EOF
 
-pause_gateway() {
-    if ((PAUSE)) && ((GATEWAY_STOPPED == 0)); then
-        kill -STOP "$GATEWAY_PID"
-        GATEWAY_STOPPED=1
-    fi
+# Only the JVM being measured runs: the others are paused (their background JIT took ~20% of the
+# shared core). A JVM is continued one second before its own run.
+pause_jvms_except() { # target (or "" for none)
+    local jvm
+    ((PAUSE)) || return 0
+    for jvm in "${!JVM_PID[@]}"; do
+        if [[ $jvm != "$1" && ${JVM_STOPPED[$jvm]:-0} == 0 ]]; then
+            kill -STOP "${JVM_PID[$jvm]}"
+            JVM_STOPPED[$jvm]=1
+        fi
+    done
 }
-resume_gateway() {
-    if ((GATEWAY_STOPPED)); then
-        kill -CONT "$GATEWAY_PID"
-        GATEWAY_STOPPED=0
+resume_jvm() { # target
+    if [[ ${JVM_STOPPED[$1]:-0} == 1 ]]; then
+        kill -CONT "${JVM_PID[$1]}"
+        JVM_STOPPED[$1]=0
         sleep 1 # lets the JVM catch up on its timers before it is measured
     fi
+}
+resume_all_jvms() {
+    local jvm
+    for jvm in "${!JVM_PID[@]}"; do resume_jvm "$jvm"; done
 }
 
 # CPU time of other processes, to tell a clean run from one that shared the machine: busy
@@ -497,13 +633,15 @@ cpu_sample() { # prints: busy-load-cpu busy-proxy-cpu ours-load-cpu ours-proxy-c
 
 RUN=0
 # Runs wrk against a target; sets R_RPS, R_P50, R_P99 (ms) and R_ERR.
-run_wrk() { # target seconds
+run_wrk() { # target seconds connections
     local out line
     RUN=$((RUN + 1))
-    out="$WORK/wrk-$RUN-$1.txt"
-    if [[ $1 == gateway ]]; then resume_gateway; else pause_gateway; fi
+    out="$WORK/wrk-$RUN-$1-c$3.txt"
+    pause_jvms_except "$1"
+    if [[ -n ${JVM_PID[$1]:-} ]]; then resume_jvm "$1"; fi
     cpu_before=$(cpu_sample)
-    "${PIN_LOAD[@]}" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$2s" --latency -s "$WORK/report.lua" "${URL[$1]}" >"$out" 2>&1 &
+    # wrk ends by itself after -d; timeout is the backstop (a stuck connect) that bounds the run.
+    "${PIN_LOAD[@]}" timeout -k 5 $(($2 + 30)) wrk -t"$WRK_THREADS" -c"$3" -d"$2s" --latency -s "$WORK/report.lua" "${URL[$1]}" >"$out" 2>&1 &
     WRK_PID=$!
     started "$WRK_PID"
     wait "$WRK_PID" || die "wrk against $1 failed: $(tail -n 3 "$out")"
@@ -517,28 +655,28 @@ run_wrk() { # target seconds
         load = (y[1] - x[1]) - (y[3] - x[3]); proxy = (y[2] - x[2]) - (y[4] - x[4])
         other = (load > 0 ? load : 0) + (direct || proxy < 0 ? 0 : proxy)
         printf "%.0f", (seconds > 0 ? other / hz / seconds * 100 : 0) }')
-    kill -0 "$GATEWAY_PID" 2>/dev/null || die "the gateway died during the run against $1"
+    if [[ -n ${JVM_PID[$1]:-} ]]; then
+        kill -0 "${JVM_PID[$1]}" 2>/dev/null || die "$1 died during its run: $(tail -n 5 "$WORK/$1.log" 2>/dev/null)"
+    fi
 }
 
-WARMUP_LOG=""
-if ((SKIP_WARMUP)); then
-    log "warm-up skipped: the gateway is measured cold"
-    WARMUP_LOG="skipped"
-elif ((WARMUP_MAX > 0)); then
-    # JIT warm-up on one core takes 60-80 s: slices until two in a row gain < 5%, or the maximum.
-    log "warming up the gateway in ${WARMUP_SLICE}s slices (at most ${WARMUP_MAX}s)"
-    # A slice "gains" when it beats the best slice so far; a dip (a GC, a noisy neighbour) is no gain.
-    elapsed=0 best="" calm=0 warmed=0
+declare -A WARMUP_LOG=()
+# JIT warm-up on one core takes 60-80 s: slices until two in a row gain < 5%, or the maximum.
+# Each JVM is warmed alone (the others paused), at the first connection count.
+warm_up() { # target
+    local elapsed=0 best="" calm=0 warmed=0 gain slices=""
+    log "warming up $1 in ${WARMUP_SLICE}s slices at ${CONNS[0]} connections (at most ${WARMUP_MAX}s)"
     while ((elapsed < WARMUP_MAX)); do
-        run_wrk gateway "$WARMUP_SLICE"
+        run_wrk "$1" "$WARMUP_SLICE" "${CONNS[0]}"
         elapsed=$((elapsed + WARMUP_SLICE))
         gain=""
+        # A slice "gains" when it beats the best slice so far; a dip (a GC, a noisy neighbour) is no gain.
         if [[ -n $best ]]; then
             gain=$(awk -v a="$R_RPS" -v b="$best" 'BEGIN { printf "%+.1f", (b > 0 ? (a - b) / b * 100 : 100) }')
             if awk -v g="$gain" 'BEGIN { exit !(g < 5) }'; then calm=$((calm + 1)); else calm=0; fi
         fi
-        log "  warm-up ${elapsed}s: $(printf '%.0f' "$R_RPS") req/s${gain:+ (${gain}% on the best so far)}, p99 ${R_P99} ms, errors $R_ERR, other processes ${R_FOREIGN}% CPU"
-        WARMUP_LOG+="${WARMUP_LOG:+, }$(printf '%.0f' "$R_RPS")"
+        log "  $1 warm-up ${elapsed}s: $(printf '%.0f' "$R_RPS") req/s${gain:+ (${gain}% on the best so far)}, p99 ${R_P99} ms, errors $R_ERR, other processes ${R_FOREIGN}% CPU"
+        slices+="${slices:+, }$(printf '%.0f' "$R_RPS")"
         if [[ -z $best ]] || awk -v a="$R_RPS" -v b="$best" 'BEGIN { exit !(a > b) }'; then best=$R_RPS; fi
         if ((calm >= 2)); then
             warmed=1
@@ -546,32 +684,51 @@ elif ((WARMUP_MAX > 0)); then
         fi
     done
     if ((warmed)); then
-        WARMUP_LOG="${elapsed}s, levelled off (req/s per slice: $WARMUP_LOG)"
+        WARMUP_LOG[$1]="${elapsed}s, levelled off (req/s per slice: $slices)"
     else
-        log "WARNING: throughput still rising after ${elapsed}s of warm-up: the gateway may be understated"
-        WARMUP_LOG="${elapsed}s, hit the maximum before levelling off (req/s per slice: $WARMUP_LOG)"
+        log "WARNING: $1 still rising after ${elapsed}s of warm-up: it may be understated"
+        WARMUP_LOG[$1]="${elapsed}s, hit the maximum before levelling off (req/s per slice: $slices)"
     fi
-fi
-# The other targets only need their connections opened (nginx has no JIT).
+}
+
 for target in "${targets[@]}"; do
-    [[ $target == gateway ]] || run_wrk "$target" 2
+    [[ -n ${JVM_PID[$target]:-} ]] || continue
+    if ((SKIP_WARMUP)); then
+        WARMUP_LOG[$target]="skipped"
+    elif ((WARMUP_MAX > 0)); then
+        warm_up "$target"
+    else
+        WARMUP_LOG[$target]="none (--warmup-max 0)"
+    fi
+done
+((SKIP_WARMUP == 0)) || log "warm-up skipped: the JVMs are measured cold"
+# The other targets only need their connections opened (nginx and HAProxy have no JIT).
+for target in "${targets[@]}"; do
+    [[ -n ${JVM_PID[$target]:-} ]] || run_wrk "$target" 2 "$MAX_CONNS"
 done
 
+# Results per target and connection count, keyed "target/connections".
 declare -A RPS P50 P99 ERR
 FOREIGN=""
-for target in "${targets[@]}"; do
-    RPS[$target]="" P50[$target]="" P99[$target]="" ERR[$target]=0
-done
-for ((round = 1; round <= ROUNDS; round++)); do
+for conns in "${CONNS[@]}"; do
     for target in "${targets[@]}"; do
-        run_wrk "$target" "$DURATION"
-        RPS[$target]+="$R_RPS " P50[$target]+="$R_P50 " P99[$target]+="$R_P99 "
-        ERR[$target]=$((ERR[$target] + R_ERR))
-        FOREIGN+="$R_FOREIGN "
-        log "round $round/$ROUNDS $target: $(printf '%.0f' "$R_RPS") req/s, p50 $R_P50 ms, p99 $R_P99 ms, errors $R_ERR, other processes ${R_FOREIGN}% CPU"
+        RPS[$target/$conns]="" P50[$target/$conns]="" P99[$target/$conns]="" ERR[$target/$conns]=0
     done
 done
-resume_gateway
+# Interleaved: every round runs every connection count against every target.
+for ((round = 1; round <= ROUNDS; round++)); do
+    for conns in "${CONNS[@]}"; do
+        for target in "${targets[@]}"; do
+            key=$target/$conns
+            run_wrk "$target" "$DURATION" "$conns"
+            RPS[$key]+="$R_RPS " P50[$key]+="$R_P50 " P99[$key]+="$R_P99 "
+            ERR[$key]=$((ERR[$key] + R_ERR))
+            FOREIGN+="$R_FOREIGN "
+            log "round $round/$ROUNDS c$conns $target: $(printf '%.0f' "$R_RPS") req/s, p50 $R_P50 ms, p99 $R_P99 ms, errors $R_ERR, other processes ${R_FOREIGN}% CPU"
+        done
+    done
+done
+resume_all_jvms
 
 # ---------------------------------------------------------------- report
 
@@ -581,51 +738,70 @@ median() {
 fmt_int() { # thousands separators without relying on the locale
     printf '%.0f' "$1" | sed -e ':a' -e 's/\([0-9]\)\([0-9]\{3\}\)\($\|,\)/\1,\2\3/;ta'
 }
+fmt_ms() { # latency: two decimals below 100 ms, whole ms above
+    awk -v v="$1" 'BEGIN { if (v < 100) printf "%.2f ms", v; else printf "%.0f ms", v }'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
-direct_rps=$(median "${RPS[direct]}")
-table="| target | req/s (median) | p50 | p99 | errors | ratio to direct |
-| --- | ---: | ---: | ---: | ---: | ---: |"
+table="| target | connections | req/s (median) | p50 | p99 | errors | ratio to direct | ratio to gateway |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 declare -A MEDIAN
-for target in "${targets[@]}"; do
-    rps=$(median "${RPS[$target]}")
-    MEDIAN[$target]=$rps
-    p50=$(median "${P50[$target]}")
-    p99=$(median "${P99[$target]}")
-    ratio=$(awk -v a="$rps" -v b="$direct_rps" 'BEGIN { printf "%.2f", a / b }')
-    table+=$'\n'"| ${LABEL[$target]} | $(fmt_int "$rps") | $(printf '%.2f' "$p50") ms | $(printf '%.2f' "$p99") ms | ${ERR[$target]} | $ratio |"
+summary=""
+for conns in "${CONNS[@]}"; do
+    for target in "${targets[@]}"; do
+        MEDIAN[$target/$conns]=$(median "${RPS[$target/$conns]}")
+    done
+    direct_rps=${MEDIAN[direct/$conns]}
+    gateway_rps=${MEDIAN[gateway/$conns]}
+    for target in gateway jetty scg nginx haproxy direct; do
+        has_target "$target" || continue
+        key=$target/$conns
+        table+=$'\n'"| ${LABEL[$target]} | $conns | $(fmt_int "${MEDIAN[$key]}") | $(fmt_ms "$(median "${P50[$key]}")") | $(fmt_ms "$(median "${P99[$key]}")") | ${ERR[$key]} | $(ratio "${MEDIAN[$key]}" "$direct_rps") | $(ratio "${MEDIAN[$key]}" "$gateway_rps") |"
+    done
+    line="- c$conns: gateway / direct **$(ratio "$gateway_rps" "$direct_rps")**"
+    for target in jetty scg nginx haproxy; do
+        has_target "$target" || continue
+        line+="; gateway / $target **$(ratio "$gateway_rps" "${MEDIAN[$target/$conns]}")**"
+    done
+    summary+="$line"$'\n'
 done
 
 # wrk -v exits 1 after printing its version.
 java_version=$({ "$JAVA" -version 2>&1 || true; } | awk 'NR == 1')
 nginx_version=$({ "$NGINX" -v 2>&1 || true; } | sed 's/^nginx version: //')
+haproxy_version=""
+if has_target haproxy; then haproxy_version="; HAProxy $({ "$HAPROXY" -v 2>&1 || true; } | awk 'NR == 1 { print $3 }')"; fi
 wrk_version=$({ wrk -v 2>&1 || true; } | awk 'NR == 1 { print $2 }')
 commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || echo unknown)
 threads_mode=${VIRTUAL_THREADS:-default}
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
-gateway_ratio=$(awk -v a="${MEDIAN[gateway]}" -v b="$direct_rps" 'BEGIN { printf "%.2f", a / b }')
-reference_ratio=""
 foreign_median=$(median "$FOREIGN")
 foreign_max=$(tr ' ' '\n' <<<"$FOREIGN" | grep . | sort -g | tail -n 1)
 if ((foreign_max > 10)); then
     log "WARNING: other processes used up to ${foreign_max}% of a CPU during the measured runs: ratios may be off"
 fi
-if ((REFERENCE)); then
-    reference_ratio=$(awk -v a="${MEDIAN[gateway]}" -v b="${MEDIAN[reference]}" -v r="${MEDIAN[reference]}" -v d="$direct_rps" \
-        'BEGIN { printf "; gateway / reference proxy: **%.2f** (reference / direct: %.2f)", a / b, r / d }')
-fi
+warmups=""
+for target in "${targets[@]}"; do
+    [[ -z ${WARMUP_LOG[$target]:-} ]] || warmups+="${warmups:+; }$target ${WARMUP_LOG[$target]}"
+done
+raw=""
+for conns in "${CONNS[@]}"; do
+    for target in "${targets[@]}"; do
+        raw+="${raw:+, }$target c$conns [$(for v in ${RPS[$target/$conns]}; do printf '%.0f ' "$v"; done | sed 's/ $//')]"
+    done
+done
 
 report="## Nexus load benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')
 
 $table
 
-- Gateway / direct: **$gateway_ratio**$reference_ratio
-- Settings: $ROUNDS interleaved rounds x ${DURATION}s of \`wrk -t$WRK_THREADS -c$CONNECTIONS --latency\`, medians over rounds, errors summed (non-2xx + socket errors); GET / with a ${#BODY}-byte upstream body.
-- Warm-up of the gateway: $WARMUP_LOG.
-- Pinning: $pinning; gateway JVM \`${jvm_opts[*]}\`, virtual threads: $threads_mode; gateway paused while other targets run: $([[ $PAUSE == 1 ]] && echo yes || echo no); SCHED_IDLE busy loops: $([[ $BUSY == 1 ]] && echo yes || echo no); priority: $priority_mode.
+${summary}- Settings: $ROUNDS interleaved rounds x ${DURATION}s of \`wrk -t$WRK_THREADS -c{${CONNS[*]}} --latency\` per target, medians over rounds, errors summed (non-2xx + socket errors); GET / with a ${#BODY}-byte upstream body. Ratios are between medians of the same connection count in this run.
+- Warm-up (${WARMUP_SLICE}s slices, at most ${WARMUP_MAX}s, each JVM alone): ${warmups:-none}.
+- Pinning: $pinning; every JVM \`${base_jvm_opts[*]}\` (gateway extra: \`${GATEWAY_JAVA_OPTS:-none}\`), gateway virtual threads: $threads_mode; Jetty baseline: $JETTY_MODE; JVMs not being measured paused: $([[ $PAUSE == 1 ]] && echo yes || echo no); SCHED_IDLE busy loops: $([[ $BUSY == 1 ]] && echo yes || echo no); priority: $priority_mode.
 - CPU used by other processes during the measured runs (percent of one CPU): median $foreign_median, max $foreign_max (high values: the machine was shared during the run, so trust its ratios less).
-- Versions: commit $commit; $java_version; nginx $nginx_version; wrk $wrk_version; $(uname -sr); $cpus CPUs ($cpu_model).
-- Raw req/s per round: $(for t in "${targets[@]}"; do printf '%s [%s] ' "$t" "$(for v in ${RPS[$t]}; do printf '%.0f ' "$v"; done | sed 's/ $//')"; done | sed 's/ $//')."
+- Versions: commit $commit; $java_version; nginx $nginx_version$haproxy_version; wrk $wrk_version; $(uname -sr); $cpus CPUs ($cpu_model).
+- Raw req/s per round: $raw."
 
 echo "$report"
 if mkdir -p "$RESULTS_DIR" 2>/dev/null; then
