@@ -20,9 +20,9 @@ Options (each also settable through the environment variable in brackets):
   -t, --targets LIST         targets, comma-separated, from: gateway direct nginx haproxy jetty scg
                              (gateway and direct are always measured: the ratios need them)
                              [TARGETS, default all: gateway,direct,nginx,haproxy,jetty,scg]
-      --warmup-max SECONDS   longest JIT warm-up of the gateway, 0-300 [WARMUP_MAX, default 90]
+      --warmup-max SECONDS   longest JIT warm-up of each JVM, 0-300 [WARMUP_MAX, default 90]
       --warmup-slice SECONDS length of one warm-up slice, 2-30 [WARMUP_SLICE, default 10]
-      --no-warmup            skip the warm-up (results then understate the JVM) [SKIP_WARMUP=1]
+      --no-warmup            skip the warm-up (results then understate the JVMs) [SKIP_WARMUP=1]
       --no-reference         leave out both reference proxies, nginx and HAProxy [REFERENCE=0]
       --no-baselines         leave out both JVM baselines, Jetty and SCG [BASELINES=0]
       --no-pause             do not SIGSTOP the JVMs not being measured [PAUSE=0]
