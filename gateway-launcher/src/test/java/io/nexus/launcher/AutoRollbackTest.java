@@ -41,13 +41,12 @@ class AutoRollbackTest {
             }
             """.formatted(upstream.url()));
         prometheus = PrometheusServer.start(Files.createDirectory(dir.resolve("prometheus")), gateway.gateway.adminPort(), List.of());
-        // Steady traffic for the whole test, bounded in time.
+        // Steady traffic for the whole test, one request after the other, bounded in time.
         traffic = Thread.ofVirtual().start(() -> {
             long end = System.nanoTime() + Duration.ofSeconds(120).toNanos();
             while (running.get() && System.nanoTime() < end) {
                 try {
                     gateway.get("/api/x");
-                    Thread.sleep(20); // pacing the load, not waiting for a state
                 } catch (InterruptedException e) {
                     return;
                 } catch (Exception e) {
