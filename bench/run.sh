@@ -20,7 +20,7 @@ Options (each also settable through the environment variable in brackets):
   -t, --targets LIST         targets, comma-separated, from: gateway direct nginx haproxy jetty scg
                              (gateway and direct are always measured: the ratios need them)
                              [TARGETS, default all: gateway,direct,nginx,haproxy,jetty,scg]
-      --warmup-max SECONDS   longest JIT warm-up of each JVM, 0-300 [WARMUP_MAX, default 90]
+      --warmup-max SECONDS   longest JIT warm-up of each JVM, 0-300 [WARMUP_MAX, default 180]
       --warmup-slice SECONDS length of one warm-up slice, 2-30 [WARMUP_SLICE, default 10]
       --no-warmup            skip the warm-up (results then understate the JVMs) [SKIP_WARMUP=1]
       --no-reference         leave out both reference proxies, nginx and HAProxy [REFERENCE=0]
@@ -67,7 +67,7 @@ TARGETS=${TARGETS:-gateway,direct,nginx,haproxy,jetty,scg}
 BASELINES=${BASELINES:-1}
 JETTY_VIRTUAL_THREADS=${JETTY_VIRTUAL_THREADS:-false}
 HEAP=${HEAP:-512m}
-WARMUP_MAX=${WARMUP_MAX:-90}
+WARMUP_MAX=${WARMUP_MAX:-180}
 WARMUP_SLICE=${WARMUP_SLICE:-10}
 SKIP_WARMUP=${SKIP_WARMUP:-0}
 REFERENCE=${REFERENCE:-1}
@@ -252,6 +252,8 @@ build_baseline() { # jar project-dir
 if has_target jetty; then build_baseline "$JETTY_JAR" "$ROOT/bench/baselines/jetty-proxy"; fi
 if has_target scg; then build_baseline "$SCG_JAR" "$ROOT/bench/baselines/scg"; fi
 JAVA=$(find_jdk_tool java) || die "no Java 21+ runtime found: set JAVA_HOME (the gateway needs Java 21 or later)"
+# jstat (JDK only) tells how long the JIT compiled: warm-up also waits for it to go quiet.
+JSTAT=$(find_jdk_tool jstat 2>/dev/null || true)
 
 # Two cores: the proxy under test on one, wrk and the upstream on the other (see README).
 cpus=$(nproc --all 2>/dev/null || nproc)
@@ -661,21 +663,35 @@ run_wrk() { # target seconds connections
 }
 
 declare -A WARMUP_LOG=()
-# JIT warm-up on one core takes 60-80 s: slices until two in a row gain < 5%, or the maximum.
-# Each JVM is warmed alone (the others paused), at the first connection count.
+# Seconds the JIT of a JVM has compiled so far (jstat -compiler), empty without jstat.
+jit_seconds() { # pid
+    [[ -n $JSTAT ]] || return 0
+    "$JSTAT" -compiler "$1" 2>/dev/null | awk 'NR == 2 { print $4 }'
+}
+
+# JIT warm-up on one core takes 60-120 s: slices until two in a row gain < 5% while the JIT
+# compiled for under 5% of the slice (a plateau can be followed by another climb when C2
+# finishes), or the maximum. Each JVM is warmed alone (the others paused), at the first
+# connection count.
 warm_up() { # target
-    local elapsed=0 best="" calm=0 warmed=0 gain slices=""
+    local elapsed=0 best="" calm=0 warmed=0 gain slices="" jit_before jit_after jit_busy
     log "warming up $1 in ${WARMUP_SLICE}s slices at ${CONNS[0]} connections (at most ${WARMUP_MAX}s)"
     while ((elapsed < WARMUP_MAX)); do
+        jit_before=$(jit_seconds "${JVM_PID[$1]}")
         run_wrk "$1" "$WARMUP_SLICE" "${CONNS[0]}"
+        jit_after=$(jit_seconds "${JVM_PID[$1]}")
+        jit_busy=""
+        if [[ -n $jit_before && -n $jit_after ]]; then
+            jit_busy=$(awk -v a="$jit_after" -v b="$jit_before" -v s="$WARMUP_SLICE" 'BEGIN { printf "%.0f", (a - b) / s * 100 }')
+        fi
         elapsed=$((elapsed + WARMUP_SLICE))
         gain=""
         # A slice "gains" when it beats the best slice so far; a dip (a GC, a noisy neighbour) is no gain.
         if [[ -n $best ]]; then
             gain=$(awk -v a="$R_RPS" -v b="$best" 'BEGIN { printf "%+.1f", (b > 0 ? (a - b) / b * 100 : 100) }')
-            if awk -v g="$gain" 'BEGIN { exit !(g < 5) }'; then calm=$((calm + 1)); else calm=0; fi
+            if awk -v g="$gain" -v j="${jit_busy:-0}" 'BEGIN { exit !(g < 5 && j < 5) }'; then calm=$((calm + 1)); else calm=0; fi
         fi
-        log "  $1 warm-up ${elapsed}s: $(printf '%.0f' "$R_RPS") req/s${gain:+ (${gain}% on the best so far)}, p99 ${R_P99} ms, errors $R_ERR, other processes ${R_FOREIGN}% CPU"
+        log "  $1 warm-up ${elapsed}s: $(printf '%.0f' "$R_RPS") req/s${gain:+ (${gain}% on the best so far)}, p99 ${R_P99} ms, errors $R_ERR, other processes ${R_FOREIGN}% CPU${jit_busy:+, JIT ${jit_busy}% of the slice}"
         slices+="${slices:+, }$(printf '%.0f' "$R_RPS")"
         if [[ -z $best ]] || awk -v a="$R_RPS" -v b="$best" 'BEGIN { exit !(a > b) }'; then best=$R_RPS; fi
         if ((calm >= 2)); then

@@ -26,7 +26,10 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ContextHandlerCollection;
 import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.component.LifeCycle;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.ThreadPool;
+import org.eclipse.jetty.util.thread.VirtualThreadPool;
 import org.eclipse.jetty.util.VirtualThreads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,14 +73,9 @@ public final class EmbeddedGateway implements AutoCloseable {
                                         MiddlewareRegistry middlewares) throws Exception {
         GatewayConfig config = initial.config();
         ServerSettings settings = config.server();
-        QueuedThreadPool threads = new QueuedThreadPool();
-        threads.setName("nexus");
-        if (settings.virtualThreads()) {
-            // Jetty runs blocking work (servlet requests) on these, non-blocking I/O on the pool.
-            threads.setVirtualThreadsExecutor(VirtualThreads.getNamedVirtualThreadsExecutor("nexus-vt"));
-        }
+        ThreadPool threads = threadPool(settings.virtualThreads());
         // Started first: the upstream clients share it and must not take over its lifecycle.
-        threads.start();
+        ((LifeCycle) threads).start();
         DemoUpstream demo = null;
         Gateway gateway = null;
         ConfigPlane plane = null;
@@ -129,9 +127,28 @@ public final class EmbeddedGateway implements AutoCloseable {
             if (demo != null) {
                 stopQuietly(demo);
             }
-            stopQuietly(threads);
+            stopQuietly((LifeCycle) threads);
             throw e;
         }
+    }
+
+    /**
+     * With virtual threads, everything runs on them: selectors, I/O callbacks and requests, so
+     * that a request's steps hand over from one virtual thread to the next on the same carrier
+     * instead of waking platform threads. Handing only the requests to virtual threads (a
+     * platform pool with a virtual-threads executor) cost 2 context switches per request and a
+     * third of the throughput on one core (docs/performance.md). No cap on concurrent tasks:
+     * admission control bounds the requests, and a cap would also hold up selectors.
+     */
+    static ThreadPool threadPool(boolean virtual) {
+        if (virtual) {
+            VirtualThreadPool pool = new VirtualThreadPool(0);
+            pool.setName("nexus-vt");
+            return pool;
+        }
+        QueuedThreadPool pool = new QueuedThreadPool();
+        pool.setName("nexus");
+        return pool;
     }
 
     private static ServerConnector connector(Server server, String name, String host, int port, RequestLimits limits) {

@@ -123,6 +123,20 @@ class ProxyTest {
     }
 
     @Test
+    void responseHeaderValuesPassVerbatimAndRepeatedOnesAllArrive() throws Exception {
+        ContentResponse response = TestGateway.send(gateway.request("/keep/x")
+            .param("header", "ETag:\"v1, beta\"")
+            .param("header", "Cache-Control:max-age=60,  must-revalidate")
+            .param("header", "Set-Cookie:a=1; Expires=Wed, 21 Oct 2026 07:28:00 GMT")
+            .param("header", "Set-Cookie:b=2"));
+        // Quotes and spacing are the upstream's: an ETag without its quotes no longer matches.
+        assertThat(response.getHeaders().get("ETag")).isEqualTo("\"v1, beta\"");
+        assertThat(response.getHeaders().get("Cache-Control")).isEqualTo("max-age=60,  must-revalidate");
+        assertThat(response.getHeaders().getValuesList("Set-Cookie"))
+            .containsExactly("a=1; Expires=Wed, 21 Oct 2026 07:28:00 GMT", "b=2");
+    }
+
+    @Test
     void validClientRequestIdIsKeptAndForwarded() throws Exception {
         ContentResponse response = TestGateway.send(gateway.request("/keep/x").headers(h -> h.put("X-Request-Id", "abc-123.XYZ")));
         assertThat(response.getHeaders().get("X-Request-Id")).isEqualTo("abc-123.XYZ");

@@ -183,6 +183,48 @@ class TraceContextTest {
         }
     }
 
+    /**
+     * Without an exporter or processor the gateway's span is not recorded, yet the upstream
+     * sees the same context as with recording: the caller's trace, a new span id of the
+     * gateway, and the sampler's decision (the caller's flag, else the ratio).
+     */
+    @Test
+    void withoutExporterTheContextPropagatesTheSameWay() throws Exception {
+        try (TestGateway unexported = TestGateway.start("""
+                 nexus {
+                   upstreams { backend { targets = ["%s"] } }
+                   routes = [{ name = "plain", path = "/api", upstream = "backend" }]
+                 }
+                 """.formatted(upstream.url()));
+             TestGateway neverSampled = TestGateway.start("""
+                 nexus {
+                   upstreams { backend { targets = ["%s"] } }
+                   routes = [{ name = "plain", path = "/api", upstream = "backend" }]
+                   observability.tracing.sample-ratio = 0
+                 }
+                 """.formatted(upstream.url()))) {
+            TestGateway.send(unexported.request("/api/x").headers(h -> h.put("traceparent", "00-" + TRACE_ID + "-" + CLIENT_SPAN + "-01")
+                .put("tracestate", "vendor=abc")));
+            Recorded continued = upstream.takeRequest();
+            assertThat(continued.header("traceparent")).matches("00-" + TRACE_ID + "-[0-9a-f]{16}-01").doesNotContain(CLIENT_SPAN);
+            assertThat(continued.header("tracestate")).isEqualTo("vendor=abc");
+            assertThat(continued.header("X-B3-SpanId")).isEqualTo(continued.header("traceparent").substring(36, 52));
+
+            TestGateway.send(unexported.request("/api/x").headers(h -> h.put("b3", TRACE_ID + "-" + CLIENT_SPAN + "-0")));
+            assertThat(upstream.takeRequest().header("traceparent")).matches("00-" + TRACE_ID + "-[0-9a-f]{16}-00");
+
+            TestGateway.send(unexported.request("/api/x"));
+            String started = upstream.takeRequest().header("traceparent");
+            assertThat(started).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-0[13]").doesNotContain(TRACE_ID);
+
+            // A caller's sampled flag wins over the ratio; a new trace follows the ratio.
+            TestGateway.send(neverSampled.request("/api/x").headers(h -> h.put("traceparent", "00-" + TRACE_ID + "-" + CLIENT_SPAN + "-01")));
+            assertThat(upstream.takeRequest().header("traceparent")).matches("00-" + TRACE_ID + "-[0-9a-f]{16}-01");
+            TestGateway.send(neverSampled.request("/api/x"));
+            assertThat(upstream.takeRequest().header("traceparent")).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-0[02]");
+        }
+    }
+
     private static int indexOf(byte[] haystack, byte[] needle) {
         outer:
         for (int i = 0; i <= haystack.length - needle.length; i++) {

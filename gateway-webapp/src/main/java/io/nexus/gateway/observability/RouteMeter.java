@@ -6,6 +6,7 @@ import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.snapshots.Labels;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -16,11 +17,14 @@ public final class RouteMeter {
 
     private static final String[] METHODS = {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "TRACE", "CONNECT", "OTHER"};
     private static final int STATUSES = 600;
+    /** The client's own exemplar sampler takes at most one per 90 ms; offering more only costs. */
+    private static final long EXEMPLAR_INTERVAL_NANOS = 90_000_000L;
 
     private final String route;
     private final Counter requests;
     private final DistributionDataPoint duration;
     private final AtomicReferenceArray<CounterDataPoint> counters = new AtomicReferenceArray<>(METHODS.length * STATUSES);
+    private final AtomicLong nextExemplarNanos = new AtomicLong(System.nanoTime());
 
     RouteMeter(String route, Counter requests, DistributionDataPoint duration) {
         this.route = route;
@@ -39,8 +43,9 @@ public final class RouteMeter {
 
     /**
      * Counts a completed request and observes its duration, with the request's trace as the
-     * exemplar when the trace is sampled (exemplars show in the OpenMetrics format only; the
-     * client keeps at most a few per bucket and interval, so this costs little).
+     * exemplar when the trace is sampled (exemplars show in the OpenMetrics format only). The
+     * exemplar's labels are built at most once per sampling interval of the client, not per
+     * request: building them validates label names, a cost the client would then throw away.
      */
     public void record(String method, int status, long durationNanos, Span span) {
         int code = status >= 100 && status < STATUSES ? status : 0;
@@ -53,11 +58,17 @@ public final class RouteMeter {
         }
         counter.inc();
         SpanContext trace = span.getSpanContext();
-        if (trace.isSampled()) {
+        if (trace.isSampled() && exemplarDue()) {
             duration.observeWithExemplar(durationNanos / 1e9, Labels.of("trace_id", trace.getTraceId(), "span_id", trace.getSpanId()));
         } else {
             duration.observe(durationNanos / 1e9);
         }
+    }
+
+    private boolean exemplarDue() {
+        long now = System.nanoTime();
+        long next = nextExemplarNanos.get();
+        return now - next >= 0 && nextExemplarNanos.compareAndSet(next, now + EXEMPLAR_INTERVAL_NANOS);
     }
 
     /** Unknown methods share the {@code OTHER} label so that clients cannot grow the label set. */

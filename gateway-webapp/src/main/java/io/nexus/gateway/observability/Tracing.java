@@ -7,6 +7,8 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
@@ -21,8 +23,11 @@ import io.opentelemetry.sdk.trace.ReadWriteSpan;
 import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.SpanProcessor;
+import io.opentelemetry.sdk.trace.IdGenerator;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
+import io.opentelemetry.sdk.trace.samplers.SamplingDecision;
+import io.opentelemetry.sdk.trace.samplers.SamplingResult;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.Collections;
 import java.util.List;
@@ -101,7 +106,9 @@ public final class Tracing implements AutoCloseable {
 
     /**
      * Starts the gateway's server span of a request, as a child of the trace context the
-     * request carried, or of a new trace. {@link Span#getInvalid()} when tracing is off.
+     * request carried, or of a new trace. {@link Span#getInvalid()} when tracing is off. When
+     * no exporter or processor would ever see the span, it is not recorded: it still has its own
+     * ids and the sampler's decision, which is all that logs, exemplars and the upstream get.
      */
     public Span startSpan(HttpServletRequest request) {
         State current = state;
@@ -109,6 +116,9 @@ public final class Tracing implements AutoCloseable {
             return Span.getInvalid();
         }
         Context parent = EXTRACT.extract(Context.root(), request, REQUEST_HEADERS);
+        if (!current.exporting && extraProcessors.isEmpty()) {
+            return current.unrecordedSpan(parent);
+        }
         return current.tracer.spanBuilder(request.getMethod())
             .setParent(parent)
             .setSpanKind(SpanKind.SERVER)
@@ -170,15 +180,20 @@ public final class Tracing implements AutoCloseable {
         final ObservabilitySettings.Tracing settings;
         final SdkTracerProvider provider;
         final Tracer tracer;
+        final Sampler sampler;
+        final boolean exporting;
+        private final IdGenerator ids = IdGenerator.random();
 
         State(ObservabilitySettings.Tracing settings, List<SpanProcessor> extra) {
             this.settings = settings;
+            this.sampler = Sampler.parentBased(Sampler.traceIdRatioBased(settings.sampleRatio()));
+            this.exporting = settings.enabled() && settings.otlpEnabled();
             var builder = SdkTracerProvider.builder()
                 .setResource(Resource.getDefault().merge(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "nexus-gateway"))))
                 // A caller's sampled flag is followed; new traces are sampled at the ratio.
-                .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(settings.sampleRatio())))
+                .setSampler(sampler)
                 .addSpanProcessor(new FanOut(extra));
-            if (settings.enabled() && settings.otlpEnabled()) {
+            if (exporting) {
                 builder.addSpanProcessor(BatchSpanProcessor.builder(OtlpHttpSpanExporter.builder()
                     .setEndpoint(settings.otlpEndpoint().toString())
                     .setTimeout(settings.otlpTimeout())
@@ -187,6 +202,19 @@ public final class Tracing implements AutoCloseable {
             }
             provider = builder.build();
             tracer = provider.get("io.nexus.gateway");
+        }
+
+        /**
+         * The span the SDK would start, minus the recording: the same ids and sampling decision
+         * (SdkSpanBuilder's order), wrapped as a non-recording span. Costs two random ids.
+         */
+        Span unrecordedSpan(Context parent) {
+            SpanContext parentContext = Span.fromContext(parent).getSpanContext();
+            String traceId = parentContext.isValid() ? parentContext.getTraceId() : ids.generateTraceId();
+            SamplingResult result = sampler.shouldSample(parent, traceId, "", SpanKind.SERVER, Attributes.empty(), List.of());
+            TraceFlags flags = result.getDecision() == SamplingDecision.RECORD_AND_SAMPLE ? TraceFlags.getSampled() : TraceFlags.getDefault();
+            TraceState traceState = result.getUpdatedTraceState(parentContext.getTraceState());
+            return Span.wrap(SpanContext.create(traceId, ids.generateSpanId(), flags, traceState));
         }
 
         void close() {

@@ -26,6 +26,7 @@ import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
 import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.util.Callback;
@@ -228,6 +229,41 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             }
             super.onRequestContent(request, proxyRequest, content, buffer, offset, length, callback);
         }
+    }
+
+    @Override
+    protected void onServerResponseHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse) {
+        // Jetty's version re-parses every value as a quoted list and joins it again: that
+        // allocates a set, lists and strings per header, and strips the quotes of an ETag
+        // (RFC 9110 §8.8.3 needs them). Values pass here as the upstream sent them.
+        HttpFields headers = serverResponse.getHeaders();
+        for (int i = 0; i < headers.size(); i++) {
+            HttpField field = headers.getField(i);
+            if (HOP_HEADERS.contains(field.getLowerCaseName())) {
+                continue;
+            }
+            HttpField forwarded = filterServerResponseHeader(clientRequest, serverResponse, field);
+            if (forwarded == null || forwarded.getValue() == null) {
+                continue;
+            }
+            // The first line of a name replaces what the container set (Server, Date); the
+            // next ones add to it, so that repeated headers (Set-Cookie) all arrive.
+            if (firstOfItsName(headers, i)) {
+                proxyResponse.setHeader(forwarded.getName(), forwarded.getValue());
+            } else {
+                proxyResponse.addHeader(forwarded.getName(), forwarded.getValue());
+            }
+        }
+    }
+
+    private static boolean firstOfItsName(HttpFields headers, int index) {
+        HttpField field = headers.getField(index);
+        for (int i = 0; i < index; i++) {
+            if (headers.getField(i).isSameName(field)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

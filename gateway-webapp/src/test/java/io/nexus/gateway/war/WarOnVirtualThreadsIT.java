@@ -17,7 +17,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * nexus-gateway.war in the production set-up of docs/deploy-war.md: the stock base plus the
- * {@code threadpool-virtual} module (which replaces {@code start.d/threadpool.ini}) and the
+ * {@code threadpool-all-virtual} module (selectors and requests on virtual threads; it replaces {@code start.d/threadpool.ini}) and the
  * {@code graceful} module with a stop timeout, the config named by {@code NEXUS_CONFIG}.
  */
 @Timeout(60)
@@ -34,7 +34,7 @@ class WarOnVirtualThreadsIT {
         .customizedBy(base -> {
             // Only one module may provide "threadpool".
             base.delete("start.d/threadpool.ini");
-            base.addModules("threadpool-virtual", "graceful");
+            base.addModules("threadpool-all-virtual", "graceful");
             base.appendLine("start.d/graceful.ini", "jetty.server.stopTimeout=30000");
         })
         .configFromEnvironment();
