@@ -100,7 +100,7 @@ nexus {
   server { host = "127.0.0.1", port = $GATEWAY_PORT, max-concurrent-requests = 10000, shutdown { drain-delay = 0s } }
   admin { port = $ADMIN_PORT }
   upstreams { bench { targets = ["http://127.0.0.1:$UPSTREAM_PORT"] } }
-  routes = [ { name = "bench", path = "/", upstream = "bench" } ]
+  routes = [ { name = "bench", path = "/", upstream = "bench", rate-limit { requests = 1000000000, window = 1s, key = client-ip } } ]
 }
 EOF
 taskset -c 1 "$JAVA_HOME/bin/java" -XX:ActiveProcessorCount=1 -Xms512m -Xmx512m -XX:+UnlockDiagnosticVMOptions \

@@ -220,7 +220,7 @@ find_jdk_tool() { # tool
     for candidate in /usr/lib/jvm/*/bin/"$1"; do candidates+=("$candidate"); done
     for candidate in "${candidates[@]}"; do
         [[ -n $candidate && -x $candidate ]] || continue
-        if [[ $1 == javac ]]; then
+        if [[ $1 != java ]]; then # javac, jstat: the version of the java beside it
             major=$(java_major "$(dirname "$candidate")/java")
         else
             major=$(java_major "$candidate")
@@ -475,7 +475,8 @@ fi
     echo "  }"
     echo "  admin { port = $ADMIN_PORT }"
     echo "  upstreams { bench { targets = [\"http://127.0.0.1:$UPSTREAM_PORT\"] } }"
-    echo "  routes = [ { name = \"bench\", path = \"/\", upstream = \"bench\" } ]"
+    # The default chain plus a rate-limit check that never refuses: what issue 8 measures.
+    echo "  routes = [ { name = \"bench\", path = \"/\", upstream = \"bench\", rate-limit { requests = 1000000000, window = 1s, key = client-ip } } ]"
     echo "}"
 } >"$WORK/gateway.conf"
 

@@ -214,7 +214,8 @@ STARTED+=("$!")
     echo "  }"
     echo "  admin { port = $ADMIN_PORT }"
     echo "  upstreams { bench { targets = [\"http://127.0.0.1:$UPSTREAM_PORT\"] } }"
-    echo "  routes = [ { name = \"bench\", path = \"/\", upstream = \"bench\" } ]"
+    # The default chain plus a rate-limit check that never refuses: what issue 8 measures.
+    echo "  routes = [ { name = \"bench\", path = \"/\", upstream = \"bench\", rate-limit { requests = 1000000000, window = 1s, key = client-ip } } ]"
     echo "}"
 } >"$WORK/gateway.conf"
 jvm_opts=(-XX:ActiveProcessorCount=1 -Xms512m -Xmx512m)

@@ -6,6 +6,7 @@ import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.ProtocolHandler;
 import org.eclipse.jetty.client.transport.HttpClientTransportDynamic;
 import org.eclipse.jetty.http.HttpCookieStore;
+import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 
@@ -44,6 +45,11 @@ public final class UpstreamClients {
         client.setConnectTimeout(settings.connectTimeout().toMillis());
         client.setIdleTimeout(settings.idleTimeout().toMillis());
         client.setMaxConnectionsPerDestination(settings.maxConnectionsPerTarget());
+        // A pooled network buffer per connection. Jetty's default sizes the pool's buckets by the
+        // executor's max threads, or by 2 x cores when it is not a sized pool (virtual threads):
+        // 2 buffers on one core, so nearly every response allocated a direct buffer (a cleaner
+        // registration under a global lock, zeroing, and GC work later).
+        client.setByteBufferPool(new ArrayByteBufferPool(0, 2048, 65536, settings.maxConnectionsPerTarget()));
         int maxIdle = settings.maxIdleConnectionsPerTarget();
         int maxConnections = settings.maxConnectionsPerTarget();
         client.getTransport().setConnectionPoolFactory(destination -> new IdleCappedConnectionPool(destination, maxConnections, maxIdle));

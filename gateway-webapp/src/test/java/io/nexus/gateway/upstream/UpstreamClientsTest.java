@@ -1,0 +1,45 @@
+package io.nexus.gateway.upstream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nexus.gateway.config.ConfigLoader;
+import io.nexus.gateway.config.UpstreamSettings;
+import io.nexus.gateway.testing.RecordingUpstream;
+import java.util.Map;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.io.ArrayByteBufferPool;
+import org.eclipse.jetty.util.thread.VirtualThreadPool;
+import org.junit.jupiter.api.Test;
+
+class UpstreamClientsTest {
+
+    /**
+     * On virtual threads (an executor that is not a sized pool) Jetty's default buffer pool keeps
+     * 2 buffers per size on one core: nearly every response then allocated a direct buffer. The
+     * upstream's client keeps one per connection it may open.
+     */
+    @Test
+    void theBufferPoolKeepsABufferPerConnectionOnVirtualThreads() throws Exception {
+        UpstreamSettings settings = ConfigLoader.parse("""
+            nexus.upstreams.backend { targets = ["http://127.0.0.1:1"], max-connections-per-target = 64 }
+            """, "gateway.conf", Map.of()).upstreams().get("backend");
+        VirtualThreadPool threads = new VirtualThreadPool(0);
+        threads.start();
+        try (RecordingUpstream upstream = RecordingUpstream.start("up")) {
+            HttpClient client = new UpstreamClients(threads, null).start(settings);
+            try {
+                ContentResponse response = client.GET(upstream.url() + "/x");
+                assertThat(response.getStatus()).isEqualTo(200);
+                ArrayByteBufferPool pool = (ArrayByteBufferPool) client.getByteBufferPool();
+                assertThat(pool.poolFor(4096, true).getMaxSize()).isEqualTo(64);
+                // The response's network buffer went back to the pool, not to the garbage collector.
+                assertThat(pool.getAvailableDirectByteBufferCount()).isPositive();
+            } finally {
+                client.stop();
+            }
+        } finally {
+            threads.stop();
+        }
+    }
+}
