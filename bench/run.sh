@@ -692,7 +692,7 @@ warm_up() { # target
             gain=$(awk -v a="$R_RPS" -v b="$best" 'BEGIN { printf "%+.1f", (b > 0 ? (a - b) / b * 100 : 100) }')
             if awk -v g="$gain" -v j="${jit_busy:-0}" 'BEGIN { exit !(g < 5 && j < 5) }'; then calm=$((calm + 1)); else calm=0; fi
         fi
-        log "  $1 warm-up ${elapsed}s: $(printf '%.0f' "$R_RPS") req/s${gain:+ (${gain}% on the best so far)}, p99 ${R_P99} ms, errors $R_ERR, other processes ${R_FOREIGN}% CPU${jit_busy:+, JIT ${jit_busy}% of the slice}"
+        log "  $1 warm-up ${elapsed}s: $(printf '%.0f' "$R_RPS") req/s${gain:+ (${gain}% on the best so far)}, p99 ${R_P99} ms, errors $R_ERR, other processes ${R_FOREIGN}% CPU${jit_busy:+, JIT compile time ${jit_busy}% of the slice (compiler threads summed)}"
         slices+="${slices:+, }$(printf '%.0f' "$R_RPS")"
         if [[ -z $best ]] || awk -v a="$R_RPS" -v b="$best" 'BEGIN { exit !(a > b) }'; then best=$R_RPS; fi
         if ((calm >= 2)); then
