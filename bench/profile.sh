@@ -6,7 +6,8 @@
 #   bench/profile.sh [--events cpu,alloc,lock] [--duration 20] [--warmup 120] [--connections 64]
 #
 # Writes bench/results/profile-<UTC time>/: <event>.html (flame graph), <event>.collapsed
-# (folded stacks) and summary.md (top frames, req/s per phase, allocation per request).
+# (folded stacks, not committed: .gitignore) and summary.md (top frames, req/s per phase,
+# CPU, allocation and lock wait per request).
 # async-profiler comes from Maven Central (tools.profiler:async-profiler, its native library
 # for linux-x64 or arm64). Needs wrk, nginx, taskset, Maven and a JDK 21+ (jcmd attaches).
 set -euo pipefail
@@ -104,12 +105,12 @@ nexus {
 }
 EOF
 taskset -c 1 "$JAVA_HOME/bin/java" -XX:ActiveProcessorCount=1 -Xms512m -Xmx512m -XX:+UnlockDiagnosticVMOptions \
-    -XX:+DebugNonSafepoints -jar "$JAR" --config "$WORK/gateway.conf" >"$OUT/gateway.log" 2>&1 &
+    -XX:+DebugNonSafepoints -jar "$JAR" --config "$WORK/gateway.conf" >"$WORK/gateway.log" 2>&1 &
 GATEWAY=$!
 PIDS+=("$GATEWAY")
 for _ in $(seq 100); do
     curl -sf -o /dev/null "http://127.0.0.1:$GATEWAY_PORT/" && break
-    kill -0 "$GATEWAY" 2>/dev/null || die "the gateway exited: see $OUT/gateway.log"
+    kill -0 "$GATEWAY" 2>/dev/null || { tail -20 "$WORK/gateway.log" >&2; die "the gateway exited"; }
     sleep 0.2
 done
 curl -sf -o /dev/null "http://127.0.0.1:$GATEWAY_PORT/" || die "the gateway did not answer"
@@ -152,6 +153,7 @@ for event in "${events[@]}"; do
             { total += $NF }
             END { printf "%s per request: %.0f %s\n", event, total / n, event == "alloc" ? "bytes" : "ns" }' "$OUT/$event.collapsed"
         echo
+        [[ -s $OUT/$event.collapsed ]] || echo "(no samples: nothing of this kind happened while profiled)"
         echo '```'
         # Self share by frame, the top 25.
         awk '
