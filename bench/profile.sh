@@ -13,6 +13,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 EVENTS=${EVENTS:-cpu,alloc,lock}
 DURATION=${DURATION:-20}
 WARMUP=${WARMUP:-120}
@@ -43,6 +45,9 @@ log() { printf '[profile %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
 for tool in wrk nginx taskset curl mvn; do command -v "$tool" >/dev/null || die "$tool is missing"; done
+for port in "$UPSTREAM_PORT" "$GATEWAY_PORT" "$ADMIN_PORT"; do
+    ! port_in_use "$port" || die "port $port on 127.0.0.1 is already in use: set UPSTREAM_PORT, GATEWAY_PORT or ADMIN_PORT"
+done
 JAVA_HOME=$("$ROOT/scripts/java-home.sh") || die "no JDK 21+ found: set JAVA_HOME"
 JCMD=$JAVA_HOME/bin/jcmd
 [[ -x $JCMD ]] || die "$JCMD is missing: a JDK (not a JRE) is needed to attach the profiler"
@@ -78,32 +83,11 @@ PIDS+=($!)
 LIB=$WORK/$AP_DIR/libasyncProfiler.so
 mkdir -p "$OUT" "$WORK/upstream"
 
-cat >"$WORK/upstream/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $WORK/upstream/nginx.pid;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 100000000;
-    keepalive_timeout 300s;
-    server {
-        listen 127.0.0.1:$UPSTREAM_PORT;
-        location / { default_type application/json; return 200 '{"ok":true,"service":"bench-upstream"}'; }
-    }
-}
-EOF
+write_upstream_conf "$WORK/upstream" "$UPSTREAM_PORT"
 taskset -c 0 nginx -p "$WORK/upstream" -e "$WORK/upstream/error.log" -c "$WORK/upstream/nginx.conf" >/dev/null 2>&1 &
 PIDS+=($!)
 
-cat >"$WORK/gateway.conf" <<EOF
-nexus {
-  server { host = "127.0.0.1", port = $GATEWAY_PORT, max-concurrent-requests = 10000, shutdown { drain-delay = 0s } }
-  admin { port = $ADMIN_PORT }
-  upstreams { bench { targets = ["http://127.0.0.1:$UPSTREAM_PORT"] } }
-  routes = [ { name = "bench", path = "/", upstream = "bench", rate-limit { requests = 1000000000, window = 1s, key = client-ip } } ]
-}
-EOF
+write_gateway_conf "$WORK/gateway.conf" "$GATEWAY_PORT" "$ADMIN_PORT" "$UPSTREAM_PORT"
 taskset -c 1 "$JAVA_HOME/bin/java" -XX:ActiveProcessorCount=1 -Xms512m -Xmx512m -XX:+UnlockDiagnosticVMOptions \
     -XX:+DebugNonSafepoints -jar "$JAR" --config "$WORK/gateway.conf" >"$WORK/gateway.log" 2>&1 &
 GATEWAY=$!

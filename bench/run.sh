@@ -6,6 +6,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 ARGS=("$@")
 
 usage() {
@@ -272,9 +274,6 @@ else
     BUSY=0
 fi
 
-port_in_use() {
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
 ports=("$GATEWAY_PORT" "$ADMIN_PORT" "$UPSTREAM_PORT")
 if has_target nginx; then ports+=("$REFERENCE_PORT"); fi
 if has_target haproxy; then ports+=("$HAPROXY_PORT"); fi
@@ -374,32 +373,7 @@ fi
 
 # ---------------------------------------------------------------- upstream and reference proxy
 
-BODY='{"service":"nexus-bench-upstream","status":"ok","padding":"0123456789abcdefghijklmnopqrstuvwxyz+-*/=."}'
-
-# nginx with its own prefix, pid, logs and temp paths: never the system configuration.
-write_nginx_conf() { # dir server-block
-    mkdir -p "$1/tmp"
-    cat >"$1/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $1/nginx.pid;
-error_log $1/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $1/tmp/body;
-    proxy_temp_path $1/tmp/proxy;
-    fastcgi_temp_path $1/tmp/fastcgi;
-    uwsgi_temp_path $1/tmp/uwsgi;
-    scgi_temp_path $1/tmp/scgi;
-    # No connection is closed during a run (the default closes one every 1000 requests).
-    keepalive_timeout 300s;
-    keepalive_requests 100000000;
-$2
-}
-EOF
-}
-
+# nginx with its own prefix, pid, logs and temp paths (bench/lib.sh): never the system configuration.
 start_nginx() { # name dir load|proxy pin...
     local name=$1 dir=$2 role=$3
     shift 3
@@ -408,13 +382,7 @@ start_nginx() { # name dir load|proxy pin...
     started "$!" "$role"
 }
 
-write_nginx_conf "$WORK/upstream" "    server {
-        listen 127.0.0.1:$UPSTREAM_PORT;
-        location / {
-            default_type application/json;
-            return 200 '$BODY';
-        }
-    }"
+write_upstream_conf "$WORK/upstream" "$UPSTREAM_PORT"
 UPSTREAM_PID=""
 start_nginx UPSTREAM "$WORK/upstream" load "${PIN_LOAD[@]}"
 
@@ -466,19 +434,7 @@ fi
 
 # ---------------------------------------------------------------- gateway
 
-{
-    echo "nexus {"
-    echo "  server {"
-    echo "    host = \"127.0.0.1\", port = $GATEWAY_PORT, max-concurrent-requests = 10000"
-    [[ -n $VIRTUAL_THREADS ]] && echo "    virtual-threads = $VIRTUAL_THREADS"
-    echo "    shutdown { drain-delay = 0s, timeout = 5s }"
-    echo "  }"
-    echo "  admin { port = $ADMIN_PORT }"
-    echo "  upstreams { bench { targets = [\"http://127.0.0.1:$UPSTREAM_PORT\"] } }"
-    # The default chain plus a rate-limit check that never refuses: what issue 8 measures.
-    echo "  routes = [ { name = \"bench\", path = \"/\", upstream = \"bench\", rate-limit { requests = 1000000000, window = 1s, key = client-ip } } ]"
-    echo "}"
-} >"$WORK/gateway.conf"
+write_gateway_conf "$WORK/gateway.conf" "$GATEWAY_PORT" "$ADMIN_PORT" "$UPSTREAM_PORT" "$VIRTUAL_THREADS"
 
 # One CPU for the JVM (it then picks SerialGC and sizes its pools for one core) and a fixed heap.
 # The same for the baselines (their own defaults otherwise).
@@ -492,15 +448,6 @@ fi
 GATEWAY_PID=$!
 JVM_PID[gateway]=$GATEWAY_PID
 started "$GATEWAY_PID" proxy
-
-http_status() { # port path: prints the status code of a GET, fails if none
-    (
-        exec 3<>"/dev/tcp/127.0.0.1/$1"
-        printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$2" >&3
-        IFS=' ' read -r -t 5 _ code _ <&3
-        echo "$code"
-    ) 2>/dev/null
-}
 
 wait_ready() { # name pid port path
     local i
@@ -813,7 +760,7 @@ report="## Nexus load benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')
 
 $table
 
-${summary}- Settings: $ROUNDS interleaved rounds x ${DURATION}s of \`wrk -t$WRK_THREADS -c{${CONNS[*]}} --latency\` per target, medians over rounds, errors summed (non-2xx + socket errors); GET / with a ${#BODY}-byte upstream body. Ratios are between medians of the same connection count in this run.
+${summary}- Settings: $ROUNDS interleaved rounds x ${DURATION}s of \`wrk -t$WRK_THREADS -c{${CONNS[*]}} --latency\` per target, medians over rounds, errors summed (non-2xx + socket errors); GET / with a ${#BENCH_BODY}-byte upstream body. Ratios are between medians of the same connection count in this run.
 - Warm-up (${WARMUP_SLICE}s slices, at most ${WARMUP_MAX}s, each JVM alone): ${warmups:-none}.
 - Pinning: $pinning; every JVM \`${base_jvm_opts[*]}\` (gateway extra: \`${GATEWAY_JAVA_OPTS:-none}\`), gateway virtual threads: $threads_mode; Jetty baseline: $JETTY_MODE; JVMs not being measured paused: $([[ $PAUSE == 1 ]] && echo yes || echo no); SCHED_IDLE busy loops: $([[ $BUSY == 1 ]] && echo yes || echo no); priority: $priority_mode.
 - CPU used by other processes during the measured runs (percent of one CPU): median $foreign_median, max $foreign_max (high values: the machine was shared during the run, so trust its ratios less).

@@ -5,6 +5,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 usage() {
     cat <<'EOF'
@@ -131,7 +133,6 @@ if ! "${PIN_LOAD[@]}" true 2>/dev/null || ! "${PIN_PROXY[@]}" true 2>/dev/null |
     PIN_LOAD=() PIN_PROXY=()
 fi
 
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 for port in "$GATEWAY_PORT" "$ADMIN_PORT" "$UPSTREAM_PORT"; do
     ! port_in_use "$port" || die "port $port on 127.0.0.1 is already in use: free it or set the *_PORT variables"
 done
@@ -176,48 +177,11 @@ log "at most ~${BUDGET}s: warm-up ${WARMUP}s, peak ${PEAK_DURATION}s, calibratio
 
 # ---------------------------------------------------------------- upstream and gateway
 
-BODY='{"service":"nexus-bench-upstream","status":"ok","padding":"0123456789abcdefghijklmnopqrstuvwxyz+-*/=."}'
-mkdir -p "$WORK/upstream/tmp"
-cat >"$WORK/upstream/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $WORK/upstream/nginx.pid;
-error_log $WORK/upstream/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $WORK/upstream/tmp/body;
-    proxy_temp_path $WORK/upstream/tmp/proxy;
-    fastcgi_temp_path $WORK/upstream/tmp/fastcgi;
-    uwsgi_temp_path $WORK/upstream/tmp/uwsgi;
-    scgi_temp_path $WORK/upstream/tmp/scgi;
-    keepalive_timeout 300s;
-    keepalive_requests 100000000;
-    server {
-        listen 127.0.0.1:$UPSTREAM_PORT;
-        location / {
-            default_type application/json;
-            return 200 '$BODY';
-        }
-    }
-}
-EOF
+write_upstream_conf "$WORK/upstream" "$UPSTREAM_PORT"
 "${PIN_LOAD[@]}" "$NGINX" -p "$WORK/upstream" -e "$WORK/upstream/error.log" -c "$WORK/upstream/nginx.conf" >"$WORK/upstream/stdout.log" 2>&1 &
 STARTED+=("$!")
 
-{
-    echo "nexus {"
-    echo "  server {"
-    echo "    host = \"127.0.0.1\", port = $GATEWAY_PORT, max-concurrent-requests = 10000"
-    [[ -n $VIRTUAL_THREADS ]] && echo "    virtual-threads = $VIRTUAL_THREADS"
-    echo "    shutdown { drain-delay = 0s, timeout = 5s }"
-    echo "  }"
-    echo "  admin { port = $ADMIN_PORT }"
-    echo "  upstreams { bench { targets = [\"http://127.0.0.1:$UPSTREAM_PORT\"] } }"
-    # The default chain plus a rate-limit check that never refuses: what issue 8 measures.
-    echo "  routes = [ { name = \"bench\", path = \"/\", upstream = \"bench\", rate-limit { requests = 1000000000, window = 1s, key = client-ip } } ]"
-    echo "}"
-} >"$WORK/gateway.conf"
+write_gateway_conf "$WORK/gateway.conf" "$GATEWAY_PORT" "$ADMIN_PORT" "$UPSTREAM_PORT" "$VIRTUAL_THREADS"
 jvm_opts=(-XX:ActiveProcessorCount=1 -Xms512m -Xmx512m)
 if [[ -n $GATEWAY_JAVA_OPTS ]]; then
     read -r -a extra_opts <<<"$GATEWAY_JAVA_OPTS"
@@ -227,14 +191,6 @@ fi
 GATEWAY_PID=$!
 STARTED+=("$GATEWAY_PID")
 
-http_status() { # port path
-    (
-        exec 3<>"/dev/tcp/127.0.0.1/$1"
-        printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$2" >&3
-        IFS=' ' read -r -t 5 _ code _ <&3
-        echo "$code"
-    ) 2>/dev/null
-}
 log "waiting for the gateway (pid $GATEWAY_PID) to be ready"
 for ((i = 0; ; i++)); do
     kill -0 "$GATEWAY_PID" 2>/dev/null || die "the gateway exited during start-up"

@@ -1,0 +1,71 @@
+# Shared by bench/run.sh, bench/soak.sh and bench/profile.sh (sourced, not run): the upstream
+# they all load, the gateway config they all measure, and small loopback helpers.
+
+# The upstream's answer: a ~100-byte JSON body.
+BENCH_BODY='{"service":"nexus-bench-upstream","status":"ok","padding":"0123456789abcdefghijklmnopqrstuvwxyz+-*/=."}'
+
+# An nginx config of one worker in dir, with its own pid, logs and temp paths, keep-alive
+# connections that are never closed during a run, and the given server (and upstream) blocks.
+write_nginx_conf() { # dir blocks
+    mkdir -p "$1/tmp"
+    cat >"$1/nginx.conf" <<NGINX
+worker_processes 1;
+daemon off;
+pid $1/nginx.pid;
+error_log $1/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $1/tmp/body;
+    proxy_temp_path $1/tmp/proxy;
+    fastcgi_temp_path $1/tmp/fastcgi;
+    uwsgi_temp_path $1/tmp/uwsgi;
+    scgi_temp_path $1/tmp/scgi;
+    # No connection is closed during a run (the default closes one every 1000 requests).
+    keepalive_timeout 300s;
+    keepalive_requests 100000000;
+$2
+}
+NGINX
+}
+
+# The upstream: answers every request with 200 and BENCH_BODY.
+write_upstream_conf() { # dir port
+    write_nginx_conf "$1" "    server {
+        listen 127.0.0.1:$2;
+        location / {
+            default_type application/json;
+            return 200 '$BENCH_BODY';
+        }
+    }"
+}
+
+# The gateway under test: its default chain plus a rate-limit check that never refuses (what
+# issue 8 measures), one route to the upstream. virtual-threads only when given.
+write_gateway_conf() { # file port admin-port upstream-port [virtual-threads]
+    {
+        echo "nexus {"
+        echo "  server {"
+        echo "    host = \"127.0.0.1\", port = $2, max-concurrent-requests = 10000"
+        [[ -n ${5:-} ]] && echo "    virtual-threads = $5"
+        echo "    shutdown { drain-delay = 0s, timeout = 5s }"
+        echo "  }"
+        echo "  admin { port = $3 }"
+        echo "  upstreams { bench { targets = [\"http://127.0.0.1:$4\"] } }"
+        echo "  routes = [ { name = \"bench\", path = \"/\", upstream = \"bench\", rate-limit { requests = 1000000000, window = 1s, key = client-ip } } ]"
+        echo "}"
+    } >"$1"
+}
+
+port_in_use() { # port
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+http_status() { # port path: prints the status code of a GET, fails if none
+    (
+        exec 3<>"/dev/tcp/127.0.0.1/$1"
+        printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$2" >&3
+        IFS=' ' read -r -t 5 _ code _ <&3
+        echo "$code"
+    ) 2>/dev/null
+}
