@@ -1,5 +1,6 @@
 package io.nexus.launcher;
 
+import io.nexus.gateway.lifecycle.BuiltInMiddlewares;
 import io.nexus.gateway.config.ConfigLoader;
 import io.nexus.gateway.config.InvalidConfigException;
 import io.nexus.gateway.middleware.MiddlewareRegistry;
@@ -35,7 +36,7 @@ public final class NexusLauncher {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> environment = System.getenv();
-        ConfigLoader loader = new ConfigLoader(environment, MiddlewareRegistry.defaults().names());
+        ConfigLoader loader = new ConfigLoader(environment, BuiltInMiddlewares.registry().names());
         LastKnownGood lastKnownGood = LastKnownGood.fromSetting(environment.get(LastKnownGood.ENVIRONMENT_VARIABLE));
         InitialConfig config;
         try {
@@ -51,7 +52,7 @@ public final class NexusLauncher {
         }
         EmbeddedGateway gateway;
         try {
-            gateway = EmbeddedGateway.start(config, loader, lastKnownGood, MiddlewareRegistry.defaults());
+            gateway = EmbeddedGateway.start(config, loader, lastKnownGood, BuiltInMiddlewares.registry());
         } catch (Exception e) {
             System.err.println("nexus: could not start: " + e);
             LOG.error("Start-up failed", e);

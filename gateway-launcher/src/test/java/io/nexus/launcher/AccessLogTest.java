@@ -139,7 +139,7 @@ class AccessLogTest {
 
     @Test
     void aGuardFailureLineCarriesTheRequestFields() throws Exception {
-        try (CapturedLog failures = new CapturedLog("io.nexus.gateway.filter.GuardedFilter");
+        try (CapturedLog failures = new CapturedLog("io.nexus.gateway.error.GuardedFilter");
              TestGateway gateway = TestGateway.start("""
                  nexus {
                    upstreams { backend { targets = ["%s"] } }

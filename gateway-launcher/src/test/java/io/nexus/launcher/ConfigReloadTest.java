@@ -3,6 +3,7 @@ package io.nexus.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.nexus.gateway.lifecycle.BuiltInMiddlewares;
 import io.nexus.gateway.middleware.MiddlewareRegistry;
 import io.nexus.gateway.reload.LastKnownGood;
 import io.nexus.gateway.testing.RecordingUpstream;
@@ -64,7 +65,7 @@ class ConfigReloadTest {
 
     private void startFromFile(Path file, String text) throws Exception {
         Files.writeString(file, text);
-        gateway = TestGateway.startFromFile(file, LastKnownGood.at(dir.resolve("lkg.conf")), MiddlewareRegistry.defaults());
+        gateway = TestGateway.startFromFile(file, LastKnownGood.at(dir.resolve("lkg.conf")), BuiltInMiddlewares.registry());
     }
 
     private String servedBy(String path) throws Exception {
@@ -112,7 +113,7 @@ class ConfigReloadTest {
         Files.createSymbolicLink(dir.resolve("..data"), first.getFileName());
         Path file = dir.resolve("gateway.conf");
         Files.createSymbolicLink(file, Path.of("..data", "gateway.conf"));
-        gateway = TestGateway.startFromFile(file, LastKnownGood.disabled(), MiddlewareRegistry.defaults());
+        gateway = TestGateway.startFromFile(file, LastKnownGood.disabled(), BuiltInMiddlewares.registry());
         assertThat(servedBy("/a")).isEqualTo("alpha");
 
         Path second = Files.createDirectory(dir.resolve("..2026_11_25_second"));

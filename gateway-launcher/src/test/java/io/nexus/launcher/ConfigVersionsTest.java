@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nexus.gateway.lifecycle.BuiltInMiddlewares;
 import io.nexus.gateway.middleware.MiddlewareRegistry;
 import io.nexus.gateway.reload.LastKnownGood;
 import io.nexus.gateway.testing.RecordingUpstream;
@@ -32,7 +33,7 @@ class ConfigVersionsTest {
         upstream = RecordingUpstream.start("up");
         file = dir.resolve("gateway.conf");
         Files.writeString(file, config("a", "1s"));
-        gateway = TestGateway.startFromFile(file, LastKnownGood.disabled(), MiddlewareRegistry.defaults());
+        gateway = TestGateway.startFromFile(file, LastKnownGood.disabled(), BuiltInMiddlewares.registry());
     }
 
     @AfterEach

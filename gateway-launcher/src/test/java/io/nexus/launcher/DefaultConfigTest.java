@@ -2,6 +2,7 @@ package io.nexus.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nexus.gateway.lifecycle.BuiltInMiddlewares;
 import io.nexus.gateway.config.GatewayConfig;
 import io.nexus.gateway.lifecycle.DefaultConfig;
 import java.net.ServerSocket;
@@ -40,7 +41,7 @@ class DefaultConfigTest {
             """.formatted(demoPort, demoPort);
         HttpClient client = new HttpClient();
         client.start();
-        try (TestGateway test = TestGateway.start(text, io.nexus.gateway.middleware.MiddlewareRegistry.defaults())) {
+        try (TestGateway test = TestGateway.start(text, io.nexus.gateway.lifecycle.BuiltInMiddlewares.registry())) {
             EmbeddedGateway gateway = test.gateway;
             assertThat(gateway.runsOnVirtualThreads()).isTrue();
             ContentResponse response = client.GET("http://127.0.0.1:" + gateway.publicPort() + "/echo/hello?name=nexus");

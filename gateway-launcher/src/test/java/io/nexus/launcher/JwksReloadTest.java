@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jsonwebtoken.Jwts;
 import io.jsonwebtoken.security.Jwks;
+import io.nexus.gateway.lifecycle.BuiltInMiddlewares;
 import io.nexus.gateway.middleware.MiddlewareRegistry;
 import io.nexus.gateway.reload.LastKnownGood;
 import io.nexus.gateway.testing.RecordingUpstream;
@@ -59,7 +60,7 @@ class JwksReloadTest {
         upstream = RecordingUpstream.start("up");
         Path file = dir.resolve("gateway.conf");
         Files.writeString(file, config(v1));
-        gateway = TestGateway.startFromFile(file, LastKnownGood.disabled(), MiddlewareRegistry.defaults());
+        gateway = TestGateway.startFromFile(file, LastKnownGood.disabled(), BuiltInMiddlewares.registry());
 
         assertThat(status(token("v1", old))).isEqualTo(200);
         assertThat(status(token("v2", next))).isEqualTo(401);

@@ -2,6 +2,7 @@ package io.nexus.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nexus.gateway.lifecycle.BuiltInMiddlewares;
 import io.nexus.gateway.config.ConfigLoader;
 import io.nexus.gateway.middleware.MiddlewareRegistry;
 import io.nexus.gateway.testing.RecordingUpstream;
@@ -149,7 +150,7 @@ class RateLimitTest {
     @Test
     void countsCarryOverAReloadThatKeepsTheLimitersShape() throws Exception {
         try (RecordingUpstream own = RecordingUpstream.start("own");
-             TestGateway reloaded = TestGateway.start(reloadable(own, 2, "1m"), MiddlewareRegistry.defaults())) {
+             TestGateway reloaded = TestGateway.start(reloadable(own, 2, "1m"), BuiltInMiddlewares.registry())) {
             assertThat(reloaded.get("/r").getStatus()).isEqualTo(200);
             assertThat(reloaded.get("/r").getStatus()).isEqualTo(200);
             assertThat(reloaded.get("/r").getStatus()).isEqualTo(429);
@@ -178,7 +179,7 @@ class RateLimitTest {
     }
 
     private static void apply(TestGateway target, String text) throws Exception {
-        target.gateway.gateway().apply(new ConfigLoader(Map.of(), MiddlewareRegistry.defaults().names()).parse(text, "test.conf"));
+        target.gateway.gateway().apply(new ConfigLoader(Map.of(), BuiltInMiddlewares.registry().names()).parse(text, "test.conf"));
     }
 
     private static int status(String path, String header, String value) throws Exception {

@@ -1,5 +1,6 @@
 package io.nexus.launcher;
 
+import io.nexus.gateway.lifecycle.BuiltInMiddlewares;
 import io.nexus.gateway.config.ConfigLoader;
 import io.nexus.gateway.middleware.MiddlewareRegistry;
 import io.nexus.gateway.reload.ConfigPlane;
@@ -37,7 +38,7 @@ final class TestGateway implements AutoCloseable {
     }
 
     static TestGateway start(String config) throws Exception {
-        return start(BASE + config, MiddlewareRegistry.defaults());
+        return start(BASE + config, BuiltInMiddlewares.registry());
     }
 
     /** A gateway on the exact text given (no test defaults added), not watched. */

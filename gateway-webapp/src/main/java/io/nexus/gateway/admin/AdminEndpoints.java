@@ -1,6 +1,5 @@
 package io.nexus.gateway.admin;
 
-import io.nexus.gateway.lifecycle.Gateway;
 import io.nexus.gateway.reload.ConfigPlane;
 import io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet;
 import jakarta.servlet.ServletContext;
@@ -18,8 +17,8 @@ public final class AdminEndpoints {
     }
 
     /** @param prefix {@code ""} for the admin connector, {@link #WAR_PREFIX} in a WAR */
-    public static void register(ServletContext context, String prefix, Gateway gateway, ConfigPlane plane) {
+    public static void register(ServletContext context, String prefix, AdminView gateway, ConfigPlane plane) {
         context.addServlet("nexus-admin", new AdminServlet(gateway, plane)).addMapping(prefix + "/*");
-        context.addServlet("nexus-metrics", new PrometheusMetricsServlet(gateway.metrics().registry())).addMapping(prefix + "/metrics");
+        context.addServlet("nexus-metrics", new PrometheusMetricsServlet(gateway.registry())).addMapping(prefix + "/metrics");
     }
 }

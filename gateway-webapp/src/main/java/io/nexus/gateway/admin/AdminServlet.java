@@ -3,8 +3,6 @@ package io.nexus.gateway.admin;
 import io.nexus.gateway.config.RouteSettings;
 import io.nexus.gateway.error.ErrorResponses;
 import io.nexus.gateway.error.GatewayError;
-import io.nexus.gateway.lifecycle.Gateway;
-import io.nexus.gateway.lifecycle.Readiness;
 import io.nexus.gateway.reload.ConfigPlane;
 import io.nexus.gateway.routing.Route;
 import io.nexus.gateway.upstream.Upstream;
@@ -24,16 +22,16 @@ import java.util.Map;
  */
 final class AdminServlet extends HttpServlet {
 
-    private final transient Gateway gateway;
+    private final transient AdminView gateway;
     private final transient BearerToken token;
     private final transient ConfigApi config;
     private final transient DiagnosticsApi diagnostics = new DiagnosticsApi();
 
-    AdminServlet(Gateway gateway, ConfigPlane plane) {
+    AdminServlet(AdminView gateway, ConfigPlane plane) {
         this.gateway = gateway;
         // The token of the config the gateway started with: changing it needs a restart, so
         // that a reload can never lock operators out of the API that would undo it.
-        this.token = new BearerToken(gateway.config().admin().token());
+        this.token = new BearerToken(gateway.startupAdminSettings().token());
         this.config = new ConfigApi(plane);
     }
 

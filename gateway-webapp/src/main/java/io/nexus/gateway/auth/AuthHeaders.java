@@ -1,6 +1,6 @@
 package io.nexus.gateway.auth;
 
-import jakarta.servlet.http.HttpServletRequest;
+import io.nexus.gateway.exchange.Identity;
 import java.util.ListIterator;
 import java.util.Map;
 import org.eclipse.jetty.http.HttpField;
@@ -18,30 +18,26 @@ public final class AuthHeaders {
     public static final String PREFIX = "x-auth-";
     static final String SUBJECT = "X-Auth-Subject";
     static final String PROVIDER = "X-Auth-Provider";
-    private static final String ATTRIBUTE = AuthHeaders.class.getName();
 
     private AuthHeaders() {
     }
 
-    /**
-     * The authenticated subject of a request (a JWT's {@code sub}, an API key's id), or
-     * {@code null} before authentication ran or when the route has none: never what the client sent.
-     */
-    public static String subject(HttpServletRequest request) {
-        if (!(request.getAttribute(ATTRIBUTE) instanceof Authenticator.Authenticated identity)) {
-            return null;
+    /** The identity of an authenticated request; its subject is a JWT's {@code sub} or an API key's id. */
+    static Identity identity(Authenticator.Authenticated authenticated) {
+        String subject = authenticated.headers().get(SUBJECT);
+        if (subject == null) {
+            subject = authenticated.headers().get(ApiKeyAuthenticator.KEY_ID_HEADER);
         }
-        String subject = identity.headers().get(SUBJECT);
-        return subject != null ? subject : identity.headers().get(ApiKeyAuthenticator.KEY_ID_HEADER);
+        return new Identity(authenticated.headers(), authenticated.credentialHeader(), authenticated.credentialQueryParameter(), subject);
     }
 
-    static void attach(HttpServletRequest request, Authenticator.Authenticated identity) {
-        request.setAttribute(ATTRIBUTE, identity);
-    }
-
-    /** Replaces the client's identity headers with the authenticated ones, if any, on the upstream request. */
-    public static void apply(HttpServletRequest clientRequest, HttpFields.Mutable headers) {
-        Authenticator.Authenticated identity = (Authenticator.Authenticated) clientRequest.getAttribute(ATTRIBUTE);
+    /**
+     * Replaces the client's identity headers on the upstream request with the authenticated
+     * ones, if any.
+     *
+     * @param identity the request's identity, {@code null} when the route has no authentication
+     */
+    public static void apply(Identity identity, HttpFields.Mutable headers) {
         String credential = identity == null ? null : identity.credentialHeader();
         for (ListIterator<HttpField> fields = headers.listIterator(); fields.hasNext(); ) {
             HttpField field = fields.next();
@@ -58,9 +54,7 @@ public final class AuthHeaders {
     }
 
     /** The query to forward: the client's, without an API key that arrived in it. */
-    public static String forwardedQuery(HttpServletRequest clientRequest) {
-        String query = clientRequest.getQueryString();
-        Authenticator.Authenticated identity = (Authenticator.Authenticated) clientRequest.getAttribute(ATTRIBUTE);
+    public static String forwardedQuery(String query, Identity identity) {
         if (identity == null || identity.credentialQueryParameter() == null) {
             return query;
         }

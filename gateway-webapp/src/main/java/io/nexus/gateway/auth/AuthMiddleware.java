@@ -4,7 +4,7 @@ import io.nexus.gateway.config.AuthSettings;
 import io.nexus.gateway.config.RouteSettings;
 import io.nexus.gateway.error.ErrorResponses;
 import io.nexus.gateway.error.GatewayError;
-import io.nexus.gateway.filter.Exchange;
+import io.nexus.gateway.exchange.Exchange;
 import io.nexus.gateway.middleware.Middleware;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -72,15 +72,14 @@ public final class AuthMiddleware implements Middleware {
         HttpServletRequest clientRequest = (HttpServletRequest) request;
         switch (authenticator.authenticate(clientRequest)) {
             case Authenticator.Authenticated identity -> {
-                AuthHeaders.attach(clientRequest, identity);
+                Exchange.of(request).identity(AuthHeaders.identity(identity));
                 chain.doFilter(request, response);
             }
             case Authenticator.Rejected rejected -> {
                 HttpServletResponse proxyResponse = (HttpServletResponse) response;
-                Exchange exchange = Exchange.of(request);
                 proxyResponse.setHeader("WWW-Authenticate", rejected.challenge());
                 ErrorResponses.send(proxyResponse, rejected.forbidden() ? GatewayError.FORBIDDEN : GatewayError.UNAUTHORIZED,
-                    rejected.message() + " (route " + route + ")", exchange == null ? null : exchange.requestId());
+                    rejected.message() + " (route " + route + ")", Exchange.requestIdOf(request));
             }
         }
     }

@@ -2,7 +2,7 @@ package io.nexus.gateway.filter;
 
 import io.nexus.gateway.error.ErrorResponses;
 import io.nexus.gateway.error.GatewayError;
-import io.nexus.gateway.lifecycle.AdmissionControl;
+import io.nexus.gateway.exchange.Exchange;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -53,7 +53,7 @@ public final class AdmissionFilter extends HttpFilter {
             ErrorResponses.send(response, GatewayError.OVERLOADED, "too many concurrent requests", exchange.requestId());
             return;
         }
-        exchange.admitted(admission);
+        exchange.hold(admission);
         chain.doFilter(request, response);
     }
 }

@@ -1,5 +1,6 @@
 package io.nexus.gateway.filter;
 
+import io.nexus.gateway.exchange.Exchange;
 import io.nexus.gateway.observability.GatewayMetrics;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -23,8 +24,7 @@ public final class ExchangeFilter extends HttpFilter {
 
     @Override
     protected void doFilter(HttpServletRequest request, HttpServletResponse response, FilterChain chain) throws IOException, ServletException {
-        Exchange exchange = new Exchange(request, metrics);
-        exchange.attachTo(request);
+        Exchange exchange = Exchange.open(request, metrics.tracing().startSpan(request), metrics.beforeRouting());
         try {
             chain.doFilter(request, response);
         } finally {

@@ -1,5 +1,6 @@
 package io.nexus.gateway.filter;
 
+import io.nexus.gateway.exchange.Exchange;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpFilter;
@@ -16,7 +17,7 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class RequestIdFilter extends HttpFilter {
 
-    public static final String HEADER = "X-Request-Id";
+    public static final String HEADER = Exchange.REQUEST_ID_HEADER;
     private static final int MAX_LENGTH = 128;
 
     @Override

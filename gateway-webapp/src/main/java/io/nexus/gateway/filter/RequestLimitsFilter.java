@@ -3,6 +3,7 @@ package io.nexus.gateway.filter;
 import io.nexus.gateway.config.RequestLimits;
 import io.nexus.gateway.error.ErrorResponses;
 import io.nexus.gateway.error.GatewayError;
+import io.nexus.gateway.exchange.Exchange;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpFilter;
@@ -34,7 +35,7 @@ public final class RequestLimitsFilter extends HttpFilter {
         }
         if (count > maxHeaderCount) {
             ErrorResponses.send(response, GatewayError.BAD_REQUEST, "more than " + maxHeaderCount + " header fields",
-                Exchange.of(request).requestId());
+                Exchange.requestIdOf(request));
             return;
         }
         chain.doFilter(request, response);

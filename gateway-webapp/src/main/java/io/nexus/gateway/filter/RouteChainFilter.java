@@ -1,5 +1,7 @@
 package io.nexus.gateway.filter;
 
+import io.nexus.gateway.exchange.Exchange;
+import io.nexus.gateway.routing.Route;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpFilter;
@@ -12,6 +14,6 @@ public final class RouteChainFilter extends HttpFilter {
 
     @Override
     protected void doFilter(HttpServletRequest request, HttpServletResponse response, FilterChain chain) throws IOException, ServletException {
-        Exchange.of(request).route().chain().doFilter(request, response, chain);
+        Exchange.of(request).get(Route.KEY).chain().doFilter(request, response, chain);
     }
 }

@@ -2,10 +2,11 @@ package io.nexus.gateway.filter;
 
 import io.nexus.gateway.error.ErrorResponses;
 import io.nexus.gateway.error.GatewayError;
-import io.nexus.gateway.lifecycle.Gateway;
-import io.nexus.gateway.lifecycle.GatewaySnapshot;
+import io.nexus.gateway.exchange.Exchange;
 import io.nexus.gateway.routing.Route;
 import io.nexus.gateway.routing.RouteTable;
+import io.nexus.gateway.snapshot.CurrentSnapshot;
+import io.nexus.gateway.snapshot.GatewaySnapshot;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpFilter;
@@ -20,10 +21,10 @@ import java.io.IOException;
  */
 public final class RoutingFilter extends HttpFilter {
 
-    private final transient Gateway gateway;
+    private final transient CurrentSnapshot snapshots;
 
-    public RoutingFilter(Gateway gateway) {
-        this.gateway = gateway;
+    public RoutingFilter(CurrentSnapshot snapshots) {
+        this.snapshots = snapshots;
     }
 
     @Override
@@ -35,11 +36,12 @@ public final class RoutingFilter extends HttpFilter {
         }
         String host = request.getServerName();
         // The request keeps this snapshot (and its routes, clients and middlewares) to the end.
-        GatewaySnapshot snapshot = gateway.acquire();
-        exchange.snapshot(snapshot);
+        GatewaySnapshot snapshot = snapshots.acquire();
+        exchange.hold(snapshot);
         RouteTable routes = snapshot.routes();
         Route route = routes.find(request.getMethod(), host, path);
         if (route == null) {
+            exchange.recordWith(snapshot.unmatchedRecorder());
             if (routes.matchesPathWithOtherMethod(host, path)) {
                 ErrorResponses.send(response, GatewayError.METHOD_NOT_ALLOWED, "method " + request.getMethod() + " is not allowed here", exchange.requestId());
             } else {
@@ -47,7 +49,8 @@ public final class RoutingFilter extends HttpFilter {
             }
             return;
         }
-        exchange.route(route, path);
+        exchange.put(Route.KEY, route);
+        exchange.routed(route.name(), route.upstreamName(), path, route.recorder());
         chain.doFilter(request, response);
     }
 }

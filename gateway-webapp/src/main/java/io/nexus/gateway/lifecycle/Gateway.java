@@ -1,134 +1,164 @@
 package io.nexus.gateway.lifecycle;
 
+import io.nexus.gateway.admin.AdminView;
+import io.nexus.gateway.admin.Readiness;
+import io.nexus.gateway.config.AdminSettings;
 import io.nexus.gateway.config.GatewayConfig;
+import io.nexus.gateway.filter.AdmissionControl;
 import io.nexus.gateway.middleware.MiddlewareRegistry;
 import io.nexus.gateway.observability.GatewayMetrics;
 import io.nexus.gateway.proxy.ContinueRelay;
+import io.nexus.gateway.reload.LiveConfig;
+import io.nexus.gateway.snapshot.CurrentSnapshot;
+import io.nexus.gateway.snapshot.GatewaySnapshot;
 import io.nexus.gateway.upstream.UpstreamClients;
 import io.nexus.gateway.upstream.UpstreamStates;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.util.component.LifeCycle;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running gateway: the current snapshot behind an atomic reference (read lock-free by every
- * request, replaced whole by {@link #apply}), admission control, readiness and metrics. The
- * same object serves the launcher's two ports and the WAR's single context.
+ * One running gateway: the current snapshot (read lock-free by every request, replaced whole by
+ * {@link #apply}), admission control, readiness, metrics and the one scheduler that runs its
+ * background work. The same object serves the launcher's two ports and the WAR's single context.
  */
-public final class Gateway implements AutoCloseable {
+public final class Gateway implements LiveConfig, AdminView, AutoCloseable {
 
     /** The servlet context attribute under which the gateway is found. */
     public static final String ATTRIBUTE = Gateway.class.getName();
 
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
     private static final Duration RETIREMENT_GRACE = Duration.ofSeconds(5);
-    private static final Duration RETIREMENT_POLL = Duration.ofMillis(20);
 
-    private final AtomicReference<GatewaySnapshot> snapshot;
+    private final CurrentSnapshot snapshots;
+    private final GatewayConfig startedWith;
     private final AdmissionControl admission;
     private final GatewayMetrics metrics;
     private final UpstreamClients clients;
     private final MiddlewareRegistry middlewares;
     private final UpstreamStates states;
+    private final Scheduler scheduler;
+    private final Executor executor;
     private final Object applyLock = new Object();
     private volatile Readiness readiness = Readiness.STARTING;
 
     private Gateway(GatewaySnapshot snapshot, AdmissionControl admission, GatewayMetrics metrics, UpstreamClients clients,
-                    MiddlewareRegistry middlewares, UpstreamStates states) {
-        this.snapshot = new AtomicReference<>(snapshot);
+                    MiddlewareRegistry middlewares, UpstreamStates states, Scheduler scheduler, Executor executor) {
+        this.snapshots = new CurrentSnapshot(snapshot);
+        this.startedWith = snapshot.config();
         this.admission = admission;
         this.metrics = metrics;
         this.clients = clients;
         this.middlewares = middlewares;
         this.states = states;
-        metrics.registerUpstreamGauges(() -> this.snapshot.get().upstreams().values());
+        this.scheduler = scheduler;
+        this.executor = executor;
+        metrics.registerUpstreamGauges(() -> snapshots.get().upstreams().values());
     }
 
     /** {@link #start(GatewayConfig, Executor, MiddlewareRegistry)} with the built-in middlewares. */
     public static Gateway start(GatewayConfig config, Executor executor) throws Exception {
-        return start(config, executor, MiddlewareRegistry.defaults());
+        return start(config, executor, BuiltInMiddlewares.registry());
     }
 
     /**
      * Builds and starts a gateway for a validated config; it reports {@link Readiness#STARTING}
      * until {@link #markReady()}.
      *
-     * @param executor runs the upstream clients' work; the server's own pool
+     * @param executor runs the upstream clients' work; the server's own pool ({@code null}: the clients' own)
      */
     public static Gateway start(GatewayConfig config, Executor executor, MiddlewareRegistry middlewares) throws Exception {
         AdmissionControl admission = new AdmissionControl(config.server().maxConcurrentRequests(), config.server().queueTimeout());
         GatewayMetrics metrics = new GatewayMetrics(new PrometheusRegistry(), admission::inflight, admission::queued);
         UpstreamClients clients = new UpstreamClients(executor, new ContinueRelay());
-        UpstreamStates states = new UpstreamStates(metrics::breakerTransition);
-        Gateway gateway = new Gateway(GatewaySnapshot.build(config, clients, states, middlewares, metrics), admission, metrics, clients,
-            middlewares, states);
-        LOG.info("Gateway started from {}: {} routes, {} upstreams", config.source(), config.routes().size(), config.upstreams().size());
-        return gateway;
-    }
-
-    /** The current snapshot, for reading; requests use {@link #acquire()}. */
-    public GatewaySnapshot snapshot() {
-        return snapshot.get();
-    }
-
-    /**
-     * The current snapshot, counted in until {@link GatewaySnapshot#release()}. Lock-free: one
-     * striped increment, and a retry only in the instant a reload retires the snapshot read.
-     */
-    public GatewaySnapshot acquire() {
-        while (true) {
-            GatewaySnapshot current = snapshot.get();
-            if (current.tryAcquire()) {
-                return current;
-            }
+        UpstreamStates states = new UpstreamStates(transition -> metrics.breakerTransition(transition.upstream(), transition.from(), transition.to()));
+        Scheduler scheduler = new ScheduledExecutorScheduler("nexus-scheduler", true);
+        scheduler.start();
+        Executor background = executor != null ? executor : command -> Thread.ofVirtual().name("nexus-background").start(command);
+        try {
+            Gateway gateway = new Gateway(GatewaySnapshot.build(config, clients, states, middlewares, metrics), admission, metrics, clients,
+                middlewares, states, scheduler, background);
+            LOG.info("Gateway started from {}: {} routes, {} upstreams", config.source(), config.routes().size(), config.upstreams().size());
+            return gateway;
+        } catch (Exception e) {
+            LifeCycle.stop(scheduler);
+            throw e;
         }
     }
 
+    /** The current snapshot, for reading; requests acquire it through {@link #snapshots()}. */
+    @Override
+    public GatewaySnapshot snapshot() {
+        return snapshots.get();
+    }
+
+    /** The current snapshot, for the routing filter. */
+    public CurrentSnapshot snapshots() {
+        return snapshots;
+    }
+
+    @Override
     public GatewayConfig config() {
-        return snapshot.get().config();
+        return snapshots.get().config();
+    }
+
+    @Override
+    public AdminSettings startupAdminSettings() {
+        return startedWith.admin();
     }
 
     public MiddlewareRegistry middlewares() {
         return middlewares;
     }
 
+    /** Runs the gateway's background work; stopped with it. */
+    public Scheduler scheduler() {
+        return scheduler;
+    }
+
     /**
      * Makes a validated config live: builds its snapshot (clients started, middlewares
      * initialized) while the old one keeps serving, swaps it in atomically, then retires the
-     * old one in the background once its last request is done. Server-level settings (ports,
-     * backpressure, threads) stay as they were at start-up.
+     * old one once its last request is done. Server-level settings (ports, backpressure,
+     * threads) stay as they were at start-up.
      *
      * @throws Exception when the new snapshot cannot be built; the old one stays live
      */
+    @Override
     public void apply(GatewayConfig config) throws Exception {
         synchronized (applyLock) {
             GatewaySnapshot next = GatewaySnapshot.build(config, clients, states, middlewares, metrics);
-            GatewaySnapshot previous = snapshot.getAndSet(next);
+            GatewaySnapshot previous = snapshots.replace(next);
             states.retainOnly(next.upstreams().keySet(), next.targetKeys());
-            retireInBackground(previous);
+            retire(previous);
         }
     }
 
-    private void retireInBackground(GatewaySnapshot old) {
-        old.retire();
-        Instant deadline = Instant.now().plus(old.longestRequest()).plus(RETIREMENT_GRACE);
-        Thread.ofVirtual().name("nexus-retire").start(() -> {
-            try {
-                while (old.inflight() > 0 && Instant.now().isBefore(deadline)) {
-                    Thread.sleep(RETIREMENT_POLL);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            if (old.inflight() > 0) {
-                LOG.warn("Closing a retired config with {} requests still in flight after {}", old.inflight(), old.longestRequest());
+    /**
+     * Closes a replaced snapshot when its last request released it, signalled by that release;
+     * or, should a request never finish, once the longest request it allows plus a grace is over.
+     */
+    private void retire(GatewaySnapshot old) {
+        Duration limit = old.longestRequest().plus(RETIREMENT_GRACE);
+        CompletableFuture<Boolean> drained = new CompletableFuture<>();
+        old.retire().thenRun(() -> drained.complete(true));
+        Scheduler.Task timeout = scheduler.schedule(() -> drained.complete(false), limit.toMillis(), TimeUnit.MILLISECONDS);
+        // Closing stops clients: never on the request thread whose release signalled the drain.
+        drained.thenAcceptAsync(clean -> {
+            timeout.cancel();
+            if (!clean) {
+                LOG.warn("Closing a retired config with {} requests still in flight after {}", old.inflight(), limit);
             }
             old.close(Instant.now().plus(RETIREMENT_GRACE));
-        });
+        }, executor);
     }
 
     public AdmissionControl admission() {
@@ -139,6 +169,12 @@ public final class Gateway implements AutoCloseable {
         return metrics;
     }
 
+    @Override
+    public PrometheusRegistry registry() {
+        return metrics.registry();
+    }
+
+    @Override
     public Readiness readiness() {
         return readiness;
     }
@@ -157,10 +193,11 @@ public final class Gateway implements AutoCloseable {
     public void close() {
         readiness = Readiness.DRAINING;
         synchronized (applyLock) {
-            GatewaySnapshot current = snapshot.get();
+            GatewaySnapshot current = snapshots.get();
             current.retire();
             current.close(Instant.now().plus(RETIREMENT_GRACE));
         }
         metrics.close();
+        LifeCycle.stop(scheduler);
     }
 }

@@ -2,9 +2,9 @@ package io.nexus.gateway.lifecycle;
 
 import io.nexus.gateway.admin.AdminEndpoints;
 import io.nexus.gateway.config.ConfigLoader;
+import io.nexus.gateway.error.GuardedFilter;
 import io.nexus.gateway.filter.AdmissionFilter;
 import io.nexus.gateway.filter.ExchangeFilter;
-import io.nexus.gateway.filter.GuardedFilter;
 import io.nexus.gateway.filter.RequestIdFilter;
 import io.nexus.gateway.filter.RequestLimitsFilter;
 import io.nexus.gateway.filter.RouteChainFilter;
@@ -56,7 +56,7 @@ public final class GatewayContextListener implements ServletContextListener {
         addGuarded(context, "exchange", new ExchangeFilter(metrics), metrics);
         addGuarded(context, "request-id", new RequestIdFilter(), metrics);
         addGuarded(context, "request-limits", new RequestLimitsFilter(gateway.config().security().limits()), metrics);
-        addGuarded(context, "routing", new RoutingFilter(gateway), metrics);
+        addGuarded(context, "routing", new RoutingFilter(gateway.snapshots()), metrics);
         addGuarded(context, "admission", new AdmissionFilter(gateway.admission(), gateway.config().server().maxRequestBody(),
             metrics.rejections("overloaded"), metrics.rejections("payload_too_large")), metrics);
         addGuarded(context, "middlewares", new RouteChainFilter(), metrics);
@@ -79,11 +79,12 @@ public final class GatewayContextListener implements ServletContextListener {
     }
 
     private Gateway startForWar(ServletContext context) {
-        ConfigLoader loader = new ConfigLoader(System.getenv(), MiddlewareRegistry.defaults().names());
+        MiddlewareRegistry middlewares = BuiltInMiddlewares.registry();
+        ConfigLoader loader = new ConfigLoader(System.getenv(), middlewares.names());
         LastKnownGood lastKnownGood = WarConfig.lastKnownGood();
         InitialConfig initial = WarConfig.load(loader, lastKnownGood);
         try {
-            owned = Gateway.start(initial.config(), (Executor) context.getAttribute(EXECUTOR_ATTRIBUTE));
+            owned = Gateway.start(initial.config(), (Executor) context.getAttribute(EXECUTOR_ATTRIBUTE), middlewares);
         } catch (Exception e) {
             throw new IllegalStateException("Nexus could not start: " + e.getMessage(), e);
         }

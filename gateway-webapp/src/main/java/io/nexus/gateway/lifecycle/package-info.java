@@ -1,2 +1,2 @@
-/** The running gateway: its snapshot, admission control and readiness, and the wiring into a servlet context. */
+/** The composition root: builds the running gateway from every other package and wires it into a servlet context; nothing imports it. */
 package io.nexus.gateway.lifecycle;

@@ -1,9 +1,8 @@
 package io.nexus.gateway.middleware;
 
 import io.nexus.gateway.config.RouteSettings;
-import io.nexus.gateway.filter.GuardedFilter;
+import io.nexus.gateway.error.GuardedFilter;
 import io.nexus.gateway.observability.GatewayMetrics;
-import io.nexus.gateway.ratelimit.RateLimits;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -11,13 +10,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.ToIntFunction;
 
 /**
  * Middlewares by name. A route lists the names it uses; whatever the order in the file, they
- * run by ascending {@code priority}. The default priorities leave room around the built-ins:
- * {@value #RATE_LIMIT} rate limit (added by a route's {@code rate-limit} block), {@value #AUTH}
- * authentication, {@value #FAULT} fault injection, {@value #CUSTOM} for anything registered
- * without a reason to go elsewhere.
+ * run by ascending {@code priority}. The priorities leave room around the built-ins, which the
+ * composition root registers: {@value #RATE_LIMIT} rate limit (added by a route's
+ * {@code rate-limit} block), {@value #AUTH} authentication, {@value #FAULT} fault injection,
+ * {@value #CUSTOM} for anything registered without a reason to go elsewhere.
  * Immutable once built.
  */
 public final class MiddlewareRegistry {
@@ -27,7 +27,7 @@ public final class MiddlewareRegistry {
     public static final int FAULT = 500;
     public static final int CUSTOM = 1000;
 
-    private record Entry(String name, int priority, MiddlewareFactory factory) {
+    private record Entry(String name, ToIntFunction<RouteSettings> priority, MiddlewareFactory factory) {
     }
 
     private final Map<String, Entry> entries;
@@ -36,16 +36,14 @@ public final class MiddlewareRegistry {
         this.entries = Map.copyOf(entries);
     }
 
-    /** The built-in middlewares only. */
-    public static MiddlewareRegistry defaults() {
-        return builder().build();
+    /** An empty builder. */
+    public static Builder builder() {
+        return new Builder();
     }
 
-    /** A builder that already holds the built-ins. */
-    public static Builder builder() {
-        return new Builder().register("fault", FAULT, FaultMiddleware::new)
-            .register("rate-limit", RATE_LIMIT, new RateLimits())
-            .register("auth", AUTH, io.nexus.gateway.auth.AuthMiddleware::new);
+    /** The factory of the {@code fault} middleware, which the composition root registers. */
+    public static MiddlewareFactory fault() {
+        return FaultMiddleware::new;
     }
 
     public Set<String> names() {
@@ -65,7 +63,7 @@ public final class MiddlewareRegistry {
             }
             selected.add(entry);
         }
-        selected.sort(Comparator.comparingInt((Entry entry) -> priority(entry, route)).thenComparing(Entry::name));
+        selected.sort(Comparator.comparingInt((Entry entry) -> entry.priority().applyAsInt(route)).thenComparing(Entry::name));
         List<Middleware> instances = new ArrayList<>();
         List<GuardedFilter> guarded = new ArrayList<>();
         try {
@@ -82,15 +80,6 @@ public final class MiddlewareRegistry {
         return new RouteChain(guarded, instances);
     }
 
-    /**
-     * An entry's priority for a route. One exception to the fixed order: a rate limit keyed on
-     * the authenticated subject must run after authentication, which provides the subject.
-     */
-    private static int priority(Entry entry, RouteSettings route) {
-        boolean bySubject = route.rateLimit().map(limit -> limit.key() == io.nexus.gateway.config.RateLimitSettings.Key.SUBJECT).orElse(false);
-        return entry.name().equals("rate-limit") && bySubject ? AUTH + 1 : entry.priority();
-    }
-
     /** Collects registrations; a name may be registered once. */
     public static final class Builder {
         private final Map<String, Entry> entries = new LinkedHashMap<>();
@@ -99,6 +88,11 @@ public final class MiddlewareRegistry {
         }
 
         public Builder register(String name, int priority, MiddlewareFactory factory) {
+            return register(name, route -> priority, factory);
+        }
+
+        /** Registers a middleware whose priority depends on the route it runs on. */
+        public Builder register(String name, ToIntFunction<RouteSettings> priority, MiddlewareFactory factory) {
             if (entries.putIfAbsent(name, new Entry(name, priority, factory)) != null) {
                 throw new IllegalArgumentException("middleware " + name + " is already registered");
             }

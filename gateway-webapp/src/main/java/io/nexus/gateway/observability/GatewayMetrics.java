@@ -1,6 +1,7 @@
 package io.nexus.gateway.observability;
 
 import io.nexus.gateway.config.ObservabilitySettings;
+import io.nexus.gateway.exchange.Exchange;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -8,9 +9,6 @@ import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.nexus.gateway.upstream.Target;
-import io.nexus.gateway.upstream.Upstream;
-import io.nexus.gateway.upstream.UpstreamBreaker;
 import java.util.Collection;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
@@ -41,6 +39,7 @@ public final class GatewayMetrics {
     private final Counter middlewareFailures;
     private final Counter rateLimited;
     private final RouteMeter unmatched;
+    private final Exchange.Recorder beforeRouting;
     private final Counter breakerTransitions;
     private final AccessLog accessLog = new AccessLog();
     private final Tracing tracing = new Tracing();
@@ -99,6 +98,7 @@ public final class GatewayMetrics {
         JvmMetrics.builder().register(registry);
         VirtualThreadMetrics.register(registry);
         unmatched = routeMeter(UNMATCHED);
+        beforeRouting = new RouteRecorder(unmatched, accessLog, null);
     }
 
     public PrometheusRegistry registry() {
@@ -112,6 +112,16 @@ public final class GatewayMetrics {
 
     public RouteMeter unmatched() {
         return unmatched;
+    }
+
+    /** Records a route's exchanges with the access log settings of the route's config version. */
+    public Exchange.Recorder recorder(RouteMeter meter, ObservabilitySettings.AccessLog accessLogSettings) {
+        return new RouteRecorder(meter, accessLog, accessLogSettings);
+    }
+
+    /** Records the exchanges that end before routing (refused by an earlier filter), as unmatched. */
+    public Exchange.Recorder beforeRouting() {
+        return beforeRouting;
     }
 
     /** Trace context and spans of requests. */
@@ -145,8 +155,8 @@ public final class GatewayMetrics {
     }
 
     /** Counts a circuit breaker's state change. */
-    public void breakerTransition(UpstreamBreaker.Transition transition) {
-        breakerTransitions.labelValues(transition.upstream(), transition.from(), transition.to()).inc();
+    public void breakerTransition(String upstream, String from, String to) {
+        breakerTransitions.labelValues(upstream, from, to).inc();
     }
 
     /**
@@ -154,14 +164,14 @@ public final class GatewayMetrics {
      * connection pools. Reading at scrape time means an upstream removed by a reload simply
      * stops being reported, and the request path pays nothing.
      */
-    public void registerUpstreamGauges(Supplier<Collection<Upstream>> upstreams) {
+    public void registerUpstreamGauges(Supplier<? extends Collection<? extends UpstreamView>> upstreams) {
         GaugeWithCallback.builder()
             .name("nexus_upstream_target_healthy")
             .help("1 when the target may receive requests (active checks pass and it is not ejected), else 0.")
             .labelNames("upstream", "target")
             .callback(callback -> {
-                for (Upstream upstream : upstreams.get()) {
-                    for (Target target : upstream.balancer().targets()) {
+                for (UpstreamView upstream : upstreams.get()) {
+                    for (UpstreamView.TargetView target : upstream.targets()) {
                         callback.call(target.isHealthy() ? 1 : 0, upstream.name(), target.base());
                     }
                 }
@@ -172,8 +182,8 @@ public final class GatewayMetrics {
             .help("1 for the state each upstream's circuit breaker is in (closed, open, half_open), 0 for the others.")
             .labelNames("upstream", "state")
             .callback(callback -> {
-                for (Upstream upstream : upstreams.get()) {
-                    String state = upstream.breaker().state();
+                for (UpstreamView upstream : upstreams.get()) {
+                    String state = upstream.breakerState();
                     for (String candidate : BREAKER_STATES) {
                         callback.call(candidate.equals(state) ? 1 : 0, upstream.name(), candidate);
                     }
@@ -185,7 +195,7 @@ public final class GatewayMetrics {
             .help("Connections of each upstream's client to each target, by state (active, idle).")
             .labelNames("upstream", "target", "state")
             .callback(callback -> {
-                for (Upstream upstream : upstreams.get()) {
+                for (UpstreamView upstream : upstreams.get()) {
                     for (Destination destination : upstream.client().getDestinations()) {
                         if (destination.getConnectionPool() instanceof AbstractConnectionPool pool) {
                             String target = destination.getOrigin().asString();
@@ -201,7 +211,7 @@ public final class GatewayMetrics {
             .help("Requests waiting in each upstream's client for a connection to a target.")
             .labelNames("upstream", "target")
             .callback(callback -> {
-                for (Upstream upstream : upstreams.get()) {
+                for (UpstreamView upstream : upstreams.get()) {
                     for (Destination destination : upstream.client().getDestinations()) {
                         if (destination instanceof HttpDestination http) {
                             callback.call(http.getQueuedRequestCount(), upstream.name(), destination.getOrigin().asString());

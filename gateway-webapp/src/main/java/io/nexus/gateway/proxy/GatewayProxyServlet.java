@@ -3,14 +3,10 @@ package io.nexus.gateway.proxy;
 import io.nexus.gateway.auth.AuthHeaders;
 import io.nexus.gateway.error.ErrorResponses;
 import io.nexus.gateway.error.GatewayError;
-import io.nexus.gateway.filter.Exchange;
-import io.nexus.gateway.filter.GuardedFilter;
-import io.nexus.gateway.filter.RequestIdFilter;
+import io.nexus.gateway.error.GuardedFilter;
+import io.nexus.gateway.exchange.Exchange;
 import io.nexus.gateway.observability.Tracing;
 import io.nexus.gateway.routing.Route;
-import io.nexus.gateway.upstream.Balancer;
-import io.nexus.gateway.upstream.Target;
-import io.nexus.gateway.upstream.Upstream;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.http.HttpServletRequest;
@@ -35,9 +31,10 @@ import org.eclipse.jetty.util.URIUtil;
 /**
  * The gateway's one proxy servlet, built once. Jetty's {@link AsyncProxyServlet} streams both
  * bodies asynchronously and drops hop-by-hop headers (also those named in {@code Connection},
- * RFC 9110 §7.6.1); this subclass picks the target from the request's route and balancer,
- * sends through that upstream's own client with its timeout, adds {@code X-Forwarded-*} and the
- * request id, and answers failures with the contract's JSON.
+ * RFC 9110 §7.6.1); this subclass keeps only Jetty's hooks: it sends each attempt of the
+ * request's {@link UpstreamCall} through that upstream's own client with the time left, adds
+ * {@code X-Forwarded-*}, the request id and the identity headers, reports each attempt's outcome
+ * to the call, and answers failures with the contract's JSON.
  */
 public final class GatewayProxyServlet extends AsyncProxyServlet {
 
@@ -70,74 +67,57 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         return new HttpClient();
     }
 
+    /**
+     * Opens the request's {@link UpstreamCall} and starts its first attempt, then lets Jetty's
+     * template run; the exchange holds the call, so that a permit no attempt used goes back
+     * whatever path the request takes.
+     */
     @Override
     protected void service(HttpServletRequest clientRequest, HttpServletResponse proxyResponse) {
         try {
+            Exchange exchange = Exchange.of(clientRequest);
+            UpstreamCall call = new UpstreamCall(exchange.get(Route.KEY), clientRequest.getMethod(), hasContent(clientRequest));
+            exchange.put(UpstreamCall.KEY, call);
+            exchange.hold(call);
+            if (!call.startAttempt()) {
+                refuse(clientRequest, proxyResponse, call);
+                return;
+            }
             super.service(clientRequest, proxyResponse);
         } catch (Throwable failure) {
             GuardedFilter.recover("proxy", failures, clientRequest, proxyResponse, failure);
         }
     }
 
+    /** No attempt could start (the breaker is open, or no target is healthy): 503 {@code upstream_unavailable}. */
+    private void refuse(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, UpstreamCall call) {
+        try {
+            ErrorResponses.send(proxyResponse, GatewayError.UPSTREAM_UNAVAILABLE, call.refusal(), Exchange.requestIdOf(clientRequest));
+        } catch (IOException e) {
+            _log.debug("Could not send upstream_unavailable", e);
+        }
+    }
+
+    /** The URL of the current attempt: its target, the route's upstream path and the query to forward. */
     @Override
     protected String rewriteTarget(HttpServletRequest clientRequest) {
         Exchange exchange = Exchange.of(clientRequest);
-        Route route = exchange.route();
-        Upstream upstream = route.upstream();
-        if (exchange.attempts() == 0) {
-            exchange.deadline(System.nanoTime() + route.requestTimeoutMillis() * 1_000_000);
-            if (route.retryBudget() != null) {
-                route.retryBudget().deposit();
-            }
-        }
-        if (!upstream.breaker().tryAcquire()) {
-            exchange.refuse("the circuit breaker of upstream " + upstream.name() + " is open");
-            return null;
-        }
-        Target target = pick(upstream.balancer(), exchange.target());
-        if (target == null) {
-            upstream.breaker().release();
-            exchange.refuse("no healthy target in upstream " + upstream.name());
-            return null;
-        }
-        exchange.attemptStarted(target);
-        String path = URIUtil.encodePath(route.upstreamPath(exchange.path()));
-        String query = QueryText.encodeInvalid(AuthHeaders.forwardedQuery(clientRequest));
-        StringBuilder url = new StringBuilder(target.base().length() + path.length() + (query == null ? 0 : query.length() + 1));
-        url.append(target.base()).append(path);
+        UpstreamCall call = exchange.get(UpstreamCall.KEY);
+        String base = call.target().base();
+        String path = URIUtil.encodePath(call.route().upstreamPath(exchange.path()));
+        String query = QueryText.encodeInvalid(AuthHeaders.forwardedQuery(clientRequest.getQueryString(), exchange.identity()));
+        StringBuilder url = new StringBuilder(base.length() + path.length() + (query == null ? 0 : query.length() + 1));
+        url.append(base).append(path);
         if (query != null) {
             url.append('?').append(query);
         }
         return url.toString();
     }
 
-    /** A healthy target; on a retry, another one than {@code previous} when the balancer has one. */
-    private static Target pick(Balancer balancer, Target previous) {
-        Target target = balancer.pick();
-        if (previous != null && target == previous) {
-            Target other = balancer.pick();
-            if (other != null) {
-                target = other;
-            }
-        }
-        return target;
-    }
-
-    @Override
-    protected void onProxyRewriteFailed(HttpServletRequest clientRequest, HttpServletResponse proxyResponse) {
-        // Routes always have an upstream: the breaker is open or no target is healthy.
-        Exchange exchange = Exchange.of(clientRequest);
-        try {
-            ErrorResponses.send(proxyResponse, GatewayError.UPSTREAM_UNAVAILABLE, exchange.refusal(), exchange.requestId());
-        } catch (IOException e) {
-            _log.debug("Could not send upstream_unavailable", e);
-        }
-    }
-
     @Override
     protected Request newProxyRequest(HttpServletRequest clientRequest, String rewrittenTarget) {
         // Do not copy the HTTP version: client-to-proxy and proxy-to-upstream may differ.
-        return Exchange.of(clientRequest).route().upstream().client().newRequest(rewrittenTarget)
+        return Exchange.of(clientRequest).get(UpstreamCall.KEY).upstream().client().newRequest(rewrittenTarget)
             .method(clientRequest.getMethod())
             .attribute(CLIENT_REQUEST_ATTRIBUTE, clientRequest)
             .attribute(SERVLET_ATTRIBUTE, this);
@@ -160,8 +140,8 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             } else {
                 headers.remove(HttpHeader.X_FORWARDED_HOST);
             }
-            headers.put(RequestIdFilter.HEADER, requestId);
-            AuthHeaders.apply(clientRequest, headers);
+            headers.put(Exchange.REQUEST_ID_HEADER, requestId);
+            AuthHeaders.apply(exchange.identity(), headers);
             // The gateway's span is the upstream's parent (W3C and B3), not the client's span.
             Tracing.inject(exchange.span(), headers);
         });
@@ -169,10 +149,10 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
 
     @Override
     protected void sendProxyRequest(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Request proxyRequest) {
-        Exchange exchange = Exchange.of(clientRequest);
+        UpstreamCall call = Exchange.of(clientRequest).get(UpstreamCall.KEY);
         // Replaces the servlet-wide timeout that service() set: what is left of the route's
         // request timeout, which retries share.
-        proxyRequest.timeout(Math.max(1, exchange.remainingMillis()), TimeUnit.MILLISECONDS);
+        proxyRequest.timeout(Math.max(1, call.remainingMillis()), TimeUnit.MILLISECONDS);
         super.sendProxyRequest(clientRequest, proxyResponse, proxyRequest);
     }
 
@@ -269,7 +249,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     @Override
     protected HttpField filterServerResponseHeader(HttpServletRequest clientRequest, Response serverResponse, HttpField field) {
         // The response keeps the gateway's request id, never an upstream's.
-        if (field.is(RequestIdFilter.HEADER)) {
+        if (field.is(Exchange.REQUEST_ID_HEADER)) {
             return null;
         }
         // Headers the upstream named in Connection are hop-by-hop too (RFC 9110 §7.6.1).
@@ -283,37 +263,39 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     @Override
     protected void onClientRequestFailure(HttpServletRequest clientRequest, Request proxyRequest, HttpServletResponse proxyResponse, Throwable failure) {
         Exchange exchange = Exchange.of(clientRequest);
-        if (exchange != null) {
-            exchange.clientFailed();
+        UpstreamCall call = exchange == null ? null : exchange.get(UpstreamCall.KEY);
+        if (call != null) {
+            call.clientFailed();
         }
         super.onClientRequestFailure(clientRequest, proxyRequest, proxyResponse, failure);
     }
 
     @Override
     protected Response.Listener newProxyResponseListener(HttpServletRequest clientRequest, HttpServletResponse proxyResponse) {
-        return new AttemptListener(clientRequest, proxyResponse);
+        return new AttemptListener(clientRequest, proxyResponse, Exchange.of(clientRequest).get(UpstreamCall.KEY));
     }
 
     /**
-     * Follows one attempt: records its outcome for the circuit breaker and passive health
-     * checking, and replaces a retryable answer (a listed 5xx status, or a connect failure) by
-     * another attempt, before anything of it reaches the client.
+     * Follows one attempt: reports its outcome to the call, and replaces an answer the call
+     * retries (a listed 5xx status, or a connect failure) by another attempt, before anything
+     * of it reaches the client.
      */
     private final class AttemptListener extends ProxyResponseListener {
         private final HttpServletRequest clientRequest;
         private final HttpServletResponse proxyResponse;
+        private final UpstreamCall call;
         private boolean retrying;
 
-        AttemptListener(HttpServletRequest clientRequest, HttpServletResponse proxyResponse) {
+        AttemptListener(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, UpstreamCall call) {
             super(clientRequest, proxyResponse);
             this.clientRequest = clientRequest;
             this.proxyResponse = proxyResponse;
+            this.call = call;
         }
 
         @Override
         public void onBegin(Response serverResponse) {
-            Exchange exchange = Exchange.of(clientRequest);
-            if (exchange != null && Retries.statusIsRetryable(exchange.route(), serverResponse.getStatus()) && mayRetry(exchange)) {
+            if (call.retriesStatus(serverResponse.getStatus())) {
                 retrying = true;
                 return;
             }
@@ -339,58 +321,40 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
 
         @Override
         public void onComplete(Result result) {
-            Exchange exchange = Exchange.of(clientRequest);
-            if (exchange == null) {
-                // The container recycled the request (the client is gone): nothing to record.
+            call.attemptEnded(result.getResponse() == null ? 0 : result.getResponse().getStatus(), result.getFailure());
+            if (call.isClosed()) {
+                // The exchange completed first: the client is gone and the request recycled.
                 super.onComplete(result);
                 return;
             }
-            recordOutcome(exchange, result);
-            boolean connectFailureToRetry = !retrying && result.isFailed() && Retries.isConnectFailure(result.getFailure())
-                && Retries.retriesConnectFailures(exchange.route()) && !proxyResponse.isCommitted() && mayRetry(exchange);
-            if (retrying || connectFailureToRetry) {
-                retry(clientRequest, proxyResponse);
+            if (retrying || (result.isFailed() && !proxyResponse.isCommitted() && call.retriesFailure(result.getFailure()))) {
+                retry(clientRequest, proxyResponse, call, result.getRequest());
                 return;
             }
             super.onComplete(result);
         }
-
-        private boolean mayRetry(Exchange exchange) {
-            return Retries.mayRetry(exchange, clientRequest, hasContent(clientRequest));
-        }
     }
 
-    private static void recordOutcome(Exchange exchange, Result result) {
-        long duration = exchange.upstreamFinished();
-        Upstream upstream = exchange.route().upstream();
-        if (exchange.isClientFailed()) {
-            // The client's failure says nothing about the upstream.
-            upstream.breaker().release();
-            return;
-        }
-        int status = result.getResponse() == null ? 0 : result.getResponse().getStatus();
-        if (result.isFailed() || status >= 500) {
-            upstream.breaker().onFailure(duration, result.isFailed() ? result.getFailure() : new UpstreamStatusException(status));
-            upstream.passiveHealth().onFailure(exchange.target());
-        } else {
-            upstream.breaker().onSuccess(duration);
-            upstream.passiveHealth().onSuccess(exchange.target());
-        }
-    }
-
-    /** Sends the next attempt of an exchange whose async cycle is running. */
-    private void retry(HttpServletRequest clientRequest, HttpServletResponse proxyResponse) {
+    /**
+     * Sends the next attempt of a call whose async cycle is running: the previous attempt's
+     * request (method, headers as sent, attributes) to the newly picked target, through Jetty's
+     * {@link Request} API. Only replayable requests retry, so there is no body to send again.
+     * Not Jetty's {@code HttpRequest.copy}: the copy stays in the old request's conversation,
+     * whose first response listener would hear the new attempt too, and it drops the client's
+     * {@code Cookie} and {@code Authorization}.
+     */
+    private void retry(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, UpstreamCall call, Request previous) {
         try {
-            String target = rewriteTarget(clientRequest);
-            if (target == null) {
-                onProxyRewriteFailed(clientRequest, proxyResponse);
+            if (!call.startAttempt()) {
+                refuse(clientRequest, proxyResponse, call);
                 clientRequest.getAsyncContext().complete();
                 return;
             }
-            Request proxyRequest = newProxyRequest(clientRequest, target);
-            copyRequestHeaders(clientRequest, proxyRequest);
-            addProxyHeaders(clientRequest, proxyRequest);
-            sendProxyRequest(clientRequest, proxyResponse, proxyRequest);
+            Request next = call.upstream().client().newRequest(rewriteTarget(clientRequest)).method(previous.getMethod());
+            // Host is the one header the client derived from the old target; it sets it anew.
+            next.headers(headers -> headers.add(previous.getHeaders()).remove(HttpHeader.HOST));
+            previous.getAttributes().forEach(next::attribute);
+            sendProxyRequest(clientRequest, proxyResponse, next);
         } catch (Throwable failure) {
             GuardedFilter.recover("proxy", failures, clientRequest, proxyResponse, failure);
         }
@@ -417,8 +381,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             default -> "proxying failed";
         };
         try {
-            Exchange exchange = Exchange.of(clientRequest);
-            ErrorResponses.send(proxyResponse, error, message, exchange == null ? null : exchange.requestId());
+            ErrorResponses.send(proxyResponse, error, message, Exchange.requestIdOf(clientRequest));
         } catch (IOException e) {
             _log.debug("Could not send {}", error, e);
         } finally {

@@ -4,7 +4,7 @@ import io.nexus.gateway.config.RateLimitSettings;
 import io.nexus.gateway.config.RouteSettings;
 import io.nexus.gateway.error.ErrorResponses;
 import io.nexus.gateway.error.GatewayError;
-import io.nexus.gateway.filter.Exchange;
+import io.nexus.gateway.exchange.Exchange;
 import io.nexus.gateway.middleware.Middleware;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import jakarta.servlet.FilterChain;
@@ -77,8 +77,7 @@ final class RateLimitMiddleware implements Middleware {
         response.setHeader("RateLimit-Remaining", "0");
         response.setHeader("RateLimit-Reset", retryAfter);
         response.setHeader("Retry-After", retryAfter);
-        Exchange exchange = Exchange.of(request);
-        ErrorResponses.send(response, GatewayError.RATE_LIMITED, message, exchange == null ? null : exchange.requestId());
+        ErrorResponses.send(response, GatewayError.RATE_LIMITED, message, Exchange.requestIdOf(request));
     }
 
     /** Whole seconds, rounded up, at least 1: {@code Retry-After: 0} would invite an instant retry. */

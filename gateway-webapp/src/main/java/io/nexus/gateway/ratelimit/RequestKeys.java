@@ -1,7 +1,8 @@
 package io.nexus.gateway.ratelimit;
 
-import io.nexus.gateway.auth.AuthHeaders;
 import io.nexus.gateway.config.RateLimitSettings;
+import io.nexus.gateway.exchange.Exchange;
+import io.nexus.gateway.exchange.Identity;
 import jakarta.servlet.http.HttpServletRequest;
 
 /** What a request is counted under, by a route's {@code key} setting. */
@@ -25,6 +26,13 @@ final class RequestKeys {
         return value == null ? "" : value.length() > MAX_KEY_LENGTH ? value.substring(0, MAX_KEY_LENGTH) : value;
     }
 
+    /** The authenticated subject, {@code null} without one. */
+    private static String subject(HttpServletRequest request) {
+        Exchange exchange = Exchange.of(request);
+        Identity identity = exchange == null ? null : exchange.identity();
+        return identity == null ? null : identity.subject();
+    }
+
     String keyOf(HttpServletRequest request) {
         return switch (kind) {
             case CLIENT_IP -> trustedProxies.isEmpty() ? request.getRemoteAddr()
@@ -32,7 +40,7 @@ final class RequestKeys {
             // Requests without the header share the empty key: one budget for all of them.
             case HEADER -> bounded(request.getHeader(header));
             // Set by the auth middleware, which runs first for subject keys (never a client's header).
-            case SUBJECT -> bounded(AuthHeaders.subject(request));
+            case SUBJECT -> bounded(subject(request));
             case ROUTE -> "";
         };
     }

@@ -5,7 +5,6 @@ import io.nexus.gateway.config.ConfigProblem;
 import io.nexus.gateway.config.GatewayConfig;
 import io.nexus.gateway.config.InvalidConfigException;
 import io.nexus.gateway.config.ServerSettings;
-import io.nexus.gateway.lifecycle.Gateway;
 import io.nexus.gateway.reload.ReloadResult.Outcome;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -25,7 +24,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Every config change goes through here, from the file watcher, the reload endpoint or a
- * rollback: the same validation as start-up, then {@link Gateway#apply} (atomic swap), then a
+ * rollback: the same validation as start-up, then {@link LiveConfig#apply} (atomic swap), then a
  * new version in the history, the last-known-good copy and the metrics. A refused change keeps
  * the running config, is logged once and counted as a failure. Changes are serialized.
  */
@@ -40,7 +39,7 @@ public final class ConfigPlane implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigPlane.class);
     private static final long STABLE_READ_MILLIS = 100;
 
-    private final Gateway gateway;
+    private final LiveConfig gateway;
     private final ConfigLoader loader;
     private final Optional<Path> file;
     private final LastKnownGood lastKnownGood;
@@ -56,13 +55,13 @@ public final class ConfigPlane implements AutoCloseable {
     // so a rollback holds until the file changes again.
     private String lastSeenFileHash;
 
-    private ConfigPlane(Gateway gateway, ConfigLoader loader, Optional<Path> file, LastKnownGood lastKnownGood) {
+    private ConfigPlane(LiveConfig gateway, ConfigLoader loader, Optional<Path> file, LastKnownGood lastKnownGood) {
         this.gateway = gateway;
         this.startedWith = gateway.config();
         this.loader = loader;
         this.file = file;
         this.lastKnownGood = lastKnownGood;
-        var registry = gateway.metrics().registry();
+        var registry = gateway.registry();
         Counter reloads = Counter.builder()
             .name("nexus_config_reloads_total")
             .help("Config changes attempted (file, reload endpoint, rollback), by result: success or failure.")
@@ -83,7 +82,7 @@ public final class ConfigPlane implements AutoCloseable {
     }
 
     /** Records the config the gateway started on as version 1 and starts watching its file if asked. */
-    public static ConfigPlane start(Gateway gateway, InitialConfig initial, ConfigLoader loader, LastKnownGood lastKnownGood) {
+    public static ConfigPlane start(LiveConfig gateway, InitialConfig initial, ConfigLoader loader, LastKnownGood lastKnownGood) {
         ConfigPlane plane = new ConfigPlane(gateway, loader, initial.file(), lastKnownGood);
         synchronized (plane) {
             plane.record(initial.config(), initial.text(), initial.source(), Optional.empty());

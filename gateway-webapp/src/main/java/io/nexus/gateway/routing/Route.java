@@ -1,8 +1,8 @@
 package io.nexus.gateway.routing;
 
 import io.nexus.gateway.config.RouteSettings;
+import io.nexus.gateway.exchange.Exchange;
 import io.nexus.gateway.middleware.RouteChain;
-import io.nexus.gateway.observability.RouteMeter;
 import io.nexus.gateway.upstream.RetryBudget;
 import io.nexus.gateway.upstream.Upstream;
 import java.util.Set;
@@ -10,9 +10,12 @@ import java.util.Set;
 /** A route as the request path sees it: settings plus the upstream and meters resolved once. */
 public final class Route {
 
+    /** The matched route of a request, set by routing. */
+    public static final Exchange.Key<Route> KEY = Exchange.Key.of("route");
+
     private final RouteSettings settings;
     private final Upstream upstream;
-    private final RouteMeter meter;
+    private final Exchange.Recorder recorder;
     private final RouteChain chain;
     private final RetryBudget retryBudget;
     private final long requestTimeoutMillis;
@@ -20,10 +23,10 @@ public final class Route {
     private final String host;
     private final boolean wildcardHost;
 
-    public Route(RouteSettings settings, Upstream upstream, RouteMeter meter, RouteChain chain) {
+    public Route(RouteSettings settings, Upstream upstream, Exchange.Recorder recorder, RouteChain chain) {
         this.settings = settings;
         this.upstream = upstream;
-        this.meter = meter;
+        this.recorder = recorder;
         this.chain = chain;
         this.retryBudget = settings.retries().map(r -> new RetryBudget(r.budgetPercent(), r.minRetries())).orElse(null);
         this.requestTimeoutMillis = settings.requestTimeout().orElse(upstream.settings().requestTimeout()).toMillis();
@@ -47,8 +50,13 @@ public final class Route {
         return upstream;
     }
 
-    public RouteMeter meter() {
-        return meter;
+    public String upstreamName() {
+        return upstream.name();
+    }
+
+    /** Records the route's completed exchanges. */
+    public Exchange.Recorder recorder() {
+        return recorder;
     }
 
     /** The route's own middlewares, in priority order. */

@@ -1,5 +1,6 @@
 package io.nexus.gateway.upstream;
 
+import io.nexus.gateway.observability.UpstreamView;
 import java.net.URI;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -8,7 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ejected by passive checking. Both flags are written by health checking and read by every
  * pick, so they are volatile: a pick sees a change at once and never needs a lock.
  */
-public final class Target {
+public final class Target implements UpstreamView.TargetView {
 
     private final URI url;
     private final String base;
@@ -33,6 +34,7 @@ public final class Target {
     }
 
     /** The URL to prepend to an upstream path. */
+    @Override
     public String base() {
         return base;
     }
@@ -42,6 +44,7 @@ public final class Target {
     }
 
     /** Whether picks may choose this target: active checks pass and it is not ejected. */
+    @Override
     public boolean isHealthy() {
         return activeHealthy && !isEjected();
     }

@@ -1,6 +1,8 @@
 package io.nexus.gateway.upstream;
 
 import io.nexus.gateway.config.UpstreamSettings;
+import io.nexus.gateway.observability.UpstreamView;
+import java.util.List;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.util.component.LifeCycle;
@@ -10,7 +12,7 @@ import org.eclipse.jetty.util.component.LifeCycle;
  * client, so that pool sizes and timeouts are per upstream and one slow upstream cannot take
  * another's connections.
  */
-public final class Upstream {
+public final class Upstream implements UpstreamView {
 
     private final UpstreamSettings settings;
     private final Balancer balancer;
@@ -36,8 +38,19 @@ public final class Upstream {
         }
     }
 
+    @Override
     public String name() {
         return settings.name();
+    }
+
+    @Override
+    public String breakerState() {
+        return breaker.state();
+    }
+
+    @Override
+    public List<Target> targets() {
+        return balancer.targets();
     }
 
     public UpstreamSettings settings() {
@@ -48,6 +61,7 @@ public final class Upstream {
         return balancer;
     }
 
+    @Override
     public HttpClient client() {
         return client;
     }

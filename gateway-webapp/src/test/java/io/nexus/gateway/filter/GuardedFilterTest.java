@@ -2,6 +2,7 @@ package io.nexus.gateway.filter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nexus.gateway.error.GuardedFilter;
 import io.nexus.gateway.observability.GatewayMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;

@@ -1,9 +1,10 @@
-package io.nexus.gateway.lifecycle;
+package io.nexus.gateway.snapshot;
 
 import io.nexus.gateway.config.GatewayConfig;
 import io.nexus.gateway.config.RouteSettings;
 import io.nexus.gateway.config.TargetSettings;
 import io.nexus.gateway.config.UpstreamSettings;
+import io.nexus.gateway.exchange.Exchange;
 import io.nexus.gateway.middleware.MiddlewareRegistry;
 import io.nexus.gateway.middleware.RouteChain;
 import io.nexus.gateway.observability.GatewayMetrics;
@@ -20,6 +21,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.HashSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -28,29 +33,33 @@ import java.util.concurrent.atomic.LongAdder;
  * it started with ({@link #tryAcquire()} / {@link #release()}) so that a retired snapshot closes
  * its resources only after its last request.
  */
-public final class GatewaySnapshot {
+public final class GatewaySnapshot implements Exchange.Lease {
 
     private final GatewayConfig config;
     private final RouteTable routes;
     private final Map<String, Upstream> upstreams;
     private final List<RouteChain> chains;
-    // Striped: every request touches it twice; only retirement ever sums it.
+    private final Exchange.Recorder unmatched;
+    // Striped: every request touches it twice; only a retired snapshot ever sums it.
     private final LongAdder inflight = new LongAdder();
+    private final CompletableFuture<Void> drained = new CompletableFuture<>();
     private volatile boolean retired;
 
-    private GatewaySnapshot(GatewayConfig config, RouteTable routes, Map<String, Upstream> upstreams, List<RouteChain> chains) {
+    private GatewaySnapshot(GatewayConfig config, RouteTable routes, Map<String, Upstream> upstreams, List<RouteChain> chains,
+                            Exchange.Recorder unmatched) {
         this.config = config;
         this.routes = routes;
         this.upstreams = Map.copyOf(upstreams);
         this.chains = List.copyOf(chains);
+        this.unmatched = unmatched;
     }
 
     /**
      * Builds a snapshot: starts its upstream clients and creates and initializes its route
      * middlewares. On failure, stops and shuts down what it started.
      */
-    static GatewaySnapshot build(GatewayConfig config, UpstreamClients clients, UpstreamStates states, MiddlewareRegistry middlewares,
-                                 GatewayMetrics metrics) throws Exception {
+    public static GatewaySnapshot build(GatewayConfig config, UpstreamClients clients, UpstreamStates states, MiddlewareRegistry middlewares,
+                                        GatewayMetrics metrics) throws Exception {
         Map<String, Upstream> upstreams = new LinkedHashMap<>();
         List<RouteChain> chains = new ArrayList<>();
         try {
@@ -67,13 +76,15 @@ public final class GatewaySnapshot {
             for (RouteSettings settings : config.routes()) {
                 RouteChain chain = settings.middlewares().isEmpty() ? RouteChain.empty() : middlewares.chainFor(settings, metrics);
                 chains.add(chain);
-                routes.add(new Route(settings, upstreams.get(settings.upstream()), metrics.routeMeter(settings.name()), chain));
+                routes.add(new Route(settings, upstreams.get(settings.upstream()),
+                    metrics.recorder(metrics.routeMeter(settings.name()), config.observability().accessLog()), chain));
             }
             upstreams.values().forEach(Upstream::startHealthChecks);
             metrics.configure(config.observability());
-            return new GatewaySnapshot(config, RouteTable.of(routes), upstreams, chains);
+            return new GatewaySnapshot(config, RouteTable.of(routes), upstreams, chains,
+                metrics.recorder(metrics.unmatched(), config.observability().accessLog()));
         } catch (Exception e) {
-            new GatewaySnapshot(config, RouteTable.of(List.of()), upstreams, chains).close(Instant.now());
+            new GatewaySnapshot(config, RouteTable.of(List.of()), upstreams, chains, null).close(Instant.now());
             throw e;
         }
     }
@@ -90,6 +101,11 @@ public final class GatewaySnapshot {
         return upstreams;
     }
 
+    /** Records the exchanges that matched no route of this snapshot. */
+    public Exchange.Recorder unmatchedRecorder() {
+        return unmatched;
+    }
+
     /**
      * Counts a request in, unless the snapshot has retired. The count goes up before the flag
      * is read, and retirement sets the flag before it sums the count: so either retirement sees
@@ -98,15 +114,15 @@ public final class GatewaySnapshot {
     boolean tryAcquire() {
         inflight.increment();
         if (retired) {
-            inflight.decrement();
+            release();
             return false;
         }
         return true;
     }
 
     /** The {@link UpstreamStates#targetKey} of every target, for forgetting the others. */
-    java.util.Set<String> targetKeys() {
-        java.util.Set<String> keys = new java.util.HashSet<>();
+    public Set<String> targetKeys() {
+        Set<String> keys = new HashSet<>();
         for (Upstream upstream : upstreams.values()) {
             for (Target target : upstream.balancer().targets()) {
                 keys.add(UpstreamStates.targetKey(upstream.name(), target.url()));
@@ -115,22 +131,38 @@ public final class GatewaySnapshot {
         return keys;
     }
 
-    /** Counts a request out. */
+    /**
+     * Counts a request out. On a retired snapshot, the release that brings the count to zero
+     * signals {@link #retire()}'s stage: the count goes down before the flag is read, and
+     * retirement sets the flag before it sums, so one of the two always sees zero.
+     */
+    @Override
     public void release() {
         inflight.decrement();
+        if (retired && inflight.sum() == 0) {
+            drained.complete(null);
+        }
     }
 
-    void retire() {
+    /**
+     * Takes no more requests; the stage completes when the last request in flight released
+     * the snapshot (at once when there is none).
+     */
+    public CompletionStage<Void> retire() {
         retired = true;
+        if (inflight.sum() == 0) {
+            drained.complete(null);
+        }
+        return drained;
     }
 
     /** Requests that acquired this snapshot and have not released it. */
-    long inflight() {
+    public long inflight() {
         return inflight.sum();
     }
 
     /** The longest any request of this snapshot may take: its largest request timeout. */
-    Duration longestRequest() {
+    public Duration longestRequest() {
         Duration longest = Duration.ZERO;
         for (Upstream upstream : upstreams.values()) {
             if (upstream.settings().requestTimeout().compareTo(longest) > 0) {
@@ -146,7 +178,7 @@ public final class GatewaySnapshot {
     }
 
     /** Shuts the middlewares down, then stops the upstream clients. */
-    void close(Instant deadline) {
+    public void close(Instant deadline) {
         for (RouteChain chain : chains) {
             chain.shutdown(deadline);
         }

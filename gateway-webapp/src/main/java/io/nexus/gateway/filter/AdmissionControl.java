@@ -1,5 +1,6 @@
-package io.nexus.gateway.lifecycle;
+package io.nexus.gateway.filter;
 
+import io.nexus.gateway.exchange.Exchange;
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -10,7 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * before it is proxied and gives it back when its response completes; when none is free it
  * waits at most {@code queue-timeout} (never, by default) and is then refused.
  */
-public final class AdmissionControl {
+public final class AdmissionControl implements Exchange.Lease {
 
     private final int permits;
     private final long queueTimeoutNanos;
@@ -40,6 +41,7 @@ public final class AdmissionControl {
         }
     }
 
+    @Override
     public void release() {
         semaphore.release();
     }

@@ -1,4 +1,4 @@
-package io.nexus.gateway.lifecycle;
+package io.nexus.gateway.admin;
 
 /** What {@code /readyz} reports: ready only between start-up and the beginning of a drain. */
 public enum Readiness {

@@ -1,8 +1,6 @@
-package io.nexus.gateway.filter;
+package io.nexus.gateway.error;
 
-import io.nexus.gateway.error.ErrorResponses;
-import io.nexus.gateway.error.GatewayError;
-import io.nexus.gateway.observability.Tracing;
+import io.nexus.gateway.exchange.Exchange;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -54,7 +52,7 @@ public final class GuardedFilter implements Filter {
         }
     }
 
-    /** What every guard does with a throwable; shared with the proxy servlet's own guard. */
+    /** What every guard does with a throwable; the proxy servlet's own guard calls it too. */
     public static void recover(String name, CounterDataPoint failures, ServletRequest request, ServletResponse response, Throwable failure) {
         failures.inc();
         Exchange exchange = Exchange.of(request);
@@ -62,8 +60,8 @@ public final class GuardedFilter implements Filter {
         // Request-scoped fields of their own for JSON logs; the message keeps the id for plain ones.
         LOG.atError().setCause(failure)
             .addKeyValue("request_id", requestId)
-            .addKeyValue("trace_id", exchange != null ? Tracing.traceId(exchange.span()) : null)
-            .addKeyValue("route", exchange != null && exchange.route() != null ? exchange.route().name() : null)
+            .addKeyValue("trace_id", exchange != null ? exchange.traceId() : null)
+            .addKeyValue("route", exchange != null ? exchange.routeName() : null)
             .log("Middleware {} failed; request_id={}", name, requestId);
         try {
             ErrorResponses.send((HttpServletResponse) response, GatewayError.INTERNAL, "internal error in " + name, requestId);

@@ -1,0 +1,253 @@
+package io.nexus.gateway.exchange;
+
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The gateway's state for one request, the only per-request object of the chain. Stages above
+ * this package keep their own per-request values in typed {@link Key attributes}, so that the
+ * exchange knows none of their types. It completes exactly once, when the response is done
+ * (synchronously, or on the async context's completion): then what the request holds is released
+ * and the request is recorded.
+ */
+public final class Exchange implements AsyncListener {
+
+    /** The header that carries the request id, both ways. */
+    public static final String REQUEST_ID_HEADER = "X-Request-Id";
+
+    private static final String ATTRIBUTE = Exchange.class.getName();
+    private static final int MAX_LEASES = 4;
+    private static final VarHandle COMPLETED;
+
+    static {
+        try {
+            COMPLETED = MethodHandles.lookup().findVarHandle(Exchange.class, "completed", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Records a completed exchange: metrics, the span's end, the access log. */
+    @FunctionalInterface
+    public interface Recorder {
+        void record(Exchange exchange, int status, long durationNanos);
+    }
+
+    /** Something a request holds until it completes (a snapshot, a backpressure permit). */
+    @FunctionalInterface
+    public interface Lease {
+        void release();
+    }
+
+    /**
+     * A typed per-request attribute of a stage above this package. Keys are constants: each
+     * takes one slot of every exchange, so a lookup is an array read, not a map lookup.
+     */
+    public static final class Key<T> {
+        private static final AtomicInteger NEXT = new AtomicInteger();
+        /** Slots every exchange has; the gateway defines a handful of keys. */
+        static final int SLOTS = 8;
+
+        private final String name;
+        private final int index;
+
+        private Key(String name) {
+            this.name = name;
+            this.index = NEXT.getAndIncrement();
+            if (index >= SLOTS) {
+                throw new IllegalStateException("more than " + SLOTS + " exchange keys; raise Exchange.Key.SLOTS for " + name);
+            }
+        }
+
+        public static <T> Key<T> of(String name) {
+            return new Key<>(name);
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    private final long startNanos;
+    private final String method;
+    private final String clientAddress;
+    private final String requestUri;
+    private final Span span;
+    private final Object[] values = new Object[Key.SLOTS];
+    private final Lease[] leases = new Lease[MAX_LEASES];
+    private int leaseCount;
+    private Recorder recorder;
+    private String requestId;
+    private String path;
+    private String routeName;
+    private String upstreamName;
+    private Identity identity;
+    private volatile boolean clientFailed;
+    @SuppressWarnings("unused") // written through COMPLETED
+    private volatile int completed;
+
+    private Exchange(HttpServletRequest request, Span span, Recorder recorder) {
+        this.startNanos = System.nanoTime();
+        this.method = request.getMethod();
+        this.clientAddress = request.getRemoteAddr();
+        this.requestUri = request.getRequestURI();
+        this.span = span;
+        this.recorder = recorder;
+    }
+
+    /**
+     * Opens the exchange of a request and attaches it to the request.
+     *
+     * @param recorder records the request unless routing names a route's recorder instead
+     */
+    public static Exchange open(HttpServletRequest request, Span span, Recorder recorder) {
+        Exchange exchange = new Exchange(request, span, recorder);
+        request.setAttribute(ATTRIBUTE, exchange);
+        return exchange;
+    }
+
+    /** The exchange of a request that passed the exchange filter, else {@code null}. */
+    public static Exchange of(ServletRequest request) {
+        return (Exchange) request.getAttribute(ATTRIBUTE);
+    }
+
+    /** The request id of a request's exchange, {@code null} before one is known. */
+    public static String requestIdOf(ServletRequest request) {
+        Exchange exchange = of(request);
+        return exchange == null ? null : exchange.requestId;
+    }
+
+    public long startNanos() {
+        return startNanos;
+    }
+
+    public String method() {
+        return method;
+    }
+
+    public String clientAddress() {
+        return clientAddress;
+    }
+
+    public String requestId() {
+        return requestId;
+    }
+
+    public void requestId(String requestId) {
+        this.requestId = requestId;
+    }
+
+    /** The decoded, normalized request path the route was matched on; the request URI before routing. */
+    public String path() {
+        return path != null ? path : requestUri;
+    }
+
+    /** The matched route's name, {@code null} before routing or when nothing matched. */
+    public String routeName() {
+        return routeName;
+    }
+
+    /** The matched route's upstream name, {@code null} without a route. */
+    public String upstreamName() {
+        return upstreamName;
+    }
+
+    /** Routing matched: names for logs and traces, and the route's recorder. */
+    public void routed(String routeName, String upstreamName, String path, Recorder recorder) {
+        this.routeName = routeName;
+        this.upstreamName = upstreamName;
+        this.path = path;
+        this.recorder = recorder;
+    }
+
+    /** Records with {@code recorder} instead (the unmatched recorder of the snapshot routing used). */
+    public void recordWith(Recorder recorder) {
+        this.recorder = recorder;
+    }
+
+    /** The gateway's span of this request; invalid (not recording) when tracing is off. */
+    public Span span() {
+        return span;
+    }
+
+    /** The trace id for logs, {@code null} without a valid span. */
+    public String traceId() {
+        SpanContext context = span.getSpanContext();
+        return context.isValid() ? context.getTraceId() : null;
+    }
+
+    /** The authenticated identity, {@code null} before authentication or on a route without it. */
+    public Identity identity() {
+        return identity;
+    }
+
+    public void identity(Identity identity) {
+        this.identity = identity;
+    }
+
+    @SuppressWarnings("unchecked")
+    public <T> T get(Key<T> key) {
+        return (T) values[key.index];
+    }
+
+    public <T> void put(Key<T> key, T value) {
+        values[key.index] = value;
+    }
+
+    /** Holds {@code lease} until completion, which releases leases in reverse order. */
+    public void hold(Lease lease) {
+        if (leaseCount == MAX_LEASES) {
+            throw new IllegalStateException("an exchange holds at most " + MAX_LEASES + " leases");
+        }
+        leases[leaseCount++] = lease;
+    }
+
+    /** The client's side failed (left, or sent a broken body): not the upstream's fault. */
+    public void clientFailed() {
+        clientFailed = true;
+    }
+
+    public boolean isClientFailed() {
+        return clientFailed;
+    }
+
+    /** Completes the exchange once: releases what it holds and records the request. */
+    public void complete(int status) {
+        if (!COMPLETED.compareAndSet(this, 0, 1)) {
+            return;
+        }
+        for (int i = leaseCount - 1; i >= 0; i--) {
+            leases[i].release();
+        }
+        recorder.record(this, status, System.nanoTime() - startNanos);
+    }
+
+    @Override
+    public void onComplete(AsyncEvent event) {
+        complete(((HttpServletResponse) event.getSuppliedResponse()).getStatus());
+    }
+
+    @Override
+    public void onTimeout(AsyncEvent event) {
+        // The proxy disables the async timeout; completion follows via onComplete.
+    }
+
+    @Override
+    public void onError(AsyncEvent event) {
+        // An error dispatch ends in onComplete as well.
+    }
+
+    @Override
+    public void onStartAsync(AsyncEvent event) {
+        event.getAsyncContext().addListener(this);
+    }
+}

@@ -1,0 +1,37 @@
+package io.nexus.gateway.lifecycle;
+
+import io.nexus.gateway.auth.AuthMiddleware;
+import io.nexus.gateway.config.RateLimitSettings;
+import io.nexus.gateway.config.RouteSettings;
+import io.nexus.gateway.middleware.MiddlewareRegistry;
+import io.nexus.gateway.ratelimit.RateLimits;
+
+/** The middlewares every gateway has, registered here so that the middleware package names none of them. */
+public final class BuiltInMiddlewares {
+
+    private BuiltInMiddlewares() {
+    }
+
+    /** A registry of the built-ins only. */
+    public static MiddlewareRegistry registry() {
+        return builder().build();
+    }
+
+    /** A builder that already holds the built-ins, for adding custom middlewares. */
+    public static MiddlewareRegistry.Builder builder() {
+        return MiddlewareRegistry.builder()
+            .register("fault", MiddlewareRegistry.FAULT, MiddlewareRegistry.fault())
+            .register("rate-limit", BuiltInMiddlewares::rateLimitPriority, new RateLimits())
+            .register("auth", MiddlewareRegistry.AUTH, AuthMiddleware::new);
+    }
+
+    /**
+     * The rate limit runs before authentication, so that floods cost no signature checks; one
+     * exception: a limit keyed on the authenticated subject runs after authentication, which
+     * provides the subject.
+     */
+    private static int rateLimitPriority(RouteSettings route) {
+        boolean bySubject = route.rateLimit().map(limit -> limit.key() == RateLimitSettings.Key.SUBJECT).orElse(false);
+        return bySubject ? MiddlewareRegistry.AUTH + 1 : MiddlewareRegistry.RATE_LIMIT;
+    }
+}

@@ -1,0 +1,59 @@
+package io.nexus.gateway.architecture;
+
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
+
+/**
+ * The webapp's packages in layers, as drawn in {@code docs/architecture.md}: a package imports
+ * only from the packages listed for it, all of them lower; packages on one row never import each
+ * other. Bottom to top: exchange; config, error; observability; upstream; middleware; auth,
+ * ratelimit; routing; snapshot; filter, proxy; reload; admin; lifecycle (the composition root,
+ * which nothing imports).
+ */
+@AnalyzeClasses(packages = "io.nexus.gateway", importOptions = ImportOption.DoNotIncludeTests.class)
+class LayeringTest {
+
+    private static final String ROOT = "io.nexus.gateway.";
+
+    @ArchTest
+    static final ArchRule noPackageCycles = slices().matching("io.nexus.gateway.(*)..").should().beFreeOfCycles();
+
+    @ArchTest
+    static final ArchRule layersImportOnlyDownwards = layeredArchitecture()
+        .consideringOnlyDependenciesInLayers()
+        .layer("exchange").definedBy(ROOT + "exchange..")
+        .layer("config").definedBy(ROOT + "config..")
+        .layer("error").definedBy(ROOT + "error..")
+        .layer("observability").definedBy(ROOT + "observability..")
+        .layer("upstream").definedBy(ROOT + "upstream..")
+        .layer("middleware").definedBy(ROOT + "middleware..")
+        .layer("auth").definedBy(ROOT + "auth..")
+        .layer("ratelimit").definedBy(ROOT + "ratelimit..")
+        .layer("routing").definedBy(ROOT + "routing..")
+        .layer("snapshot").definedBy(ROOT + "snapshot..")
+        .layer("filter").definedBy(ROOT + "filter..")
+        .layer("proxy").definedBy(ROOT + "proxy..")
+        .layer("reload").definedBy(ROOT + "reload..")
+        .layer("admin").definedBy(ROOT + "admin..")
+        .layer("lifecycle").definedBy(ROOT + "lifecycle..")
+        .whereLayer("exchange").mayNotAccessAnyLayer()
+        .whereLayer("config").mayNotAccessAnyLayer()
+        .whereLayer("error").mayOnlyAccessLayers("exchange")
+        .whereLayer("observability").mayOnlyAccessLayers("exchange", "config")
+        .whereLayer("upstream").mayOnlyAccessLayers("config", "observability")
+        .whereLayer("middleware").mayOnlyAccessLayers("exchange", "config", "error", "observability")
+        .whereLayer("auth").mayOnlyAccessLayers("exchange", "config", "error", "observability", "middleware")
+        .whereLayer("ratelimit").mayOnlyAccessLayers("exchange", "config", "error", "observability", "middleware")
+        .whereLayer("routing").mayOnlyAccessLayers("exchange", "config", "observability", "upstream", "middleware")
+        .whereLayer("snapshot").mayOnlyAccessLayers("exchange", "config", "observability", "upstream", "middleware", "routing")
+        .whereLayer("filter").mayOnlyAccessLayers("exchange", "config", "error", "observability", "middleware", "routing", "snapshot")
+        .whereLayer("proxy").mayOnlyAccessLayers("exchange", "config", "error", "observability", "upstream", "auth", "routing")
+        .whereLayer("reload").mayOnlyAccessLayers("config")
+        .whereLayer("admin").mayOnlyAccessLayers("config", "error", "upstream", "routing", "snapshot", "reload")
+        .whereLayer("lifecycle").mayNotBeAccessedByAnyLayer();
+}
