@@ -1,0 +1,204 @@
+package io.nexus.gateway.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.nexus.gateway.config.ConfigLoader;
+import io.nexus.gateway.config.GatewayConfig;
+import io.nexus.gateway.config.UpstreamSettings;
+import io.nexus.gateway.routing.Route;
+import io.nexus.gateway.upstream.Balancer;
+import io.nexus.gateway.upstream.Target;
+import io.nexus.gateway.upstream.Upstream;
+import io.nexus.gateway.upstream.UpstreamBreaker;
+import io.nexus.gateway.upstream.UpstreamStates;
+import io.prometheus.metrics.core.metrics.Histogram;
+import java.io.EOFException;
+import java.net.ConnectException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The call's bookkeeping without Jetty. Its breaker starts half-open with two permits: an
+ * attempt's permit that is neither recorded nor released would leave it half-open with no
+ * permit forever (every later request refused), so each test ends by checking the breaker can
+ * still move: either it left half-open because both permits were recorded, or its permits are
+ * all back.
+ */
+class UpstreamCallTest {
+
+    private static final String CONFIG = """
+        nexus {
+          upstreams.up {
+            targets = ["http://127.0.0.1:1", "http://127.0.0.1:2"]
+            circuit-breaker { minimum-calls = 2, sliding-window-size = 2, wait-in-open = 20ms, permitted-calls-in-half-open = 2,
+                              failure-rate-threshold = 60 }
+          }
+          routes = [
+            { name = retrying, path = /r, upstream = up, request-timeout = 5s,
+              retries { attempts = 2, retry-on = [connect-failure, 503], min-retries = 10 } }
+            { name = plain, path = /p, upstream = up }
+          ]
+        }
+        """;
+
+    private Upstream upstream;
+    private UpstreamBreaker breaker;
+    private Route retrying;
+    private Route plain;
+
+    @BeforeEach
+    void halfOpenBreaker() throws Exception {
+        GatewayConfig config = ConfigLoader.parse(CONFIG, "test.conf", Map.of());
+        UpstreamSettings settings = config.upstreams().get("up");
+        List<Target> targets = settings.targets().stream().map(target -> new Target(target.url(), target.weight())).toList();
+        breaker = new UpstreamStates(transition -> { }).breaker("up", settings.circuitBreaker());
+        upstream = new Upstream(settings, Balancer.of(settings.balancer(), targets), null, Histogram.builder().name("latency").build(), breaker);
+        retrying = route(config, "retrying");
+        plain = route(config, "plain");
+        // Two failed calls open the breaker; after 20 ms it turns half-open by itself.
+        for (int i = 0; i < 2; i++) {
+            assertThat(breaker.tryAcquire()).isTrue();
+            breaker.onFailure(1, new ConnectException("test"));
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> breaker.state().equals("half_open"));
+    }
+
+    private Route route(GatewayConfig config, String name) {
+        return new Route(config.routes().stream().filter(route -> route.name().equals(name)).findFirst().orElseThrow(), upstream, null, null);
+    }
+
+    /** Both half-open permits can still be taken: none leaked. */
+    private void assertPermitsAllBack() {
+        assertThat(breaker.state()).isEqualTo("half_open");
+        assertThat(breaker.tryAcquire()).isTrue();
+        assertThat(breaker.tryAcquire()).isTrue();
+        breaker.release();
+        breaker.release();
+    }
+
+    @Test
+    void aRecordedAttemptUsesItsPermitAndCompletionReleasesNothingMore() {
+        UpstreamCall first = new UpstreamCall(plain, "GET", false);
+        UpstreamCall second = new UpstreamCall(plain, "GET", false);
+        assertThat(first.startAttempt()).isTrue();
+        assertThat(second.startAttempt()).isTrue();
+        first.attemptEnded(200, null);
+        second.attemptEnded(200, null);
+        first.release();
+        second.release();
+        // Two successes were the two permitted half-open calls: the breaker closed.
+        assertThat(breaker.state()).isEqualTo("closed");
+    }
+
+    @Test
+    void failuresAndTimeoutsAreRecordedAgainstTheUpstream() {
+        UpstreamCall failed = new UpstreamCall(plain, "GET", false);
+        UpstreamCall timedOut = new UpstreamCall(plain, "GET", false);
+        assertThat(failed.startAttempt()).isTrue();
+        assertThat(timedOut.startAttempt()).isTrue();
+        failed.attemptEnded(502, null);
+        timedOut.attemptEnded(0, new TimeoutException("total timeout"));
+        failed.release();
+        timedOut.release();
+        assertThat(breaker.state()).isEqualTo("open");
+    }
+
+    @Test
+    void anAttemptThatNeverReportsHasItsPermitReturnedByCompletion() {
+        // Jetty failed before the request went out (a guard answered 500): no outcome ever comes.
+        UpstreamCall call = new UpstreamCall(plain, "GET", false);
+        assertThat(call.startAttempt()).isTrue();
+        call.release();
+        assertPermitsAllBack();
+    }
+
+    @Test
+    void aClientFailureReturnsThePermitWithoutBlamingTheUpstream() {
+        UpstreamCall call = new UpstreamCall(plain, "POST", true);
+        assertThat(call.startAttempt()).isTrue();
+        call.clientFailed();
+        call.attemptEnded(0, new EOFException("client left mid-body"));
+        call.release();
+        assertPermitsAllBack();
+        assertThat(call.target().isHealthy()).isTrue();
+    }
+
+    @Test
+    void aClientThatLeftBeforeTheOutcomeGetsOneReleaseNotTwo() {
+        UpstreamCall call = new UpstreamCall(plain, "GET", false);
+        assertThat(call.startAttempt()).isTrue();
+        // The exchange completes first (the client is gone), the attempt's outcome arrives later.
+        call.release();
+        call.attemptEnded(0, new EOFException("aborted"));
+        assertPermitsAllBack();
+        assertThat(call.startAttempt()).as("no attempt after completion").isFalse();
+        assertPermitsAllBack();
+    }
+
+    @Test
+    void aRetryTakesANewPermitAfterRecordingTheFirstAttemptOnAnotherTarget() {
+        UpstreamCall call = new UpstreamCall(retrying, "GET", false);
+        assertThat(call.startAttempt()).isTrue();
+        Target first = call.target();
+        assertThat(call.retriesStatus(503)).isTrue();
+        call.attemptEnded(503, null);
+        assertThat(call.startAttempt()).isTrue();
+        assertThat(call.target()).isNotSameAs(first);
+        call.attemptEnded(200, null);
+        assertThat(call.retriesStatus(503)).as("attempts are used up").isFalse();
+        call.release();
+        // One failure and one success out of two: 50%, under the 60% threshold.
+        assertThat(breaker.state()).isEqualTo("closed");
+        assertThat(call.attempts()).isEqualTo(2);
+    }
+
+    @Test
+    void connectFailuresRetryOnlyReplayableRequests() {
+        UpstreamCall get = new UpstreamCall(retrying, "GET", false);
+        UpstreamCall post = new UpstreamCall(retrying, "POST", false);
+        UpstreamCall putWithBody = new UpstreamCall(retrying, "PUT", true);
+        ConnectException refused = new ConnectException("Connection refused");
+        assertThat(get.retriesFailure(new RuntimeException(refused))).isTrue();
+        assertThat(get.retriesFailure(new TimeoutException())).as("not a connect failure").isFalse();
+        assertThat(post.retriesFailure(refused)).isFalse();
+        assertThat(putWithBody.retriesFailure(refused)).isFalse();
+        assertThat(new UpstreamCall(plain, "GET", false).retriesStatus(503)).as("route without retries").isFalse();
+        assertPermitsAllBack();
+    }
+
+    @Test
+    void anOpenBreakerRefusesWithAReasonAndHoldsNoPermit() {
+        // Other requests hold both half-open permits: to this one the breaker is closed to calls.
+        assertThat(breaker.tryAcquire()).isTrue();
+        assertThat(breaker.tryAcquire()).isTrue();
+        UpstreamCall refused = new UpstreamCall(plain, "GET", false);
+        assertThat(refused.startAttempt()).isFalse();
+        assertThat(refused.refusal()).isEqualTo("the circuit breaker of upstream up is open");
+        refused.release();
+        breaker.release();
+        breaker.release();
+        assertPermitsAllBack();
+    }
+
+    @Test
+    void noHealthyTargetRefusesWithAReasonAndGivesThePermitBack() {
+        upstream.targets().forEach(target -> target.setHealthy(false));
+        UpstreamCall refused = new UpstreamCall(plain, "GET", false);
+        assertThat(refused.startAttempt()).isFalse();
+        assertThat(refused.refusal()).isEqualTo("no healthy target in upstream up");
+        refused.release();
+        assertPermitsAllBack();
+    }
+
+    @Test
+    void theDeadlineCoversEveryAttempt() {
+        UpstreamCall call = new UpstreamCall(retrying, "GET", false);
+        assertThat(call.remainingMillis()).isBetween(1L, 5_000L);
+        call.release();
+    }
+}
