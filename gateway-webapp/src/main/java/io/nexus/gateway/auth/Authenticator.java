@@ -8,7 +8,7 @@ import java.util.Map;
  * through a volatile field: {@link #authenticate} runs concurrently on request threads and
  * never blocks.
  */
-public interface Authenticator {
+interface Authenticator {
 
     /** The identity of the request, or why it has none. */
     Result authenticate(HttpServletRequest request);

@@ -18,7 +18,7 @@ import java.util.Map;
  * password, sha256, private-key or credential, at any depth and inside lists: a rule by name
  * rather than a list of paths, so that secrets of later sections are redacted too.
  */
-public final class Redaction {
+final class Redaction {
 
     public static final String REDACTED = "<redacted>";
     private static final String[] SECRET_WORDS = {"token", "secret", "password", "sha256", "private-key", "credential"};

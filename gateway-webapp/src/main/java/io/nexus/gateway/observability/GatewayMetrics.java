@@ -106,17 +106,16 @@ public final class GatewayMetrics {
     }
 
     /** The meter of one route; cheap to call again for the same name (children are shared). */
-    public RouteMeter routeMeter(String route) {
+    RouteMeter routeMeter(String route) {
         return new RouteMeter(route, requests, requestDuration.labelValues(route));
     }
 
-    public RouteMeter unmatched() {
-        return unmatched;
-    }
-
-    /** Records a route's exchanges with the access log settings of the route's config version. */
-    public Exchange.Recorder recorder(RouteMeter meter, ObservabilitySettings.AccessLog accessLogSettings) {
-        return new RouteRecorder(meter, accessLog, accessLogSettings);
+    /**
+     * Records a route's exchanges (or, for {@link #UNMATCHED}, those that matched no route) with
+     * the access log settings of the route's config version.
+     */
+    public Exchange.Recorder recorder(String route, ObservabilitySettings.AccessLog accessLogSettings) {
+        return new RouteRecorder(route.equals(UNMATCHED) ? unmatched : routeMeter(route), accessLog, accessLogSettings);
     }
 
     /** Records the exchanges that end before routing (refused by an earlier filter), as unmatched. */

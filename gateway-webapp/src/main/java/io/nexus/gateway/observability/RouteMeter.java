@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * Records one route's requests. Counter children are looked up once per (method, status) and
  * cached in an array, so the hot path is an array read and an increment.
  */
-public final class RouteMeter {
+final class RouteMeter {
 
     private static final String[] METHODS = {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "TRACE", "CONNECT", "OTHER"};
     private static final int STATUSES = 600;

@@ -77,12 +77,12 @@ public final class GatewaySnapshot implements Exchange.Lease {
                 RouteChain chain = settings.middlewares().isEmpty() ? RouteChain.empty() : middlewares.chainFor(settings, metrics);
                 chains.add(chain);
                 routes.add(new Route(settings, upstreams.get(settings.upstream()),
-                    metrics.recorder(metrics.routeMeter(settings.name()), config.observability().accessLog()), chain));
+                    metrics.recorder(settings.name(), config.observability().accessLog()), chain));
             }
             upstreams.values().forEach(Upstream::startHealthChecks);
             metrics.configure(config.observability());
             return new GatewaySnapshot(config, RouteTable.of(routes), upstreams, chains,
-                metrics.recorder(metrics.unmatched(), config.observability().accessLog()));
+                metrics.recorder(GatewayMetrics.UNMATCHED, config.observability().accessLog()));
         } catch (Exception e) {
             new GatewaySnapshot(config, RouteTable.of(List.of()), upstreams, chains, null).close(Instant.now());
             throw e;
