@@ -2,6 +2,7 @@
 # Load benchmark of Nexus (PF3): the gateway's throughput and latency next to a direct call to
 # the same upstream, two reference proxies (nginx, HAProxy) and two JVM baselines (a bare Jetty
 # AsyncProxyServlet, Spring Cloud Gateway), measured with wrk at one or more connection counts.
+# With --compare-jar, a second gateway build (gateway-base) is measured in the same rounds.
 # Method and its reasons: bench/README.md. Usage: bench/run.sh --help
 set -euo pipefail
 
@@ -19,9 +20,15 @@ Options (each also settable through the environment variable in brackets):
   -r, --rounds N             interleaved rounds, 1-10 [ROUNDS, default 3]
   -c, --connections LIST     wrk connection counts, comma-separated, each 1-1024
                              [CONNECTIONS, default 64,256]
-  -t, --targets LIST         targets, comma-separated, from: gateway direct nginx haproxy jetty scg
-                             (gateway and direct are always measured: the ratios need them)
+  -t, --targets LIST         targets, comma-separated, from: gateway direct nginx haproxy jetty scg,
+                             and gateway-base with --compare-jar (gateway and direct are always
+                             measured, and gateway-base with --compare-jar: the ratios need them)
                              [TARGETS, default all: gateway,direct,nginx,haproxy,jetty,scg]
+      --compare-jar JAR      also measure a second gateway build, target gateway-base (e.g. main's
+                             jar next to a refactoring's): started exactly like the gateway (same
+                             JVM flags, config, core), its own ports, warmed up and measured in the
+                             same interleaved rounds; the report adds "gateway / gateway-base"
+                             [COMPARE_JAR, default none]
       --warmup-max SECONDS   longest JIT warm-up of each JVM, 0-300 [WARMUP_MAX, default 180]
       --warmup-slice SECONDS length of one warm-up slice, 2-30 [WARMUP_SLICE, default 10]
       --no-warmup            skip the warm-up (results then understate the JVMs) [SKIP_WARMUP=1]
@@ -35,15 +42,18 @@ Options (each also settable through the environment variable in brackets):
 
 Other environment variables:
   JAR                  gateway jar [gateway-launcher/target/nexus-gateway.jar, built if missing]
+  COMPARE_JAR          the gateway-base jar, as --compare-jar (never built: it must exist)
   JETTY_JAR, SCG_JAR   baseline jars [bench/baselines/*/target/*.jar, built if missing]
   JAVA_HOME            JDK/JRE 21+ to run the JVMs (else the first java 21+ found)
-  GATEWAY_JAVA_OPTS    extra JVM options for the gateway, appended after the fixed ones
-  VIRTUAL_THREADS      true/false: sets nexus.server.virtual-threads (default: the gateway's)
+  GATEWAY_JAVA_OPTS    extra JVM options for the gateway (and gateway-base), after the fixed ones
+  VIRTUAL_THREADS      true/false: sets nexus.server.virtual-threads of the gateway (and
+                       gateway-base) (default: the gateway's)
   JETTY_VIRTUAL_THREADS true/false: the Jetty baseline on virtual threads [false]
   HEAP                 fixed heap of every JVM (-Xms = -Xmx) [512m]
   LOAD_CPU, PROXY_CPU  cores for wrk + upstream and for the proxies [0, 1]
   GATEWAY_PORT, ADMIN_PORT, UPSTREAM_PORT, REFERENCE_PORT, HAPROXY_PORT, JETTY_PORT, SCG_PORT
                        [18080, 19090, 18081, 18082, 18085, 18083, 18084]
+  COMPARE_PORT, COMPARE_ADMIN_PORT  gateway-base's public and admin ports [18086, 19091]
   RESULTS_DIR          where the result file goes [bench/results]
 
 Needs wrk, nginx, haproxy, taskset and a Java 21+ runtime (Maven and a JDK to build the jars).
@@ -89,6 +99,9 @@ JETTY_PORT=${JETTY_PORT:-18083}
 SCG_PORT=${SCG_PORT:-18084}
 RESULTS_DIR=${RESULTS_DIR:-$ROOT/bench/results}
 JAR=${JAR:-$ROOT/gateway-launcher/target/nexus-gateway.jar}
+COMPARE_JAR=${COMPARE_JAR:-}
+COMPARE_PORT=${COMPARE_PORT:-18086}
+COMPARE_ADMIN_PORT=${COMPARE_ADMIN_PORT:-19091}
 JETTY_JAR=${JETTY_JAR:-$ROOT/bench/baselines/jetty-proxy/target/jetty-proxy-baseline.jar}
 SCG_JAR=${SCG_JAR:-$ROOT/bench/baselines/scg/target/scg-baseline.jar}
 # wrk threads: one, as in the notes; a second one would compete with the upstream for its core.
@@ -100,6 +113,7 @@ while (($# > 0)); do
         -r | --rounds) ROUNDS=${2:?$1 needs a value}; shift ;;
         -c | --connections) CONNECTIONS=${2:?$1 needs a value}; shift ;;
         -t | --targets) TARGETS=${2:?$1 needs a value}; shift ;;
+        --compare-jar) COMPARE_JAR=${2:?$1 needs a value}; shift ;;
         --no-baselines) BASELINES=0 ;;
         --warmup-max) WARMUP_MAX=${2:?$1 needs a value}; shift ;;
         --warmup-slice) WARMUP_SLICE=${2:?$1 needs a value}; shift ;;
@@ -126,19 +140,25 @@ IFS=',' read -r -a CONNS <<<"$CONNECTIONS"
 ((${#CONNS[@]} > 0 && ${#CONNS[@]} <= 4)) || die "--connections takes 1 to 4 comma-separated counts, got '$CONNECTIONS'"
 for conns in "${CONNS[@]}"; do check_int connections "$conns" 1 1024; done
 MAX_CONNS=$(printf '%s\n' "${CONNS[@]}" | sort -n | tail -n 1)
-# The measured targets, in a fixed order; gateway and direct always (the ratios need both).
+# The measured targets, in a fixed order; gateway and direct always (the ratios need both), and
+# gateway-base whenever a compare jar is given.
 declare -A WANT=([gateway]=1 [direct]=1)
+if [[ -n $COMPARE_JAR ]]; then
+    [[ -f $COMPARE_JAR ]] || die "--compare-jar: no such file: $COMPARE_JAR"
+    WANT[gateway-base]=1
+fi
 IFS=',' read -r -a wanted <<<"$TARGETS"
 for target in "${wanted[@]}"; do
     case $target in
         gateway | direct | nginx | haproxy | jetty | scg) WANT[$target]=1 ;;
-        *) die "unknown target '$target' (known: gateway direct nginx haproxy jetty scg)" ;;
+        gateway-base) [[ -n $COMPARE_JAR ]] || die "target gateway-base needs --compare-jar JAR (or COMPARE_JAR)" ;;
+        *) die "unknown target '$target' (known: gateway direct nginx haproxy jetty scg, and gateway-base with --compare-jar)" ;;
     esac
 done
 ((REFERENCE)) || unset 'WANT[nginx]' 'WANT[haproxy]'
 ((BASELINES)) || unset 'WANT[jetty]' 'WANT[scg]'
 targets=()
-for target in gateway jetty scg direct nginx haproxy; do
+for target in gateway gateway-base jetty scg direct nginx haproxy; do
     [[ -z ${WANT[$target]:-} ]] || targets+=("$target")
 done
 has_target() { [[ -n ${WANT[$1]:-} ]]; }
@@ -146,7 +166,7 @@ check_int warmup-max "$WARMUP_MAX" 0 300
 check_int warmup-slice "$WARMUP_SLICE" 2 30
 check_int priority "${PRIORITY#-}" 0 20
 ((EUID == 0 || PRIORITY == 0)) || die "--priority below 0 needs root (or PRIORITY=0)"
-for port in "$GATEWAY_PORT" "$ADMIN_PORT" "$UPSTREAM_PORT" "$REFERENCE_PORT" "$HAPROXY_PORT" "$JETTY_PORT" "$SCG_PORT"; do
+for port in "$GATEWAY_PORT" "$ADMIN_PORT" "$UPSTREAM_PORT" "$REFERENCE_PORT" "$HAPROXY_PORT" "$JETTY_PORT" "$SCG_PORT" "$COMPARE_PORT" "$COMPARE_ADMIN_PORT"; do
     check_int port "$port" 1024 65535
 done
 case $VIRTUAL_THREADS in "" | true | false) ;; *) die "VIRTUAL_THREADS must be true or false" ;; esac
@@ -279,6 +299,7 @@ if has_target nginx; then ports+=("$REFERENCE_PORT"); fi
 if has_target haproxy; then ports+=("$HAPROXY_PORT"); fi
 if has_target jetty; then ports+=("$JETTY_PORT"); fi
 if has_target scg; then ports+=("$SCG_PORT"); fi
+if has_target gateway-base; then ports+=("$COMPARE_PORT" "$COMPARE_ADMIN_PORT"); fi
 for port in "${ports[@]}"; do
     ! port_in_use "$port" || die "port $port on 127.0.0.1 is already in use: free it or set the *_PORT variables"
 done
@@ -301,7 +322,7 @@ ours() {
 }
 
 cleanup() {
-    local status=$? pid live=()
+    local status=$? pid name live=()
     trap - EXIT INT TERM
     for pid in "${STARTED[@]}"; do
         ours "$pid" && live+=("$pid")
@@ -323,9 +344,12 @@ cleanup() {
         ours "$pid" && kill -KILL "$pid" 2>/dev/null
     done
     wait 2>/dev/null
-    if ((status != 0)) && [[ -f $WORK/gateway.log ]]; then
-        echo "--- last lines of the gateway log ---" >&2
-        tail -n 20 "$WORK/gateway.log" >&2 || true
+    if ((status != 0)); then
+        for name in gateway gateway-base; do
+            [[ -f $WORK/$name.log ]] || continue
+            echo "--- last lines of the $name log ---" >&2
+            tail -n 20 "$WORK/$name.log" >&2 || true
+        done
     fi
     rm -rf "$WORK"
     exit "$status"
@@ -349,7 +373,7 @@ started() { # pid [load|proxy]
 # ---------------------------------------------------------------- time budget
 
 jvm_count=1
-for target in jetty scg; do if has_target "$target"; then jvm_count=$((jvm_count + 1)); fi; done
+for target in gateway-base jetty scg; do if has_target "$target"; then jvm_count=$((jvm_count + 1)); fi; done
 warmup_budget=0
 ((SKIP_WARMUP)) || warmup_budget=$((jvm_count * (WARMUP_MAX + WARMUP_SLICE + 1)))
 measure_budget=$((ROUNDS * ${#CONNS[@]} * ${#targets[@]} * (DURATION + 2) + ${#targets[@]} * 3))
@@ -434,8 +458,6 @@ fi
 
 # ---------------------------------------------------------------- gateway
 
-write_gateway_conf "$WORK/gateway.conf" "$GATEWAY_PORT" "$ADMIN_PORT" "$UPSTREAM_PORT" "$VIRTUAL_THREADS"
-
 # One CPU for the JVM (it then picks SerialGC and sizes its pools for one core) and a fixed heap.
 # The same for the baselines (their own defaults otherwise).
 base_jvm_opts=(-XX:ActiveProcessorCount=1 "-Xms$HEAP" "-Xmx$HEAP")
@@ -444,10 +466,19 @@ if [[ -n $GATEWAY_JAVA_OPTS ]]; then
     read -r -a extra_opts <<<"$GATEWAY_JAVA_OPTS"
     jvm_opts+=("${extra_opts[@]}")
 fi
-"${PIN_PROXY[@]}" "$JAVA" "${jvm_opts[@]}" -jar "$JAR" --config "$WORK/gateway.conf" >"$WORK/gateway.log" 2>&1 &
-GATEWAY_PID=$!
-JVM_PID[gateway]=$GATEWAY_PID
-started "$GATEWAY_PID" proxy
+# The gateway, and gateway-base (the compare jar) the same way: the same JVM options, the same
+# config from bench/lib.sh (only the ports differ), the same core. Each keeps its last-known-good
+# copy in the work dir (the default /tmp/nexus path is shared by every gateway on the host), and
+# NEXUS_PORT, which would override the config's port, is not passed on.
+start_gateway() { # target jar port admin-port
+    write_gateway_conf "$WORK/$1.conf" "$3" "$4" "$UPSTREAM_PORT" "$VIRTUAL_THREADS"
+    NEXUS_LAST_KNOWN_GOOD="$WORK/$1.last-known-good.conf" "${PIN_PROXY[@]}" env -u NEXUS_PORT \
+        "$JAVA" "${jvm_opts[@]}" -jar "$2" --config "$WORK/$1.conf" >"$WORK/$1.log" 2>&1 &
+    JVM_PID[$1]=$!
+    started "$!" proxy
+}
+start_gateway gateway "$JAR" "$GATEWAY_PORT" "$ADMIN_PORT"
+GATEWAY_PID=${JVM_PID[gateway]}
 
 wait_ready() { # name pid port path
     local i
@@ -463,6 +494,11 @@ wait_ready() { # name pid port path
 wait_ready gateway "$GATEWAY_PID" "$ADMIN_PORT" /readyz
 PAUSE_FOR_START=$PAUSE
 if ((PAUSE_FOR_START)); then kill -STOP "$GATEWAY_PID"; JVM_STOPPED[gateway]=1; fi
+if has_target gateway-base; then
+    start_gateway gateway-base "$COMPARE_JAR" "$COMPARE_PORT" "$COMPARE_ADMIN_PORT"
+    wait_ready gateway-base "${JVM_PID[gateway-base]}" "$COMPARE_ADMIN_PORT" /readyz
+    if ((PAUSE_FOR_START)); then kill -STOP "${JVM_PID[gateway-base]}"; JVM_STOPPED[gateway-base]=1; fi
+fi
 JETTY_MODE="QueuedThreadPool"
 if has_target jetty; then
     jetty_args=("$JETTY_PORT" "http://127.0.0.1:$UPSTREAM_PORT")
@@ -491,6 +527,7 @@ fi
 
 declare -A URL=(
     [gateway]="http://127.0.0.1:$GATEWAY_PORT/"
+    [gateway-base]="http://127.0.0.1:$COMPARE_PORT/"
     [direct]="http://127.0.0.1:$UPSTREAM_PORT/"
     [nginx]="http://127.0.0.1:$REFERENCE_PORT/"
     [haproxy]="http://127.0.0.1:$HAPROXY_PORT/"
@@ -499,6 +536,7 @@ declare -A URL=(
 )
 declare -A LABEL=(
     [gateway]="Nexus gateway"
+    [gateway-base]="Nexus gateway-base (compare jar)"
     [direct]="direct to the upstream"
     [nginx]="nginx reverse proxy (reference)"
     [haproxy]="HAProxy (reference)"
@@ -679,10 +717,15 @@ for conns in "${CONNS[@]}"; do
         RPS[$target/$conns]="" P50[$target/$conns]="" P99[$target/$conns]="" ERR[$target/$conns]=0
     done
 done
-# Interleaved: every round runs every connection count against every target.
+# Interleaved: every round runs every connection count against every target. With a compare jar,
+# gateway and gateway-base swap places every other round, so neither always goes first.
 for ((round = 1; round <= ROUNDS; round++)); do
+    round_targets=("${targets[@]}")
+    if has_target gateway-base && ((round % 2 == 0)); then
+        round_targets=(gateway-base gateway "${targets[@]:2}")
+    fi
     for conns in "${CONNS[@]}"; do
-        for target in "${targets[@]}"; do
+        for target in "${round_targets[@]}"; do
             key=$target/$conns
             run_wrk "$target" "$DURATION" "$conns"
             RPS[$key]+="$R_RPS " P50[$key]+="$R_P50 " P99[$key]+="$R_P99 "
@@ -707,8 +750,23 @@ fmt_ms() { # latency: two decimals below 100 ms, whole ms above
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
-table="| target | connections | req/s (median) | p50 | p99 | errors | ratio to direct | ratio to gateway |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+# Per-round ratios of two targets at one connection count (the rounds pair them in time).
+round_ratios() { # target-a target-b connections
+    local -a a b
+    local i out=""
+    read -r -a a <<<"${RPS[$1/$3]}"
+    read -r -a b <<<"${RPS[$2/$3]}"
+    for i in "${!a[@]}"; do out+="${out:+, }$(ratio "${a[$i]}" "${b[$i]:-0}")"; done
+    echo "$out"
+}
+
+table="| target | connections | req/s (median) | p50 | p99 | errors | ratio to direct | ratio to gateway |"
+table_rule="| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+if has_target gateway-base; then
+    table+=" ratio to gateway-base |"
+    table_rule+=" ---: |"
+fi
+table+=$'\n'"$table_rule"
 declare -A MEDIAN
 summary=""
 for conns in "${CONNS[@]}"; do
@@ -717,12 +775,17 @@ for conns in "${CONNS[@]}"; do
     done
     direct_rps=${MEDIAN[direct/$conns]}
     gateway_rps=${MEDIAN[gateway/$conns]}
-    for target in gateway jetty scg nginx haproxy direct; do
+    for target in gateway gateway-base jetty scg nginx haproxy direct; do
         has_target "$target" || continue
         key=$target/$conns
         table+=$'\n'"| ${LABEL[$target]} | $conns | $(fmt_int "${MEDIAN[$key]}") | $(fmt_ms "$(median "${P50[$key]}")") | $(fmt_ms "$(median "${P99[$key]}")") | ${ERR[$key]} | $(ratio "${MEDIAN[$key]}" "$direct_rps") | $(ratio "${MEDIAN[$key]}" "$gateway_rps") |"
+        if has_target gateway-base; then table+=" $(ratio "${MEDIAN[$key]}" "${MEDIAN[gateway-base/$conns]}") |"; fi
     done
-    line="- c$conns: gateway / direct **$(ratio "$gateway_rps" "$direct_rps")**"
+    line="- c$conns:"
+    if has_target gateway-base; then
+        line+=" gateway / gateway-base **$(ratio "$gateway_rps" "${MEDIAN[gateway-base/$conns]}")** (per round: $(round_ratios gateway gateway-base "$conns"));"
+    fi
+    line+=" gateway / direct **$(ratio "$gateway_rps" "$direct_rps")**"
     for target in jetty scg nginx haproxy; do
         has_target "$target" || continue
         line+="; gateway / $target **$(ratio "$gateway_rps" "${MEDIAN[$target/$conns]}")**"
@@ -749,6 +812,13 @@ warmups=""
 for target in "${targets[@]}"; do
     [[ -z ${WARMUP_LOG[$target]:-} ]] || warmups+="${warmups:+; }$target ${WARMUP_LOG[$target]}"
 done
+gateway_names="gateway"
+if has_target gateway-base; then gateway_names="gateway and gateway-base"; fi
+jars="gateway jar \`$JAR\` (sha256 $(sha256sum "$JAR" | cut -c1-12))"
+if has_target gateway-base; then
+    jars+=", gateway-base jar \`$COMPARE_JAR\` (sha256 $(sha256sum "$COMPARE_JAR" | cut -c1-12))"
+    if cmp -s "$JAR" "$COMPARE_JAR"; then jars+=": the same bytes as the gateway jar, an A/A run"; fi
+fi
 raw=""
 for conns in "${CONNS[@]}"; do
     for target in "${targets[@]}"; do
@@ -762,9 +832,9 @@ $table
 
 ${summary}- Settings: $ROUNDS interleaved rounds x ${DURATION}s of \`wrk -t$WRK_THREADS -c{${CONNS[*]}} --latency\` per target, medians over rounds, errors summed (non-2xx + socket errors); GET / with a ${#BENCH_BODY}-byte upstream body. Ratios are between medians of the same connection count in this run.
 - Warm-up (${WARMUP_SLICE}s slices, at most ${WARMUP_MAX}s, each JVM alone): ${warmups:-none}.
-- Pinning: $pinning; every JVM \`${base_jvm_opts[*]}\` (gateway extra: \`${GATEWAY_JAVA_OPTS:-none}\`), gateway virtual threads: $threads_mode; Jetty baseline: $JETTY_MODE; JVMs not being measured paused: $([[ $PAUSE == 1 ]] && echo yes || echo no); SCHED_IDLE busy loops: $([[ $BUSY == 1 ]] && echo yes || echo no); priority: $priority_mode.
+- Pinning: $pinning; every JVM \`${base_jvm_opts[*]}\` (${gateway_names} extra: \`${GATEWAY_JAVA_OPTS:-none}\`), gateway virtual threads: $threads_mode; Jetty baseline: $JETTY_MODE; JVMs not being measured paused: $([[ $PAUSE == 1 ]] && echo yes || echo no); SCHED_IDLE busy loops: $([[ $BUSY == 1 ]] && echo yes || echo no); priority: $priority_mode.
 - CPU used by other processes during the measured runs (percent of one CPU): median $foreign_median, max $foreign_max (high values: the machine was shared during the run, so trust its ratios less).
-- Versions: commit $commit; $java_version; nginx $nginx_version$haproxy_version; wrk $wrk_version; $(uname -sr); $cpus CPUs ($cpu_model).
+- Versions: commit $commit; $jars; $java_version; nginx $nginx_version$haproxy_version; wrk $wrk_version; $(uname -sr); $cpus CPUs ($cpu_model).
 - Raw req/s per round: $raw."
 
 echo "$report"
