@@ -1,5 +1,6 @@
 package io.nexus.launcher;
 
+import io.nexus.gateway.config.Sha256;
 import io.nexus.gateway.config.TlsSettings;
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.Key;
-import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.MessageDigest;
 import java.security.PrivateKey;
@@ -16,14 +16,16 @@ import java.security.Signature;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.security.spec.PKCS8EncodedKeySpec;
-import java.util.Base64;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 
 /**
  * Builds one in-memory keystore from every configured certificate (PKCS12 files and PEM
@@ -100,18 +102,14 @@ final class CertificateStore {
 
     /** A hash over the content of every certificate file, in order. */
     static String fingerprint(List<TlsSettings.Certificate> certificates) throws IOException {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            for (TlsSettings.Certificate certificate : certificates) {
-                for (Path file : certificate.files()) {
-                    digest.update(Files.readAllBytes(file));
-                    digest.update((byte) 0);
-                }
+        MessageDigest digest = Sha256.digest();
+        for (TlsSettings.Certificate certificate : certificates) {
+            for (Path file : certificate.files()) {
+                digest.update(Files.readAllBytes(file));
+                digest.update((byte) 0);
             }
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
         }
+        return HexFormat.of().formatHex(digest.digest());
     }
 
     private static boolean isKey(KeyStore store, String alias) {
@@ -132,61 +130,32 @@ final class CertificateStore {
         }
     }
 
-    /** PKCS#8 ({@code BEGIN PRIVATE KEY}, RSA or EC) or PKCS#1 ({@code BEGIN RSA PRIVATE KEY}). */
+    /**
+     * The first private key of a PEM file, read by BouncyCastle's PEMParser: PKCS#8
+     * ({@code BEGIN PRIVATE KEY}), PKCS#1 ({@code BEGIN RSA PRIVATE KEY}) or SEC1
+     * ({@code BEGIN EC PRIVATE KEY}); RSA or EC. The JDK reads PEM certificates but, before Java
+     * 25's preview PEMDecoder, no PEM keys.
+     */
     private static PrivateKey pemPrivateKey(Path file) throws IOException, GeneralSecurityException {
-        String pem = Files.readString(file, StandardCharsets.US_ASCII);
-        boolean pkcs1 = pem.contains("BEGIN RSA PRIVATE KEY");
-        if (!pkcs1 && !pem.contains("BEGIN PRIVATE KEY")) {
-            throw new GeneralSecurityException(file + ": expected -----BEGIN PRIVATE KEY----- (PKCS#8) or -----BEGIN RSA PRIVATE KEY-----");
-        }
-        String base64 = pem.replaceAll("-----(BEGIN|END) (RSA )?PRIVATE KEY-----", "").replaceAll("\\s", "");
-        byte[] der = Base64.getDecoder().decode(base64);
-        if (pkcs1) {
-            der = pkcs1ToPkcs8(der);
-        }
-        PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(der);
-        for (String algorithm : new String[] {"RSA", "EC"}) {
-            try {
-                return KeyFactory.getInstance(algorithm).generatePrivate(spec);
-            } catch (GeneralSecurityException e) {
-                // try the next algorithm
+        try (PEMParser pem = new PEMParser(Files.newBufferedReader(file, StandardCharsets.US_ASCII))) {
+            for (Object entry = pem.readObject(); entry != null; entry = pem.readObject()) {
+                PrivateKeyInfo info = switch (entry) {
+                    case PrivateKeyInfo pkcs8 -> pkcs8;
+                    case PEMKeyPair pkcs1OrSec1 -> pkcs1OrSec1.getPrivateKeyInfo();
+                    default -> null;
+                };
+                if (info == null) {
+                    continue;
+                }
+                // Converted by the JDK's own key factories: BouncyCastle is never a JCA provider here.
+                PrivateKey key = new JcaPEMKeyConverter().getPrivateKey(info);
+                if (!key.getAlgorithm().equals("RSA") && !key.getAlgorithm().equals("EC")) {
+                    throw new GeneralSecurityException(file + ": not an RSA or EC private key");
+                }
+                return key;
             }
         }
-        throw new GeneralSecurityException(file + ": not an RSA or EC private key");
-    }
-
-    /** Wraps a PKCS#1 RSA key in a PKCS#8 PrivateKeyInfo (RFC 5208): version 0, rsaEncryption, the key. */
-    private static byte[] pkcs1ToPkcs8(byte[] pkcs1) {
-        byte[] algorithm = {0x30, 0x0d, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00};
-        byte[] octets = concat(new byte[] {0x04}, length(pkcs1.length), pkcs1);
-        byte[] body = concat(new byte[] {0x02, 0x01, 0x00}, algorithm, octets);
-        return concat(new byte[] {0x30}, length(body.length), body);
-    }
-
-    private static byte[] length(int length) {
-        if (length < 0x80) {
-            return new byte[] {(byte) length};
-        }
-        if (length < 0x100) {
-            return new byte[] {(byte) 0x81, (byte) length};
-        }
-        if (length < 0x10000) {
-            return new byte[] {(byte) 0x82, (byte) (length >> 8), (byte) length};
-        }
-        return new byte[] {(byte) 0x83, (byte) (length >> 16), (byte) (length >> 8), (byte) length};
-    }
-
-    private static byte[] concat(byte[]... parts) {
-        int total = 0;
-        for (byte[] part : parts) {
-            total += part.length;
-        }
-        byte[] result = new byte[total];
-        int at = 0;
-        for (byte[] part : parts) {
-            System.arraycopy(part, 0, result, at, part.length);
-            at += part.length;
-        }
-        return result;
+        throw new GeneralSecurityException(file + ": expected -----BEGIN PRIVATE KEY----- (PKCS#8), -----BEGIN RSA PRIVATE KEY----- or "
+            + "-----BEGIN EC PRIVATE KEY----- (an encrypted key must be decrypted first)");
     }
 }

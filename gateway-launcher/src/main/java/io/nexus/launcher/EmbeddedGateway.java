@@ -86,7 +86,7 @@ public final class EmbeddedGateway implements AutoCloseable {
             }
             gateway = Gateway.start(config, threads, middlewares);
             plane = ConfigPlane.start(gateway, initial, loader, lastKnownGood);
-            DroppingAsyncAppender.register(gateway.metrics().registry());
+            DroppedLogEvents.register(gateway.metrics().registry());
             ServerConnector publicConnector = connector(server, PUBLIC, settings.host(), settings.port(), config.security().limits());
             ServerConnector adminConnector = connector(server, ADMIN, config.admin().host(), config.admin().port(), config.security().limits());
             server.setConnectors(new Connector[] {publicConnector, adminConnector});

@@ -2,9 +2,8 @@ package io.nexus.launcher;
 
 import io.nexus.gateway.error.ErrorResponses;
 import io.nexus.gateway.error.GatewayError;
+import io.nexus.gateway.filter.RequestIdFilter;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.util.UUID;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -26,12 +25,12 @@ final class JsonErrorHandler extends ErrorHandler {
             case 400 -> GatewayError.BAD_REQUEST;
             default -> null;
         };
-        String requestId = UUID.randomUUID().toString();
+        String requestId = RequestIdFilter.newId();
         String codeName = error != null ? error.code() : code == 431 ? "headers_too_large" : code == 414 ? "uri_too_long"
             : code < 500 ? GatewayError.BAD_REQUEST.code() : GatewayError.INTERNAL.code();
-        String body = ErrorResponses.body(code, codeName, message == null ? "bad request" : message, requestId);
+        byte[] body = ErrorResponses.body(code, codeName, message == null ? "bad request" : message, requestId);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-        response.getHeaders().put("X-Request-Id", requestId);
-        response.write(true, ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)), callback);
+        response.getHeaders().put(RequestIdFilter.HEADER, requestId);
+        response.write(true, ByteBuffer.wrap(body), callback);
     }
 }

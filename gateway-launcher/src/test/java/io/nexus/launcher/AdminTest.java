@@ -67,6 +67,19 @@ class AdminTest {
     }
 
     @Test
+    void readEndpointsAnswerHeadAndRefuseOtherMethodsByName() throws Exception {
+        for (String path : new String[] {"/healthz", "/api/v1/routes", "/api/v1/config/versions", "/api/v1/debug/jfr/1"}) {
+            assertThat(TestGateway.send(gateway.adminRequest(path).method("HEAD")
+                .headers(h -> h.put("Authorization", "Bearer " + TOKEN))).getStatus()).as(path).isIn(200, 404);
+            ContentResponse refused = TestGateway.send(gateway.adminRequest(path).method("DELETE")
+                .headers(h -> h.put("Authorization", "Bearer " + TOKEN)));
+            assertThat(refused.getStatus()).as(path).isEqualTo(405);
+            assertThat(refused.getContentAsString()).as(path)
+                .contains("\"code\":\"method_not_allowed\"").contains("\"message\":\"" + path + " answers GET\"");
+        }
+    }
+
+    @Test
     void adminEndpointsAreNotOnThePublicPort() throws Exception {
         for (String path : new String[] {"/healthz", "/readyz", "/metrics", "/api/v1/routes", "/_nexus/healthz"}) {
             ContentResponse response = gateway.get(path);

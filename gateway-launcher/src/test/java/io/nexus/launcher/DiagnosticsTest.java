@@ -128,6 +128,9 @@ class DiagnosticsTest {
             assertThat(response.getStatus()).as(duration).isEqualTo(400);
             assertThat(response.getContentAsString()).contains("between 1s and 300s");
         }
+        // What cannot be read as a duration says why, in Typesafe Config's words.
+        assertThat(TestGateway.send(admin("/api/v1/debug/jfr?duration=forever").method("POST")).getContentAsString())
+            .contains("No number in duration value 'forever'");
     }
 
     @Test

@@ -6,6 +6,8 @@ import io.nexus.gateway.testing.RecordingUpstream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -128,6 +130,11 @@ class HostileInputTest {
         String response = send("GET /keep/x HTTP/1.1\r\nHost: a\r\nX-Big: " + "a".repeat(5000) + "\r\n\r\n");
         assertRefused(response, 431);
         assertThat(response).contains("\"code\":\"headers_too_large\"");
+        // Answered before any filter, yet with a request id made like every other one.
+        Matcher id = Pattern.compile("(?i)X-Request-Id: ([0-9a-f-]+)\r\n").matcher(response);
+        assertThat(id.find()).isTrue();
+        assertThat(id.group(1)).matches("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+        assertThat(response).contains("\"request_id\":\"" + id.group(1) + "\"");
     }
 
     @Test

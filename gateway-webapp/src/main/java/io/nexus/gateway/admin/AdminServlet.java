@@ -39,10 +39,10 @@ final class AdminServlet extends HttpServlet {
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
         String path = request.getPathInfo() == null ? "/" : request.getPathInfo();
         switch (path) {
-            case "/healthz" -> probe(request, response, true, "ok");
+            case "/healthz" -> probe(request, response, path, true, "ok");
             case "/readyz" -> {
                 Readiness readiness = gateway.readiness();
-                probe(request, response, readiness == Readiness.READY, readiness.name().toLowerCase());
+                probe(request, response, path, readiness == Readiness.READY, readiness.name().toLowerCase());
             }
             default -> {
                 if (path.startsWith("/api/v1/")) {
@@ -54,9 +54,8 @@ final class AdminServlet extends HttpServlet {
         }
     }
 
-    private static void probe(HttpServletRequest request, HttpServletResponse response, boolean ok, String state) throws IOException {
-        if (!isRead(request)) {
-            ErrorResponses.send(response, GatewayError.METHOD_NOT_ALLOWED, "probes answer GET and HEAD", null);
+    private static void probe(HttpServletRequest request, HttpServletResponse response, String path, boolean ok, String state) throws IOException {
+        if (!AdminMethods.requireRead(request, response, path)) {
             return;
         }
         response.setStatus(ok ? 200 : 503);
@@ -88,8 +87,7 @@ final class AdminServlet extends HttpServlet {
             return;
         }
         if (path.equals("/routes") || path.equals("/upstreams")) {
-            if (!isRead(request)) {
-                ErrorResponses.send(response, GatewayError.METHOD_NOT_ALLOWED, "/api/v1" + path + " answers GET", null);
+            if (!AdminMethods.requireRead(request, response, "/api/v1" + path)) {
                 return;
             }
             AdminJson.write(response, 200, path.equals("/routes") ? Map.of("routes", routes()) : Map.of("upstreams", upstreams()));
@@ -145,9 +143,5 @@ final class AdminServlet extends HttpServlet {
                 return json;
             })
             .toList();
-    }
-
-    private static boolean isRead(HttpServletRequest request) {
-        return "GET".equals(request.getMethod()) || "HEAD".equals(request.getMethod());
     }
 }

@@ -28,23 +28,23 @@ final class ConfigApi {
     void handle(HttpServletRequest request, HttpServletResponse response, String path) throws IOException {
         String method = request.getMethod();
         if (path.isEmpty() || path.equals("/")) {
-            if (requireRead(request, response)) {
+            if (AdminMethods.requireRead(request, response, "/api/v1/config" + path)) {
                 AdminJson.write(response, 200, AdminJson.full(plane.current()));
             }
         } else if (path.equals("/versions")) {
-            if (requireRead(request, response)) {
+            if (AdminMethods.requireRead(request, response, "/api/v1/config" + path)) {
                 AdminJson.write(response, 200, Map.of("current", plane.current().id(),
                     "versions", plane.versions().stream().map(AdminJson::summary).toList()));
             }
         } else if (path.startsWith("/versions/")) {
-            if (requireRead(request, response)) {
+            if (AdminMethods.requireRead(request, response, "/api/v1/config" + path)) {
                 Optional<ConfigVersion> version = version(response, path.substring("/versions/".length()));
                 if (version.isPresent()) {
                     AdminJson.write(response, 200, AdminJson.full(version.get()));
                 }
             }
         } else if (path.equals("/diff")) {
-            if (requireRead(request, response)) {
+            if (AdminMethods.requireRead(request, response, "/api/v1/config" + path)) {
                 diff(request, response);
             }
         } else if (path.equals("/reload")) {
@@ -126,15 +126,6 @@ final class ConfigApi {
             return null;
         }
         return Integer.parseInt(text);
-    }
-
-    private static boolean requireRead(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        String method = request.getMethod();
-        if (method.equals("GET") || method.equals("HEAD")) {
-            return true;
-        }
-        ErrorResponses.send(response, 405, "method_not_allowed", "this endpoint answers GET", null);
-        return false;
     }
 
     private static boolean requirePost(String method, HttpServletResponse response) throws IOException {

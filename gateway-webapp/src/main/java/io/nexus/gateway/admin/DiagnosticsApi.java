@@ -1,6 +1,9 @@
 package io.nexus.gateway.admin;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
 import io.nexus.gateway.error.ErrorResponses;
 import io.nexus.gateway.error.GatewayError;
 import jakarta.servlet.http.HttpServletRequest;
@@ -15,8 +18,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.management.ObjectName;
 import jdk.jfr.Configuration;
 import jdk.jfr.Recording;
@@ -38,7 +39,8 @@ final class DiagnosticsApi {
     static final Duration DEFAULT_RECORDING = Duration.ofSeconds(30);
 
     private static final Logger LOG = LoggerFactory.getLogger(DiagnosticsApi.class);
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,6})(ms|s|m)");
+    /** Where a bad duration came from, in Typesafe Config's message. */
+    private static final String DURATION_ORIGIN = "query parameter";
 
     // Thread dumps and histograms pause the JVM (histograms run a full GC): one at a time.
     private final Semaphore snapshots = new Semaphore(1);
@@ -83,26 +85,26 @@ final class DiagnosticsApi {
         String method = request.getMethod();
         switch (path) {
             case "/threads" -> {
-                if (requireGet(method, response, path)) {
+                if (AdminMethods.requireRead(request, response, "/api/v1/debug" + path)) {
                     threads(response);
                 }
             }
             case "/heap-histogram" -> {
-                if (requireGet(method, response, path)) {
+                if (AdminMethods.requireRead(request, response, "/api/v1/debug" + path)) {
                     histogram(response);
                 }
             }
             case "/jfr" -> {
                 if ("POST".equals(method)) {
                     startRecording(request, response);
-                } else if ("GET".equals(method) || "HEAD".equals(method)) {
+                } else if (AdminMethods.isRead(request)) {
                     recordingStatus(response);
                 } else {
                     ErrorResponses.send(response, GatewayError.METHOD_NOT_ALLOWED, "/api/v1/debug/jfr answers POST (start) and GET (status)", null);
                 }
             }
             default -> {
-                if (path.startsWith("/jfr/") && requireGet(method, response, path)) {
+                if (path.startsWith("/jfr/") && AdminMethods.requireRead(request, response, "/api/v1/debug" + path)) {
                     recordingFile(response, path.substring("/jfr/".length()));
                 } else if (!path.startsWith("/jfr/")) {
                     ErrorResponses.send(response, 404, "not_found", "no admin endpoint /api/v1/debug" + path, null);
@@ -161,10 +163,16 @@ final class DiagnosticsApi {
         Duration duration = DEFAULT_RECORDING;
         String asked = request.getParameter("duration");
         if (asked != null) {
-            duration = parseDuration(asked);
-            if (duration == null || duration.compareTo(Duration.ofSeconds(1)) < 0 || duration.compareTo(MAX_RECORDING) > 0) {
+            String problem = null;
+            try {
+                duration = parseDuration(asked);
+            } catch (IllegalArgumentException e) {
+                problem = e.getMessage();
+            }
+            if (problem != null || duration.compareTo(Duration.ofSeconds(1)) < 0 || duration.compareTo(MAX_RECORDING) > 0) {
                 ErrorResponses.send(response, 400, "bad_request",
-                    "duration must be between 1s and " + MAX_RECORDING.toSeconds() + "s, written like 30s, 1500ms or 2m; was \"" + asked + "\"", null);
+                    "duration must be between 1s and " + MAX_RECORDING.toSeconds() + "s, written like 30s, 1500ms or 2m; was \"" + asked + "\""
+                        + (problem == null ? "" : " (" + problem + ")"), null);
                 return;
             }
         }
@@ -268,25 +276,20 @@ final class DiagnosticsApi {
         Files.deleteIfExists(old.file().getParent());
     }
 
+    /**
+     * A duration by HOCON's rules, the ones gateway.conf is read with: {@code 30s}, {@code 1500ms},
+     * {@code 2m}, {@code 1.5m}, {@code 90 seconds}; a bare number is milliseconds.
+     *
+     * @throws IllegalArgumentException with Typesafe Config's reason
+     */
     static Duration parseDuration(String text) {
-        Matcher matcher = DURATION.matcher(text.trim());
-        if (!matcher.matches()) {
-            return null;
+        try {
+            // A string value, never parsed as HOCON text: nothing but a duration can come of it.
+            return ConfigFactory.empty().withValue("duration", ConfigValueFactory.fromAnyRef(text, DURATION_ORIGIN)).getDuration("duration");
+        } catch (ConfigException e) {
+            // The message is "<origin>: <reason>"; the caller names the origin itself.
+            throw new IllegalArgumentException(e.getMessage().substring(DURATION_ORIGIN.length() + 2), e);
         }
-        long amount = Long.parseLong(matcher.group(1));
-        return switch (matcher.group(2)) {
-            case "ms" -> Duration.ofMillis(amount);
-            case "s" -> Duration.ofSeconds(amount);
-            default -> Duration.ofMinutes(amount);
-        };
-    }
-
-    private static boolean requireGet(String method, HttpServletResponse response, String path) throws IOException {
-        if ("GET".equals(method) || "HEAD".equals(method)) {
-            return true;
-        }
-        ErrorResponses.send(response, GatewayError.METHOD_NOT_ALLOWED, "/api/v1/debug" + path + " answers GET", null);
-        return false;
     }
 
     private static void busy(HttpServletResponse response, String message) throws IOException {

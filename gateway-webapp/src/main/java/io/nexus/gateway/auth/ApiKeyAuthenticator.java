@@ -1,10 +1,9 @@
 package io.nexus.gateway.auth;
 
 import io.nexus.gateway.config.AuthSettings;
+import io.nexus.gateway.config.Sha256;
 import jakarta.servlet.http.HttpServletRequest;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -48,7 +47,7 @@ final class ApiKeyAuthenticator implements Authenticator {
         if (key == null || key.isEmpty()) {
             return new Rejected(false, "an API key is required", challenge);
         }
-        byte[] presented = sha256(key);
+        byte[] presented = Sha256.of(key);
         int match = -1;
         for (int i = 0; i < hashes.length; i++) {
             if (MessageDigest.isEqual(presented, hashes[i]) && match < 0) {
@@ -61,13 +60,5 @@ final class ApiKeyAuthenticator implements Authenticator {
         return new Authenticated(Map.of(KEY_ID_HEADER, ids[match], AuthHeaders.PROVIDER, settings.name()),
             settings.forwardCredential() ? null : settings.header(),
             settings.forwardCredential() ? null : queryParameter);
-    }
-
-    private static byte[] sha256(String key) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
     }
 }

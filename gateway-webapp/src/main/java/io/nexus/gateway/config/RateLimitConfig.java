@@ -1,7 +1,6 @@
 package io.nexus.gateway.config;
 
 import io.nexus.gateway.config.RateLimitSettings.Key;
-import io.nexus.gateway.ratelimit.TrustedProxies;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -65,7 +64,7 @@ final class RateLimitConfig {
         List<String> trusted = s.stringList("trusted-proxies");
         for (String cidr : trusted) {
             try {
-                TrustedProxies.of(List.of(cidr));
+                IpLiteral.cidr(cidr);
             } catch (IllegalArgumentException e) {
                 s.problem("trusted-proxies", e.getMessage());
             }

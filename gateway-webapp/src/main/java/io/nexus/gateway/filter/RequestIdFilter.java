@@ -50,8 +50,11 @@ public final class RequestIdFilter extends HttpFilter {
         return true;
     }
 
-    /** A version-4 UUID from the thread's own random source: no lock, unlike SecureRandom. */
-    static String newId() {
+    /**
+     * A new request id, for every place that answers a request without a valid one: a version-4
+     * UUID from the thread's own random source (no lock, unlike SecureRandom).
+     */
+    public static String newId() {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         long high = (random.nextLong() & ~0xF000L) | 0x4000L;
         long low = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;

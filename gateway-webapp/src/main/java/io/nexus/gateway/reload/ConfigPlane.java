@@ -5,17 +5,14 @@ import io.nexus.gateway.config.ConfigProblem;
 import io.nexus.gateway.config.GatewayConfig;
 import io.nexus.gateway.config.InvalidConfigException;
 import io.nexus.gateway.config.ServerSettings;
+import io.nexus.gateway.config.Sha256;
 import io.nexus.gateway.reload.ReloadResult.Outcome;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Info;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -88,7 +85,7 @@ public final class ConfigPlane implements AutoCloseable {
             plane.record(initial.config(), initial.text(), initial.source(), Optional.empty());
             plane.onLastKnownGood.set(initial.source().equals(SOURCE_LAST_KNOWN_GOOD) ? 1 : 0);
             if (initial.file().isPresent()) {
-                plane.lastSeenFileHash = initial.source().equals(SOURCE_FILE) ? sha256(initial.text()) : currentFileHash(initial.file().get());
+                plane.lastSeenFileHash = initial.source().equals(SOURCE_FILE) ? Sha256.hex(initial.text()) : currentFileHash(initial.file().get());
             }
         }
         GatewayConfig config = initial.config();
@@ -109,7 +106,7 @@ public final class ConfigPlane implements AutoCloseable {
         } catch (InvalidConfigException e) {
             return refused(e.problems());
         }
-        lastSeenFileHash = sha256(text);
+        lastSeenFileHash = Sha256.hex(text);
         return apply(text, file.get().toString(), SOURCE_API, Optional.empty());
     }
 
@@ -122,7 +119,7 @@ public final class ConfigPlane implements AutoCloseable {
             // Mid-swap or deleted: the next event or poll looks again.
             return;
         }
-        String hash = sha256(text);
+        String hash = Sha256.hex(text);
         if (hash.equals(lastSeenFileHash)) {
             return;
         }
@@ -130,7 +127,7 @@ public final class ConfigPlane implements AutoCloseable {
         // content that reads the same twice, a moment apart.
         try {
             Thread.sleep(STABLE_READ_MILLIS);
-            if (!sha256(InitialConfig.read(file.get())).equals(hash)) {
+            if (!Sha256.hex(InitialConfig.read(file.get())).equals(hash)) {
                 return;
             }
         } catch (InterruptedException e) {
@@ -150,7 +147,7 @@ public final class ConfigPlane implements AutoCloseable {
 
     private ReloadResult apply(String text, String sourceName, String source, Optional<Integer> restoredFrom) {
         ConfigVersion live = history.current();
-        if (restoredFrom.isEmpty() && sha256(text).equals(live.sha256())) {
+        if (restoredFrom.isEmpty() && Sha256.hex(text).equals(live.sha256())) {
             // The file holds what runs: after a start on the last-known-good copy, a file
             // repaired back to that copy ends the fallback as well.
             if (onLastKnownGood.get() != 0) {
@@ -207,7 +204,7 @@ public final class ConfigPlane implements AutoCloseable {
     }
 
     private ConfigVersion record(GatewayConfig config, String text, String source, Optional<Integer> restoredFrom) {
-        ConfigVersion version = new ConfigVersion(ids.incrementAndGet(), Instant.now(), source, restoredFrom, sha256(text), text,
+        ConfigVersion version = new ConfigVersion(ids.incrementAndGet(), Instant.now(), source, restoredFrom, Sha256.hex(text), text,
             config.redacted());
         history.add(version, config.config().maxHistory());
         versionInfo.setLabelValues(Integer.toString(version.id()));
@@ -252,17 +249,9 @@ public final class ConfigPlane implements AutoCloseable {
     /** The hash of what the file holds now, or "" when it cannot be read. */
     private static String currentFileHash(Path file) {
         try {
-            return sha256(InitialConfig.read(file));
+            return Sha256.hex(InitialConfig.read(file));
         } catch (InvalidConfigException e) {
             return "";
-        }
-    }
-
-    static String sha256(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
         }
     }
 }

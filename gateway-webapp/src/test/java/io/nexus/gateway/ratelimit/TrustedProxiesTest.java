@@ -39,18 +39,28 @@ class TrustedProxiesTest {
 
     @Test
     void rangesMatchByPrefix() {
-        assertThat(PROXIES.contains("10.255.0.1", 0, 10)).isTrue();
-        assertThat(PROXIES.contains("11.0.0.1", 0, 8)).isFalse();
-        assertThat(PROXIES.contains("192.168.1.8", 0, 11)).isFalse();
-        assertThat(PROXIES.contains("[fd12::1]", 0, 9)).isTrue();
-        assertThat(PROXIES.contains("::ffff:10.0.0.1", 0, 15)).isTrue();
-        assertThat(PROXIES.contains("example.com", 0, 11)).isFalse();
-        assertThat(TrustedProxies.of(List.of("0.0.0.0/0")).contains("8.8.8.8", 0, 7)).isTrue();
+        assertThat(PROXIES.contains("10.255.0.1")).isTrue();
+        assertThat(PROXIES.contains("11.0.0.1")).isFalse();
+        assertThat(PROXIES.contains("192.168.1.8")).isFalse();
+        assertThat(PROXIES.contains("[fd12::1]")).isTrue();
+        assertThat(PROXIES.contains("::ffff:10.0.0.1")).isTrue();
+        assertThat(PROXIES.contains("example.com")).isFalse();
+        assertThat(TrustedProxies.of(List.of("0.0.0.0/0")).contains("8.8.8.8")).isTrue();
+        assertThat(TrustedProxies.of(List.of("::/0")).contains("2001:db8::1")).isTrue();
+    }
+
+    @Test
+    void hostBitsAfterThePrefixAreIgnored() {
+        TrustedProxies proxies = TrustedProxies.of(List.of("10.1.2.3/8", "fd00::1/8"));
+        assertThat(proxies.contains("10.200.0.1")).isTrue();
+        assertThat(proxies.contains("fdff::2")).isTrue();
+        assertThat(proxies.contains("11.0.0.0")).isFalse();
     }
 
     @Test
     void badRangesAreRefusedByName() {
-        for (String bad : List.of("10.0.0.0/33", "10.0.0/8", "example.com", "fd00::/129", "10.0.0.0/x", "256.1.1.1")) {
+        for (String bad : List.of("10.0.0.0/33", "10.0.0/8", "example.com", "fd00::/129", "10.0.0.0/x", "256.1.1.1", "10.0.0.0/-1",
+            "10.0.0.0/8x", "fe80::1%eth0/64", "", "/8")) {
             assertThatThrownBy(() -> TrustedProxies.of(List.of(bad))).hasMessageContaining("bad CIDR \"" + bad + "\"");
         }
     }
