@@ -33,7 +33,7 @@ final class AdminServlet extends HttpServlet {
         this.gateway = gateway;
         // The token of the config the gateway started with: changing it needs a restart, so
         // that a reload can never lock operators out of the API that would undo it.
-        this.token = new BearerToken(gateway.config().admin().token());
+        this.token = new BearerToken(gateway.config().startup().admin().token());
         this.config = new ConfigApi(plane);
     }
 

@@ -60,7 +60,7 @@ public final class Gateway implements AutoCloseable {
      * @param executor runs the upstream clients' work; the server's own pool
      */
     public static Gateway start(GatewayConfig config, Executor executor, MiddlewareRegistry middlewares) throws Exception {
-        AdmissionControl admission = new AdmissionControl(config.server().maxConcurrentRequests(), config.server().queueTimeout());
+        AdmissionControl admission = new AdmissionControl(config.startup().server().maxConcurrentRequests(), config.startup().server().queueTimeout());
         GatewayMetrics metrics = new GatewayMetrics(new PrometheusRegistry(), admission::inflight, admission::queued);
         UpstreamClients clients = new UpstreamClients(executor, new ContinueRelay());
         UpstreamStates states = new UpstreamStates(metrics::breakerTransition);
