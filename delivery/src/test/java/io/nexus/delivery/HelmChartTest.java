@@ -76,8 +76,8 @@ class HelmChartTest {
             .one("ConfigMap");
         String text = at(configMap, "data", "gateway.conf");
         GatewayConfig config = ConfigLoader.parse(text, "gateway.conf", Map.of());
-        assertThat(config.admin().host()).isEqualTo("0.0.0.0");
-        assertThat(config.server().port()).isEqualTo(8080);
+        assertThat(config.startup().admin().host()).isEqualTo("0.0.0.0");
+        assertThat(config.startup().server().port()).isEqualTo(8080);
         assertThat(config.routes()).singleElement().satisfies(route -> assertThat(route.upstream()).isEqualTo("api"));
     }
 

@@ -4,6 +4,7 @@ import io.nexus.gateway.admin.AdminEndpoints;
 import io.nexus.gateway.config.GatewayConfig;
 import io.nexus.gateway.config.RequestLimits;
 import io.nexus.gateway.config.ServerSettings;
+import io.nexus.gateway.config.ShutdownSettings;
 import io.nexus.gateway.lifecycle.Gateway;
 import io.nexus.gateway.lifecycle.GatewayContextListener;
 import io.nexus.gateway.config.ConfigLoader;
@@ -72,7 +73,7 @@ public final class EmbeddedGateway implements AutoCloseable {
     public static EmbeddedGateway start(InitialConfig initial, ConfigLoader loader, LastKnownGood lastKnownGood,
                                         MiddlewareRegistry middlewares) throws Exception {
         GatewayConfig config = initial.config();
-        ServerSettings settings = config.server();
+        ServerSettings settings = config.startup().server();
         ThreadPool threads = threadPool(settings.virtualThreads());
         // Started first: the upstream clients share it and must not take over its lifecycle.
         ((LifeCycle) threads).start();
@@ -81,20 +82,21 @@ public final class EmbeddedGateway implements AutoCloseable {
         ConfigPlane plane = null;
         Server server = new Server(threads);
         try {
-            if (config.demo().enabled()) {
-                demo = DemoUpstream.start(config.demo().host(), config.demo().port());
+            if (config.startup().demo().enabled()) {
+                demo = DemoUpstream.start(config.startup().demo().host(), config.startup().demo().port());
             }
             gateway = Gateway.start(config, threads, middlewares);
             plane = ConfigPlane.start(gateway, initial, loader, lastKnownGood);
             DroppedLogEvents.register(gateway.metrics().registry());
-            ServerConnector publicConnector = connector(server, PUBLIC, settings.host(), settings.port(), config.security().limits());
-            ServerConnector adminConnector = connector(server, ADMIN, config.admin().host(), config.admin().port(), config.security().limits());
+            ServerConnector publicConnector = connector(server, PUBLIC, settings.host(), settings.port(), settings.limits());
+            ServerConnector adminConnector = connector(server, ADMIN, config.startup().admin().host(), config.startup().admin().port(),
+                settings.limits());
             server.setConnectors(new Connector[] {publicConnector, adminConnector});
             // Parse errors, over-limit headers and ambiguous URIs are answered before any filter: as JSON too.
             server.setErrorHandler(new JsonErrorHandler());
             TlsTermination tls = null;
-            if (config.security().tls().enabled()) {
-                tls = TlsTermination.create(server, settings.host(), config.security().tls(),
+            if (settings.tls().enabled()) {
+                tls = TlsTermination.create(server, settings.host(), settings.tls(),
                     publicConnector.getConnectionFactory(HttpConnectionFactory.class).getHttpConfiguration(), gateway.metrics().registry());
                 server.addConnector(tls.connector());
                 server.addBean(tls);
@@ -104,16 +106,16 @@ public final class EmbeddedGateway implements AutoCloseable {
                 publicContext(gateway), adminContext(gateway, plane));
             // Counts requests until their (async) completion so that stop waits for them.
             server.setHandler(new GracefulHandler(contexts));
-            server.setStopTimeout(settings.shutdownTimeout().toMillis());
+            server.setStopTimeout(config.shutdown().timeout().toMillis());
             server.setStopAtShutdown(false);
             server.start();
             gateway.markReady();
             warnAboutOpenAdmin(config);
             LOG.info("Nexus listening on {}:{} (admin {}:{}), virtual threads {}", settings.host(), port(publicConnector),
-                config.admin().host(), port(adminConnector), settings.virtualThreads() ? "on" : "off");
+                config.startup().admin().host(), port(adminConnector), settings.virtualThreads() ? "on" : "off");
             if (tls != null) {
                 LOG.info("TLS on {}:{} ({}), certificates {}", settings.host(), port(tls.connector()),
-                    config.security().tls().http2() ? "h2, http/1.1" : "http/1.1", config.security().tls().certificates());
+                    settings.tls().http2() ? "h2, http/1.1" : "http/1.1", settings.tls().certificates());
             }
             return new EmbeddedGateway(server, gateway, plane, demo, publicConnector, adminConnector, tls);
         } catch (Exception e) {
@@ -189,9 +191,9 @@ public final class EmbeddedGateway implements AutoCloseable {
     }
 
     private static void warnAboutOpenAdmin(GatewayConfig config) {
-        String host = config.admin().host();
+        String host = config.startup().admin().host();
         boolean loopback = host.equals("127.0.0.1") || host.equals("::1") || host.equals("localhost");
-        if (!loopback && config.admin().token().isEmpty()) {
+        if (!loopback && config.startup().admin().token().isEmpty()) {
             LOG.warn("The admin port listens on {} without nexus.admin.token: probes and metrics are open there; the API refuses every call", host);
         }
     }
@@ -233,7 +235,7 @@ public final class EmbeddedGateway implements AutoCloseable {
      * @return whether every request in flight completed within the timeout
      */
     public boolean drainAndStop() throws InterruptedException {
-        ServerSettings settings = gateway.config().server();
+        ShutdownSettings settings = gateway.config().shutdown();
         plane.close();
         gateway.startDraining();
         Duration delay = settings.drainDelay();
@@ -241,7 +243,7 @@ public final class EmbeddedGateway implements AutoCloseable {
             Thread.sleep(delay.toMillis());
         }
         LOG.info("Drain delay over; stopping with {} requests in flight (waiting up to {} ms)",
-            gateway.admission().inflight(), settings.shutdownTimeout().toMillis());
+            gateway.admission().inflight(), settings.timeout().toMillis());
         boolean clean = true;
         try {
             server.stop();

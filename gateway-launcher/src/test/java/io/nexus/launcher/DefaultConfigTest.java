@@ -21,9 +21,9 @@ class DefaultConfigTest {
         String bundled = new String(DefaultConfig.class.getClassLoader().getResourceAsStream(DefaultConfig.RESOURCE).readAllBytes());
         assertThat(bundled).isEqualTo(Files.readString(Path.of("../conf/gateway.conf")));
         GatewayConfig config = DefaultConfig.load(Map.of());
-        assertThat(config.server().port()).isEqualTo(8080);
-        assertThat(config.admin().port()).isEqualTo(9090);
-        assertThat(config.demo().enabled()).isTrue();
+        assertThat(config.startup().server().port()).isEqualTo(8080);
+        assertThat(config.startup().admin().port()).isEqualTo(9090);
+        assertThat(config.startup().demo().enabled()).isTrue();
     }
 
     @Test

@@ -5,27 +5,33 @@ import java.util.Map;
 
 /**
  * The whole validated configuration: an immutable tree of records, never changed after parsing.
+ * {@link #startup()} holds what is fixed when the process starts; everything else takes effect
+ * with the version that carries it.
  *
  * @param source where the configuration was read from, for logs and errors
- * @param security request limits, TLS and the authentication providers
+ * @param startup listeners, backpressure, threads, request limits, TLS, admin, demo and the file
+ *     watch: a reload that changes them takes effect at the next restart
+ * @param shutdown {@code nexus.server.shutdown}, read from the live version when stopping
+ * @param maxHistory {@code nexus.config.max-history}: versions kept for the admin API
+ * @param auth the authentication providers of {@code nexus.auth} by name
+ * @param observability access log and tracing
  * @param redacted the effective configuration (defaults included) rendered as HOCON with every
  *     secret replaced by {@code <redacted>}: what the admin API shows and diffs
- * @param observability access log and tracing
  */
 public record GatewayConfig(
     String source,
-    ServerSettings server,
-    AdminSettings admin,
-    ConfigSettings config,
+    StartupSettings startup,
+    ShutdownSettings shutdown,
+    int maxHistory,
     Map<String, UpstreamSettings> upstreams,
     List<RouteSettings> routes,
-    DemoSettings demo,
-    String redacted,
+    Map<String, AuthSettings> auth,
     ObservabilitySettings observability,
-    SecuritySettings security) {
+    String redacted) {
 
     public GatewayConfig {
         upstreams = Map.copyOf(upstreams);
         routes = List.copyOf(routes);
+        auth = Map.copyOf(auth);
     }
 }

@@ -6,19 +6,20 @@ import java.util.Optional;
 
 /**
  * A route's {@code rate-limit} block: at most {@code requests} per {@code window} for each key,
- * counted by a sliding-window counter.
+ * counted by a sliding-window counter. Defaults: reference.conf's
+ * {@code nexus-block-defaults.route.rate-limit}.
  *
  * @param requests requests allowed per window and key (1 or more)
  * @param window the length of a window
  * @param key what a request is counted under
- * @param header the request header read for {@link Key#HEADER} (and {@link Key#SUBJECT})
+ * @param header the request header whose value is the key; set exactly when {@code key} is
+ *     {@link Key#HEADER} (validation refuses it with any other key: the subject of
+ *     {@link Key#SUBJECT} comes from the route's {@code auth}, never from a header)
  * @param trustedProxies CIDRs of proxies whose {@code X-Forwarded-For} is believed ({@link Key#CLIENT_IP})
  * @param maxKeys the most keys tracked at once; beyond it the least recently used are dropped
  */
 public record RateLimitSettings(int requests, Duration window, Key key, Optional<String> header,
                                 List<String> trustedProxies, int maxKeys) {
-
-    /** The header the security work fills with the authenticated subject. */
 
     public RateLimitSettings {
         trustedProxies = List.copyOf(trustedProxies);

@@ -9,9 +9,4 @@ package io.nexus.gateway.config;
  * @param maxHeaderCount header fields per request (400 {@code bad_request} beyond)
  */
 public record RequestLimits(int maxRequestHeaderSize, int maxHeaderCount) {
-
-    /** The defaults of {@code reference.conf}, for code that builds a config by hand. */
-    public static RequestLimits defaults() {
-        return new RequestLimits(8 * 1024, 100);
-    }
 }

@@ -7,6 +7,7 @@ import java.util.Set;
  * on another target when there is one, only for idempotent requests without a body, only for
  * the failures listed, and only while the retry budget allows: retries may add at most
  * {@code budgetPercent} percent to the route's requests (plus {@code minRetries} to start with).
+ * Defaults: reference.conf's {@code nexus-block-defaults.route.retries}.
  *
  * @param retryOn statuses to retry (502, 503, 504); {@code retryOnConnectFailure} for connect failures
  */

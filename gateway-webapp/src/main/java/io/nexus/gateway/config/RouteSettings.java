@@ -12,8 +12,10 @@ import java.util.Set;
  * @param host lower-case host to match ({@code *.example.com} matches subdomains), if any
  * @param requestTimeout overrides the upstream's {@code request-timeout} when present
  * @param middlewares registry names this route runs (a {@code fault} block adds {@code fault})
- * @param fault the fault middleware's settings, when the route has a {@code fault} block
- * @param retries the route's retry policy; none unless the route opts in
+ * @param fault the fault middleware's settings, whenever the route runs it: its {@code fault}
+ *     block over reference.conf's template, or the template alone for a route that lists
+ *     {@code fault} in {@code middlewares} without a block
+ * @param retries the route's retry policy; none unless the route opts in with a {@code retries} block
  * @param rateLimit the rate limiter's settings, when the route has a {@code rate-limit} block
  *     (which adds {@code rate-limit} to {@code middlewares})
  * @param auth the {@code nexus.auth} entry the route's {@code auth} names (the {@code auth} middleware runs it)

@@ -2,36 +2,68 @@ package io.nexus.gateway.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * Reads one object of the configuration, turning every wrong value into a {@link ConfigProblem}
  * instead of an exception, and remembering which keys were read so that the rest can be
  * reported as unknown by {@link #finish()}.
+ *
+ * <p>There are no fallback arguments: the object a section reads already has reference.conf
+ * merged under it, so a key with a default is always there, and a missing one is a required key
+ * the file left out ("is required"). Keys whose absence means something ("every method", "no
+ * issuer check") are read with the {@code optional*} methods. After a problem a read returns a
+ * harmless value (the minimum, an empty list, {@code null} for strings): the config is refused
+ * anyway, and the value only has to get the remaining checks through without an exception.
  */
 final class Section {
 
+    /** What names of upstreams, routes, auth entries and API keys look like. */
+    static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
     private final ConfigObject object;
+    // Where the object is written: the file's, not "merge of gateway.conf, reference.conf".
+    private final ConfigOrigin origin;
     private final Config config;
     private final String label;
     private final List<ConfigProblem> problems;
     private final Set<String> read = new HashSet<>();
+    // Nested sections, so that two readers sharing an object (nexus.server holds start-up and
+    // reloadable keys) see one set of read keys, and finish() can report for all of them.
+    private final Map<String, Section> children = new LinkedHashMap<>();
+    private boolean finished;
 
     Section(ConfigObject object, String label, List<ConfigProblem> problems) {
+        this(object, object.origin(), label, problems);
+    }
+
+    private Section(ConfigObject object, ConfigOrigin origin, String label, List<ConfigProblem> problems) {
         this.object = object;
+        this.origin = origin;
         this.config = object.toConfig();
         this.label = label;
         this.problems = problems;
+    }
+
+    /** {@code given} merged over {@code defaults}; problems about missing keys point at {@code given}. */
+    static Section merged(ConfigObject given, ConfigObject defaults, String label, List<ConfigProblem> problems) {
+        return new Section(given.withFallback(defaults), given.origin(), label, problems);
     }
 
     String label() {
@@ -48,9 +80,10 @@ final class Section {
 
     void problem(String key, String message) {
         ConfigValue value = object.get(key);
-        problems.add(ConfigProblem.at(keyPath(key), message, value != null ? value.origin() : object.origin()));
+        problems.add(ConfigProblem.at(keyPath(key), message, value != null ? value.origin() : origin));
     }
 
+    /** Whether the key has a value other than {@code null}; marks it as known. */
     boolean has(String key) {
         read.add(key);
         ConfigValue value = object.get(key);
@@ -62,17 +95,14 @@ final class Section {
         read.add(key);
     }
 
-    String string(String key, String fallback) {
-        return read(key, fallback, k -> config.getString(quote(k)));
+    /** A string; {@code null} after a problem. */
+    String string(String key) {
+        return required(key, config::getString).orElse(null);
     }
 
-    /** A string that must be present and not blank. */
-    String requiredString(String key) {
-        if (!has(key)) {
-            problem(key, "is required");
-            return null;
-        }
-        String value = string(key, null);
+    /** A string that must not be blank; {@code null} after a problem. */
+    String nonBlankString(String key) {
+        String value = string(key);
         if (value != null && value.isBlank()) {
             problem(key, "must not be blank");
             return null;
@@ -81,107 +111,178 @@ final class Section {
     }
 
     Optional<String> optionalString(String key) {
-        return has(key) ? Optional.ofNullable(string(key, null)) : Optional.empty();
+        return optional(key, config::getString);
     }
 
-    boolean bool(String key, boolean fallback) {
-        return read(key, fallback, k -> config.getBoolean(quote(k)));
+    boolean bool(String key) {
+        return required(key, config::getBoolean).orElse(false);
     }
 
-    int intBetween(String key, int min, int max, int fallback) {
-        Integer value = read(key, null, k -> config.getInt(quote(k)));
-        if (value == null) {
-            return fallback;
-        }
-        if (value < min || value > max) {
-            problem(key, "must be between " + min + " and " + max + ", was " + value);
-            return fallback;
-        }
-        return value;
+    int intBetween(String key, int min, int max) {
+        return within(key, required(key, config::getInt), min, max).orElse(min);
     }
 
-    double doubleValue(String key, double fallback) {
-        Double value = read(key, null, k -> config.getDouble(quote(k)));
-        return value == null ? fallback : value;
+    /** A number such as a percentage or a ratio; the bounds are whole numbers. */
+    double doubleBetween(String key, int min, int max) {
+        return within(key, required(key, config::getDouble), min, max).orElse((double) min);
     }
 
-    Duration duration(String key, Duration min, Duration fallback) {
-        Duration value = read(key, null, k -> config.getDuration(quote(k)));
-        if (value == null) {
-            return fallback;
-        }
-        if (value.compareTo(min) < 0) {
-            problem(key, "must be at least " + min.toMillis() + "ms, was " + value.toMillis() + "ms");
-            return fallback;
+    private <T extends Number> Optional<T> within(String key, Optional<T> value, int min, int max) {
+        if (value.isPresent() && (value.get().doubleValue() < min || value.get().doubleValue() > max)) {
+            problem(key, "must be between " + min + " and " + max + ", was " + value.get());
+            return Optional.empty();
         }
         return value;
+    }
+
+    Duration duration(String key, Duration min) {
+        return checkMinimum(key, required(key, config::getDuration), min).orElse(min);
     }
 
     Optional<Duration> optionalDuration(String key, Duration min) {
-        return has(key) ? Optional.ofNullable(duration(key, min, null)) : Optional.empty();
+        return checkMinimum(key, optional(key, config::getDuration), min);
     }
 
-    long bytes(String key, long min, long fallback) {
-        Long value = read(key, null, k -> config.getBytes(quote(k)));
-        if (value == null) {
-            return fallback;
-        }
-        if (value < min) {
-            problem(key, "must be at least " + min + " bytes, was " + value);
-            return fallback;
+    private Optional<Duration> checkMinimum(String key, Optional<Duration> value, Duration min) {
+        if (value.isPresent() && value.get().compareTo(min) < 0) {
+            problem(key, "must be at least " + min.toMillis() + "ms, was " + value.get().toMillis() + "ms");
+            return Optional.empty();
         }
         return value;
     }
 
-    List<String> stringList(String key) {
-        List<String> value = read(key, null, k -> config.getStringList(quote(k)));
-        return value == null ? List.of() : value;
+    long bytes(String key, long min) {
+        Optional<Long> value = required(key, config::getBytes);
+        if (value.isPresent() && value.get() < min) {
+            problem(key, "must be at least " + min + " bytes, was " + value.get());
+            return min;
+        }
+        return value.orElse(min);
     }
 
-    /** A nested object; a problem (and an empty section) when the value is not an object. */
+    List<String> stringList(String key) {
+        return required(key, config::getStringList).orElse(List.of());
+    }
+
+    /** A list whose absence means something of its own, such as "every method". */
+    Optional<List<String>> optionalStringList(String key) {
+        return optional(key, config::getStringList);
+    }
+
+    List<ConfigValue> list(String key) {
+        return required(key, k -> List.<ConfigValue>copyOf(config.getList(k))).orElse(List.of());
+    }
+
+    Optional<List<ConfigValue>> optionalList(String key) {
+        return optional(key, k -> List.<ConfigValue>copyOf(config.getList(k)));
+    }
+
+    /**
+     * A nested object, empty when the key is absent; a problem (and an empty section) when the
+     * value is not an object. Asking twice gives the same section.
+     */
     Section section(String key) {
+        return section(key, ConfigFactory.empty().root());
+    }
+
+    /**
+     * An optional block merged over its template from reference.conf's
+     * {@code nexus-block-defaults}: what the block leaves out comes from {@code defaults}, and
+     * without a block the section holds just the defaults.
+     */
+    Section section(String key, ConfigObject defaults) {
+        read.add(key);
+        Section existing = children.get(key);
+        if (existing != null) {
+            return existing;
+        }
+        ConfigValue value = object.get(key);
+        Section section;
+        if (value instanceof ConfigObject given) {
+            section = merged(given, defaults, keyPath(key), problems);
+        } else if (value != null) {
+            problem(key, "must be an object, was " + value.valueType().name().toLowerCase(Locale.ROOT));
+            // Detached from the problem list: its reads would only repeat that the object is missing.
+            section = new Section(defaults, value.origin(), keyPath(key), new ArrayList<>());
+        } else {
+            section = new Section(defaults, origin, keyPath(key), problems);
+        }
+        children.put(key, section);
+        return section;
+    }
+
+    /**
+     * The entries of an object of named objects ({@code nexus.upstreams}, {@code nexus.auth}):
+     * an entry that is not an object is a problem and left out, a bad name a problem only.
+     *
+     * @param kind what an entry is, for the name rule's message
+     * @param shape what an entry must hold, for the message when it is not an object
+     */
+    Map<String, ConfigObject> namedObjects(String kind, String shape) {
+        Map<String, ConfigObject> entries = new LinkedHashMap<>();
+        for (Map.Entry<String, ConfigValue> entry : object.entrySet()) {
+            String name = entry.getKey();
+            accept(name);
+            if (!(entry.getValue() instanceof ConfigObject nested)) {
+                problem(name, "must be an object with " + shape);
+                continue;
+            }
+            if (!NAME.matcher(name).matches()) {
+                problem(name, kind + " name must match " + NAME.pattern());
+            }
+            entries.put(name, nested);
+        }
+        return entries;
+    }
+
+    /**
+     * An object merged under entries elsewhere ({@code upstream-defaults}, {@code route-defaults}):
+     * its keys are checked in each entry it reaches, so not here.
+     */
+    ConfigObject template(String key) {
         read.add(key);
         ConfigValue value = object.get(key);
-        if (value instanceof ConfigObject nested) {
-            return new Section(nested, keyPath(key), problems);
+        if (value instanceof ConfigObject template) {
+            return template;
         }
         if (value != null) {
-            problem(key, "must be an object, was " + value.valueType().name().toLowerCase());
+            problem(key, "must be an object, was " + value.valueType().name().toLowerCase(Locale.ROOT));
         }
-        return new Section(com.typesafe.config.ConfigFactory.empty().root(), keyPath(key), problems);
+        return ConfigFactory.empty().root();
     }
 
-    /** Reports every key of this object that no read asked for. */
+    /** Reports every key of this object and of its nested sections that no read asked for; once. */
     void finish() {
+        if (finished) {
+            return;
+        }
+        finished = true;
         for (String key : object.keySet()) {
             if (!read.contains(key)) {
                 problem(key, "unknown key");
             }
         }
+        children.values().forEach(Section::finish);
     }
 
-    List<ConfigValue> list(String key) {
-        List<ConfigValue> value = read(key, null, k -> new ArrayList<>(config.getList(quote(k))));
-        return value == null ? List.of() : value;
+    private <T> Optional<T> required(String key, Function<String, T> reader) {
+        if (!has(key)) {
+            problem(key, "is required");
+            return Optional.empty();
+        }
+        return optional(key, reader);
     }
 
-    private <T> T read(String key, T fallback, Function<String, T> reader) {
-        read.add(key);
-        if (!object.containsKey(key)) {
-            return fallback;
+    private <T> Optional<T> optional(String key, Function<String, T> reader) {
+        if (!has(key)) {
+            return Optional.empty();
         }
         try {
-            return reader.apply(key);
-        } catch (ConfigException.Missing e) {
-            return fallback;
+            return Optional.of(reader.apply(ConfigUtil.joinPath(key)));
         } catch (ConfigException e) {
             problem(key, describe(e));
-            return fallback;
+            return Optional.empty();
         }
-    }
-
-    private static String quote(String key) {
-        return ConfigUtil.joinPath(key);
     }
 
     /** Typesafe's message without its own origin prefix, which the problem already carries. */

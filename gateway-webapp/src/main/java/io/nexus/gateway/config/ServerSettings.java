@@ -2,7 +2,16 @@ package io.nexus.gateway.config;
 
 import java.time.Duration;
 
-/** The public listener, backpressure and shutdown settings ({@code nexus.server}). */
+/**
+ * The public listener as the process starts it ({@code nexus.server} other than
+ * {@code shutdown.*}, which is {@link ShutdownSettings}).
+ *
+ * @param maxConcurrentRequests permits of the backpressure semaphore
+ * @param queueTimeout how long a request waits for a permit
+ * @param virtualThreads whether the launcher runs request handling on virtual threads
+ * @param limits request line and header limits, applied by the connectors and the first filters
+ * @param tls TLS termination on a port of its own (launcher only)
+ */
 public record ServerSettings(
     String host,
     int port,
@@ -10,6 +19,6 @@ public record ServerSettings(
     Duration queueTimeout,
     long maxRequestBody,
     boolean virtualThreads,
-    Duration drainDelay,
-    Duration shutdownTimeout) {
+    RequestLimits limits,
+    TlsSettings tls) {
 }

@@ -25,10 +25,6 @@ public record TlsSettings(
         protocols = List.copyOf(protocols);
     }
 
-    public static TlsSettings disabled() {
-        return new TlsSettings(false, 8443, List.of(), List.of("TLSv1.3", "TLSv1.2"), true, Duration.ofSeconds(10));
-    }
-
     /**
      * One certificate with its key: a PKCS12 keystore, or PEM files (what Kubernetes secrets hold).
      *

@@ -76,7 +76,7 @@ public final class Gateway implements LiveConfig, AdminView, AutoCloseable {
      * @param executor runs the upstream clients' work; the server's own pool ({@code null}: the clients' own)
      */
     public static Gateway start(GatewayConfig config, Executor executor, MiddlewareRegistry middlewares) throws Exception {
-        AdmissionControl admission = new AdmissionControl(config.server().maxConcurrentRequests(), config.server().queueTimeout());
+        AdmissionControl admission = new AdmissionControl(config.startup().server().maxConcurrentRequests(), config.startup().server().queueTimeout());
         GatewayMetrics metrics = new GatewayMetrics(new PrometheusRegistry(), admission::inflight, admission::queued);
         UpstreamClients clients = new UpstreamClients(executor, new ContinueRelay());
         UpstreamStates states = new UpstreamStates(transition -> metrics.breakerTransition(transition.upstream(), transition.from(), transition.to()));
@@ -112,7 +112,7 @@ public final class Gateway implements LiveConfig, AdminView, AutoCloseable {
 
     @Override
     public AdminSettings startupAdminSettings() {
-        return startedWith.admin();
+        return startedWith.startup().admin();
     }
 
     public MiddlewareRegistry middlewares() {

@@ -55,14 +55,14 @@ public final class GatewayContextListener implements ServletContextListener {
         // Default order: request bookkeeping first, then what may refuse the request.
         addGuarded(context, "exchange", new ExchangeFilter(metrics), metrics);
         addGuarded(context, "request-id", new RequestIdFilter(), metrics);
-        addGuarded(context, "request-limits", new RequestLimitsFilter(gateway.config().security().limits()), metrics);
+        addGuarded(context, "request-limits", new RequestLimitsFilter(gateway.config().startup().server().limits()), metrics);
         addGuarded(context, "routing", new RoutingFilter(gateway.snapshots()), metrics);
-        addGuarded(context, "admission", new AdmissionFilter(gateway.admission(), gateway.config().server().maxRequestBody(),
+        addGuarded(context, "admission", new AdmissionFilter(gateway.admission(), gateway.config().startup().server().maxRequestBody(),
             metrics.rejections("overloaded"), metrics.rejections("payload_too_large")), metrics);
         addGuarded(context, "middlewares", new RouteChainFilter(), metrics);
 
         ServletRegistration.Dynamic proxy = context.addServlet(PROXY_SERVLET, new GatewayProxyServlet(metrics.middlewareFailures("proxy"),
-            gateway.config().server().maxRequestBody(), metrics.rejections("payload_too_large")));
+            gateway.config().startup().server().maxRequestBody(), metrics.rejections("payload_too_large")));
         proxy.setAsyncSupported(true);
         proxy.setLoadOnStartup(1);
         proxy.addMapping("/*");

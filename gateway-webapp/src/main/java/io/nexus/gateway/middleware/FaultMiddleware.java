@@ -27,7 +27,7 @@ final class FaultMiddleware implements Middleware {
 
     FaultMiddleware(RouteSettings route) {
         this.route = route.name();
-        this.settings = route.fault().orElse(new FaultSettings(503, 0, java.time.Duration.ZERO, 0, false));
+        this.settings = route.fault().orElseThrow(() -> new IllegalStateException("route " + route.name() + " has no fault settings"));
     }
 
     @Override

@@ -2,10 +2,11 @@ package io.nexus.gateway.reload;
 
 import io.nexus.gateway.config.ConfigLoader;
 import io.nexus.gateway.config.ConfigProblem;
+import io.nexus.gateway.config.ConfigWatchSettings;
 import io.nexus.gateway.config.GatewayConfig;
 import io.nexus.gateway.config.InvalidConfigException;
-import io.nexus.gateway.config.ServerSettings;
 import io.nexus.gateway.config.Sha256;
+import io.nexus.gateway.config.StartupSettings;
 import io.nexus.gateway.reload.ReloadResult.Outcome;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -46,7 +47,7 @@ public final class ConfigPlane implements AutoCloseable {
     private final CounterDataPoint failures;
     private final Info versionInfo;
     private final Gauge onLastKnownGood;
-    private final GatewayConfig startedWith;
+    private final StartupSettings startedWith;
     private ConfigWatcher watcher;
     // The content last read from the file, applied or not: the watcher reloads only on a change,
     // so a rollback holds until the file changes again.
@@ -54,7 +55,7 @@ public final class ConfigPlane implements AutoCloseable {
 
     private ConfigPlane(LiveConfig gateway, ConfigLoader loader, Optional<Path> file, LastKnownGood lastKnownGood) {
         this.gateway = gateway;
-        this.startedWith = gateway.config();
+        this.startedWith = gateway.config().startup();
         this.loader = loader;
         this.file = file;
         this.lastKnownGood = lastKnownGood;
@@ -88,9 +89,9 @@ public final class ConfigPlane implements AutoCloseable {
                 plane.lastSeenFileHash = initial.source().equals(SOURCE_FILE) ? Sha256.hex(initial.text()) : currentFileHash(initial.file().get());
             }
         }
-        GatewayConfig config = initial.config();
-        if (initial.file().isPresent() && config.config().watch()) {
-            plane.watcher = ConfigWatcher.start(initial.file().get(), config.config().pollInterval(), plane::reloadIfFileChanged);
+        ConfigWatchSettings watch = initial.config().startup().configWatch();
+        if (initial.file().isPresent() && watch.watch()) {
+            plane.watcher = ConfigWatcher.start(initial.file().get(), watch.pollInterval(), plane::reloadIfFileChanged);
         }
         return plane;
     }
@@ -178,22 +179,16 @@ public final class ConfigPlane implements AutoCloseable {
 
     /**
      * Listeners, backpressure, threads and the admin token are fixed when the process starts; a
-     * reload that changes them says so instead of leaving operators to guess.
+     * reload that changes them says so instead of leaving operators to guess. The demo upstream
+     * and the file watch are start-up settings too, but change without a word.
      */
     private void warnAboutRestartOnlySettings(ConfigVersion live, GatewayConfig next) {
-        GatewayConfig started = startedWith;
-        boolean server = !withoutShutdown(started.server()).equals(withoutShutdown(next.server()))
-            || !started.security().limits().equals(next.security().limits()) || !started.security().tls().equals(next.security().tls());
-        boolean admin = !started.admin().equals(next.admin());
+        boolean server = !startedWith.server().equals(next.startup().server());
+        boolean admin = !startedWith.admin().equals(next.startup().admin());
         if (server || admin) {
             LOG.warn("The config replacing version {} changes {}{}: those take effect at the next restart", live.id(),
                 server ? "nexus.server (other than shutdown.*)" : "", server && admin ? " and nexus.admin" : admin ? "nexus.admin" : "");
         }
-    }
-
-    private static ServerSettings withoutShutdown(ServerSettings settings) {
-        return new ServerSettings(settings.host(), settings.port(), settings.maxConcurrentRequests(), settings.queueTimeout(),
-            settings.maxRequestBody(), settings.virtualThreads(), java.time.Duration.ZERO, java.time.Duration.ZERO);
     }
 
     private ReloadResult refused(List<ConfigProblem> problems) {
@@ -206,7 +201,7 @@ public final class ConfigPlane implements AutoCloseable {
     private ConfigVersion record(GatewayConfig config, String text, String source, Optional<Integer> restoredFrom) {
         ConfigVersion version = new ConfigVersion(ids.incrementAndGet(), Instant.now(), source, restoredFrom, Sha256.hex(text), text,
             config.redacted());
-        history.add(version, config.config().maxHistory());
+        history.add(version, config.maxHistory());
         versionInfo.setLabelValues(Integer.toString(version.id()));
         lastKnownGood.save(text);
         return version;

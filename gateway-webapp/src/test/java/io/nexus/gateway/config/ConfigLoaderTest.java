@@ -24,6 +24,10 @@ class ConfigLoaderTest {
         }
         """;
 
+    private static final RequestLimits DEFAULT_LIMITS = new RequestLimits(8 * 1024, 100);
+    private static final TlsSettings DEFAULT_TLS = new TlsSettings(false, 8443, List.of(), List.of("TLSv1.3", "TLSv1.2"), true,
+        Duration.ofSeconds(10));
+
     private static GatewayConfig parse(String text) throws InvalidConfigException {
         return ConfigLoader.parse(text, "gateway.conf", Map.of());
     }
@@ -40,11 +44,13 @@ class ConfigLoaderTest {
     @Test
     void everythingHasADefault() throws Exception {
         GatewayConfig config = parse("nexus {}");
-        assertThat(config.server()).isEqualTo(new ServerSettings("0.0.0.0", 8080, 10_000, Duration.ZERO, 10L << 20, true,
-            Duration.ofSeconds(5), Duration.ofSeconds(30)));
-        assertThat(config.admin()).isEqualTo(new AdminSettings("127.0.0.1", 9090, Optional.empty()));
-        assertThat(config.config()).isEqualTo(new ConfigSettings(true, Duration.ofSeconds(1), 20));
-        assertThat(config.demo()).isEqualTo(new DemoSettings(false, "127.0.0.1", 9000));
+        assertThat(config.startup().server()).isEqualTo(new ServerSettings("0.0.0.0", 8080, 10_000, Duration.ZERO, 10L << 20, true,
+            DEFAULT_LIMITS, DEFAULT_TLS));
+        assertThat(config.shutdown()).isEqualTo(new ShutdownSettings(Duration.ofSeconds(5), Duration.ofSeconds(30)));
+        assertThat(config.startup().admin()).isEqualTo(new AdminSettings("127.0.0.1", 9090, Optional.empty()));
+        assertThat(config.startup().configWatch()).isEqualTo(new ConfigWatchSettings(true, Duration.ofSeconds(1)));
+        assertThat(config.maxHistory()).isEqualTo(20);
+        assertThat(config.startup().demo()).isEqualTo(new DemoSettings(false, "127.0.0.1", 9000));
         assertThat(config.upstreams()).isEmpty();
         assertThat(config.routes()).isEmpty();
     }
@@ -74,11 +80,13 @@ class ConfigLoaderTest {
               ]
             }
             """);
-        assertThat(config.server()).isEqualTo(new ServerSettings("127.0.0.1", 8081, 500, Duration.ofMillis(50), 1L << 20, false,
-            Duration.ofSeconds(2), Duration.ofSeconds(20)));
-        assertThat(config.admin().token()).contains("a-long-enough-token");
-        assertThat(config.admin().toString()).doesNotContain("a-long-enough-token");
-        assertThat(config.config()).isEqualTo(new ConfigSettings(false, Duration.ofSeconds(1), 5));
+        assertThat(config.startup().server()).isEqualTo(new ServerSettings("127.0.0.1", 8081, 500, Duration.ofMillis(50), 1L << 20, false,
+            DEFAULT_LIMITS, DEFAULT_TLS));
+        assertThat(config.shutdown()).isEqualTo(new ShutdownSettings(Duration.ofSeconds(2), Duration.ofSeconds(20)));
+        assertThat(config.startup().admin().token()).contains("a-long-enough-token");
+        assertThat(config.startup().admin().toString()).doesNotContain("a-long-enough-token");
+        assertThat(config.startup().configWatch()).isEqualTo(new ConfigWatchSettings(false, Duration.ofSeconds(1)));
+        assertThat(config.maxHistory()).isEqualTo(5);
         UpstreamSettings echo = config.upstreams().get("echo");
         assertThat(echo.targets()).containsExactly(
             new TargetSettings(URI.create("http://127.0.0.1:9000"), 1),
@@ -228,12 +236,12 @@ class ConfigLoaderTest {
         GatewayConfig config = ConfigLoader.parse("""
             nexus { server.port = 8081, admin.token = ${?NEXUS_ADMIN_TOKEN} }
             """, "gateway.conf", Map.of("NEXUS_PORT", "9999", "NEXUS_ADMIN_TOKEN", "from-the-environment"));
-        assertThat(config.server().port()).isEqualTo(9999);
-        assertThat(config.admin().token()).contains("from-the-environment");
+        assertThat(config.startup().server().port()).isEqualTo(9999);
+        assertThat(config.startup().admin().token()).contains("from-the-environment");
 
         GatewayConfig withoutEnvironment = ConfigLoader.parse("nexus { server.port = 8081 }", "gateway.conf", Map.of());
-        assertThat(withoutEnvironment.server().port()).isEqualTo(8081);
-        assertThat(withoutEnvironment.admin().token()).isEmpty();
+        assertThat(withoutEnvironment.startup().server().port()).isEqualTo(8081);
+        assertThat(withoutEnvironment.startup().admin().token()).isEmpty();
     }
 
     @Test
@@ -297,6 +305,67 @@ class ConfigLoaderTest {
         assertThat(Redaction.isSecret("PASSWORD")).isTrue();
         assertThat(Redaction.isSecret("private-key-file")).isTrue();
         assertThat(Redaction.isSecret("path")).isFalse();
+    }
+
+    @Test
+    void optionalBlocksTakeWhatTheyLeaveOutFromTheirTemplate() throws Exception {
+        GatewayConfig config = parse("""
+            nexus {
+              upstreams { api { targets = [{ url = "http://127.0.0.1:1" }] } }
+              auth { partners { type = api-key, keys = [{ id = "a", sha256 = "%s" }] } }
+              routes = [
+                { name = "r", path = "/r", upstream = "api", retries { attempts = 3 } }
+                { name = "f", path = "/f", upstream = "api", middlewares = [fault] }
+                { name = "a", path = "/a", upstream = "api", auth = partners }
+              ]
+            }
+            """.formatted("a".repeat(64)));
+        assertThat(config.upstreams().get("api").targets()).containsExactly(new TargetSettings(URI.create("http://127.0.0.1:1"), 1));
+        assertThat(config.routes().get(0).retries()).contains(new RetrySettings(3, true, Set.of(502, 503, 504), 20, 10));
+        // Listed without a block: the template's settings, which inject nothing.
+        assertThat(config.routes().get(1).fault()).contains(new FaultSettings(503, 0, Duration.ZERO, 0, false));
+        assertThat(config.routes().get(0).fault()).isEmpty();
+        AuthSettings.ApiKey partners = (AuthSettings.ApiKey) config.auth().get("partners");
+        assertThat(partners.header()).isEqualTo("X-API-Key");
+        assertThat(partners.forwardCredential()).isFalse();
+    }
+
+    @Test
+    void blockTemplatesAreNeitherSettingsNorShown() throws Exception {
+        assertThat(problems("""
+            nexus { }
+            nexus-block-defaults { route.retries.attempts = 5 }
+            """)).containsExactly("nexus-block-defaults: unknown key (every setting lives under nexus) (gateway.conf:2)");
+        assertThat(parse("nexus {}").redacted()).doesNotContain("block-defaults", "retry-on");
+    }
+
+    @Test
+    void valuesNoReaderLooksAtAreCheckedAgainstReferenceTypes() {
+        assertThat(problems("""
+            nexus {
+              upstream-defaults { health-check = 5 }
+            }
+            """)).containsExactly("upstream-defaults.health-check: must be object with keys [active, passive], was number (gateway.conf:2)");
+        // A key a reader already named is not named twice.
+        assertThat(problems("nexus.server.tls = 5")).containsExactly("server.tls: must be an object, was number (gateway.conf:1)");
+        assertThat(problems("nexus = 5")).containsExactly("nexus: must be an object, was number (gateway.conf:1)");
+    }
+
+    @Test
+    void startUpSettingsChangeOnlyWithWhatIsFixedAtStartUp() throws Exception {
+        GatewayConfig started = parse(MINIMAL);
+        GatewayConfig reloadable = parse("""
+            nexus {
+              server.shutdown { drain-delay = 1s, timeout = 2s }
+              config.max-history = 3
+              observability.access-log.enabled = false
+            """ + MINIMAL.substring(MINIMAL.indexOf('{') + 1));
+        assertThat(reloadable.startup()).isEqualTo(started.startup());
+        assertThat(reloadable.shutdown()).isNotEqualTo(started.shutdown());
+
+        GatewayConfig restart = parse("nexus { server.max-header-count = 50, server.tls.http2 = false }");
+        assertThat(restart.startup().server()).isNotEqualTo(started.startup().server());
+        assertThat(restart.startup().admin()).isEqualTo(started.startup().admin());
     }
 
     @Test

@@ -69,7 +69,7 @@ class SecurityConfigTest {
         AuthSettings.Jwt jwt = (AuthSettings.Jwt) config.routes().get(0).auth().orElseThrow();
         assertThat(jwt.requiredScopes()).containsExactly("read", "write");
         assertThat(jwt.requiredClaims()).containsExactly(Map.entry("tenant", "acme"));
-        assertThat(config.security().auth().get("users").requiredScopes()).containsExactly("read");
+        assertThat(config.auth().get("users").requiredScopes()).containsExactly("read");
 
         assertThat(problems("""
             auth { p { type = api-key, keys = [{ id = "a", sha256 = "%s" }] } }
@@ -99,8 +99,8 @@ class SecurityConfigTest {
     @Test
     void defaultsAreSafe() throws Exception {
         GatewayConfig config = ConfigLoader.parse("nexus {}", "gateway.conf", Map.of());
-        assertThat(config.security().limits()).isEqualTo(RequestLimits.defaults());
-        assertThat(config.security().tls().enabled()).isFalse();
-        assertThat(config.security().tls().protocols()).containsExactly("TLSv1.3", "TLSv1.2");
+        assertThat(config.startup().server().limits()).isEqualTo(new RequestLimits(8 * 1024, 100));
+        assertThat(config.startup().server().tls().enabled()).isFalse();
+        assertThat(config.startup().server().tls().protocols()).containsExactly("TLSv1.3", "TLSv1.2");
     }
 }

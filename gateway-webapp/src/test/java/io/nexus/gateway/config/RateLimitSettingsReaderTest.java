@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-class RateLimitConfigTest {
+class RateLimitSettingsReaderTest {
 
     private static String config(String rateLimit) {
         return """
@@ -39,7 +39,7 @@ class RateLimitConfigTest {
         RouteSettings route = route("rate-limit { requests = 100, window = 1s, key = client-ip }");
         assertThat(route.middlewares()).containsExactly("rate-limit");
         assertThat(route.rateLimit()).contains(new RateLimitSettings(100, Duration.ofSeconds(1), Key.CLIENT_IP,
-            Optional.empty(), List.of(), RateLimitConfig.DEFAULT_MAX_KEYS));
+            Optional.empty(), List.of(), 100_000));
     }
 
     @Test

@@ -22,57 +22,27 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
- * Reads the security sections for {@link ConfigLoader}: request limits and TLS under
- * {@code nexus.server}, the providers of {@code nexus.auth}, and a route's {@code auth} key.
+ * Reads the providers of {@code nexus.auth}, each over reference.conf's template for its type
+ * ({@code nexus-block-defaults.auth.api-key} or {@code .jwt}), and a route's {@code auth} key.
  * Problems go to the same list as the rest of the config, with key and line.
  */
-final class SecurityConfigReader {
+final class AuthSettingsReader {
 
-    /** The keys of {@code nexus.server} this reader owns. */
-    static final List<String> SERVER_KEYS = List.of("tls", "max-request-header-size", "max-header-count");
-
-    static final Set<String> JWT_ALGORITHMS = Set.of("RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "HS256", "HS384", "HS512");
-    private static final Set<String> TLS_PROTOCOLS = Set.of("TLSv1.2", "TLSv1.3");
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    private static final Set<String> JWT_ALGORITHMS = Set.of("RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "HS256", "HS384", "HS512");
     private static final Pattern HEADER = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}");
     /** Identity headers: clients can never send these upstream themselves (see AuthHeaders). */
     private static final Pattern AUTH_HEADER = Pattern.compile("X-Auth-[A-Za-z0-9-]{1,56}", Pattern.CASE_INSENSITIVE);
     private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-fA-F]{64}");
 
-    private SecurityConfigReader() {
+    private AuthSettingsReader() {
     }
 
-    static SecuritySettings read(Section nexus, List<ConfigProblem> problems) {
-        Section server = nexus.section("server");
-        long headerSize = server.bytes("max-request-header-size", 1024, 8 * 1024);
-        if (headerSize > 1L << 20) {
-            server.problem("max-request-header-size", "must be at most 1MiB, was " + headerSize + " bytes");
-            headerSize = 8 * 1024;
-        }
-        RequestLimits limits = new RequestLimits((int) headerSize, server.intBetween("max-header-count", 1, 10_000, 100));
-        Section tlsSection = server.section("tls");
-        TlsSettings tls = tls(tlsSection, problems);
-        tlsSection.finish();
+    /** The entries of {@code nexus.auth} that are valid, by name. */
+    static Map<String, AuthSettings> read(Section authSection, List<ConfigProblem> problems) {
         Map<String, AuthSettings> auth = new LinkedHashMap<>();
-        Section authSection = nexus.section("auth");
-        for (Map.Entry<String, ConfigValue> entry : authSection.object().entrySet()) {
-            String name = entry.getKey();
-            authSection.accept(name);
-            if (!(entry.getValue() instanceof ConfigObject)) {
-                authSection.problem(name, "must be an object with a type (api-key or jwt)");
-                continue;
-            }
-            if (!NAME.matcher(name).matches()) {
-                authSection.problem(name, "auth name must match " + NAME.pattern());
-            }
-            Section provider = authSection.section(name);
-            AuthSettings settings = provider(name, provider, problems);
-            provider.finish();
-            if (settings != null) {
-                auth.put(name, settings);
-            }
-        }
-        return new SecuritySettings(limits, tls, auth);
+        authSection.namedObjects("auth", "a type (api-key or jwt)").forEach((name, object) ->
+            provider(name, object, authSection.keyPath(name), problems).ifPresent(settings -> auth.put(name, settings)));
+        return auth;
     }
 
     /**
@@ -88,16 +58,15 @@ final class SecurityConfigReader {
         Map<String, String> claims = Map.of();
         String name;
         if (route.object().get("auth") instanceof ConfigObject) {
-            Section auth = route.section("auth");
-            name = auth.requiredString("provider");
+            Section auth = route.section("auth", ReferenceConfig.blockDefaults("route.auth"));
+            name = auth.nonBlankString("provider");
             scopes = auth.stringList("required-scopes");
             claims = claims(auth.section("required-claims"));
-            auth.finish();
-            if (name == null) {
-                return Optional.empty();
-            }
         } else {
-            name = route.string("auth", null);
+            name = route.string("auth");
+        }
+        if (name == null) {
+            return Optional.empty();
         }
         AuthSettings settings = providers.get(name);
         if (settings == null) {
@@ -123,90 +92,37 @@ final class SecurityConfigReader {
         return claims;
     }
 
-    private static TlsSettings tls(Section s, List<ConfigProblem> problems) {
-        boolean enabled = s.bool("enabled", false);
-        int port = s.intBetween("port", 0, 65535, 8443);
-        List<String> protocols = s.stringList("protocols");
-        for (String protocol : protocols) {
-            if (!TLS_PROTOCOLS.contains(protocol)) {
-                s.problem("protocols", "unsupported protocol \"" + protocol + "\" (TLSv1.2, TLSv1.3)");
-            }
-        }
-        if (protocols.isEmpty() && s.has("protocols")) {
-            s.problem("protocols", "needs at least one protocol");
-        }
-        boolean http2 = s.bool("http2", true);
-        Duration reloadInterval = s.duration("reload-interval", Duration.ZERO, Duration.ofSeconds(10));
-        List<TlsSettings.Certificate> certificates = new ArrayList<>();
-        List<ConfigValue> values = s.list("certificates");
-        Set<String> names = new HashSet<>();
-        for (int i = 0; i < values.size(); i++) {
-            String label = s.keyPath("certificates[" + i + "]");
-            if (!(values.get(i) instanceof ConfigObject object)) {
-                s.problem("certificates", "certificates[" + i + "]: must be an object");
-                continue;
-            }
-            List<ConfigProblem> own = new ArrayList<>();
-            Section c = new Section(object, label, own);
-            String name = c.string("name", "cert-" + i);
-            if (!names.add(name)) {
-                c.problem("name", "duplicate certificate name \"" + name + "\"");
-            }
-            Optional<Path> keystore = c.optionalString("keystore").map(Path::of);
-            String password = c.string("keystore-password", "");
-            Optional<Path> certificate = c.optionalString("certificate").map(Path::of);
-            Optional<Path> privateKey = c.optionalString("private-key").map(Path::of);
-            c.finish();
-            if (keystore.isPresent() == (certificate.isPresent() || privateKey.isPresent())) {
-                c.problem("keystore", "give either keystore (PKCS12) or certificate and private-key (PEM)");
-            } else if (keystore.isEmpty() && (certificate.isEmpty() || privateKey.isEmpty())) {
-                c.problem("certificate", "PEM needs both certificate and private-key");
-            }
-            if (enabled) {
-                for (Path file : List.of(keystore, certificate, privateKey).stream().flatMap(Optional::stream).toList()) {
-                    if (!Files.isReadable(file)) {
-                        c.problem("name", "file not found or not readable: " + file);
-                    }
-                }
-            }
-            problems.addAll(own);
-            if (own.isEmpty()) {
-                certificates.add(new TlsSettings.Certificate(name, keystore, password, certificate, privateKey));
-            }
-        }
-        if (enabled && values.isEmpty()) {
-            s.problem("certificates", "TLS needs at least one certificate");
-        }
-        return new TlsSettings(enabled, port, certificates, protocols.isEmpty() ? List.of("TLSv1.3", "TLSv1.2") : protocols, http2, reloadInterval);
-    }
-
-    private static AuthSettings provider(String name, Section s, List<ConfigProblem> problems) {
-        String type = s.requiredString("type");
+    private static Optional<AuthSettings> provider(String name, ConfigObject object, String label, List<ConfigProblem> problems) {
+        // The type picks the template the entry is merged over, so it is read on its own first.
+        Section typed = new Section(object, label, problems);
+        String type = typed.nonBlankString("type");
         if (type == null) {
-            return null;
+            return Optional.empty();
         }
-        return switch (type) {
-            case "api-key" -> apiKey(name, s, problems);
-            case "jwt" -> jwt(name, s);
-            default -> {
-                s.problem("type", "unknown auth type \"" + type + "\" (api-key, jwt)");
-                yield null;
-            }
-        };
+        if (!type.equals("api-key") && !type.equals("jwt")) {
+            typed.problem("type", "unknown auth type \"" + type + "\" (api-key, jwt)");
+            return Optional.empty();
+        }
+        Section s = Section.merged(object, ReferenceConfig.blockDefaults("auth." + type), label, problems);
+        s.accept("type");
+        AuthSettings settings = type.equals("jwt") ? jwt(name, s) : apiKey(name, s, problems);
+        s.finish();
+        return Optional.of(settings);
     }
 
     private static AuthSettings.ApiKey apiKey(String name, Section s, List<ConfigProblem> problems) {
-        String header = s.string("header", "X-API-Key");
-        if (!HEADER.matcher(header).matches()) {
+        String header = s.string("header");
+        if (header != null && !HEADER.matcher(header).matches()) {
             s.problem("header", "bad header name \"" + header + "\"");
         }
         Optional<String> query = s.optionalString("query-parameter");
         if (query.isPresent() && !HEADER.matcher(query.get()).matches()) {
             s.problem("query-parameter", "bad query parameter name \"" + query.get() + "\"");
         }
-        boolean forward = s.bool("forward-credential", false);
+        boolean forward = s.bool("forward-credential");
         List<AuthSettings.ApiKey.Key> keys = new ArrayList<>();
-        List<ConfigValue> values = s.list("keys");
+        // Absent or empty alike: a provider without keys would refuse every request.
+        List<ConfigValue> values = s.optionalList("keys").orElse(List.of());
         Set<String> ids = new HashSet<>();
         for (int i = 0; i < values.size(); i++) {
             String label = s.keyPath("keys[" + i + "]");
@@ -216,11 +132,11 @@ final class SecurityConfigReader {
             }
             List<ConfigProblem> own = new ArrayList<>();
             Section k = new Section(object, label, own);
-            String id = k.requiredString("id");
-            String sha256 = k.requiredString("sha256");
+            String id = k.nonBlankString("id");
+            String sha256 = k.nonBlankString("sha256");
             k.finish();
-            if (id != null && !NAME.matcher(id).matches()) {
-                k.problem("id", "key id must match " + NAME.pattern());
+            if (id != null && !Section.NAME.matcher(id).matches()) {
+                k.problem("id", "key id must match " + Section.NAME.pattern());
             } else if (id != null && !ids.add(id)) {
                 k.problem("id", "duplicate key id \"" + id + "\"");
             }
@@ -241,7 +157,8 @@ final class SecurityConfigReader {
 
     private static AuthSettings.Jwt jwt(String name, Section s) {
         Set<String> algorithms = new LinkedHashSet<>();
-        for (String algorithm : s.stringList("algorithms")) {
+        // Absent or empty alike: there is no default set of algorithms to trust.
+        for (String algorithm : s.optionalStringList("algorithms").orElse(List.of())) {
             if (!JWT_ALGORITHMS.contains(algorithm)) {
                 s.problem("algorithms", "unsupported algorithm \"" + algorithm + "\" (" + String.join(", ", new TreeSet<>(JWT_ALGORITHMS)) + ")");
             } else {
@@ -253,8 +170,8 @@ final class SecurityConfigReader {
         }
         Optional<String> issuer = s.optionalString("issuer");
         Optional<String> audience = s.optionalString("audience");
-        Duration clockSkew = s.duration("clock-skew", Duration.ZERO, Duration.ofSeconds(30));
-        boolean requireExpiry = s.bool("require-expiry", true);
+        Duration clockSkew = s.duration("clock-skew", Duration.ZERO);
+        boolean requireExpiry = s.bool("require-expiry");
         List<String> publicKeys = new ArrayList<>(s.stringList("public-keys"));
         for (String file : s.stringList("public-key-files")) {
             try {
@@ -280,7 +197,7 @@ final class SecurityConfigReader {
             s.problem("jwks-url", "must be an http:// or https:// URL, was \"" + url + "\"");
             return null;
         });
-        Duration jwksRefresh = s.duration("jwks-refresh", Duration.ofMillis(50), Duration.ofSeconds(10));
+        Duration jwksRefresh = s.duration("jwks-refresh", Duration.ofMillis(50));
         boolean symmetric = algorithms.stream().anyMatch(a -> a.startsWith("HS"));
         boolean asymmetric = algorithms.stream().anyMatch(a -> !a.startsWith("HS"));
         if (symmetric && secret.isEmpty() && jwksFile.isEmpty() && jwksUrl.isEmpty()) {
@@ -307,7 +224,7 @@ final class SecurityConfigReader {
         }
         List<String> scopes = s.stringList("required-scopes");
         Map<String, String> requiredClaims = claims(s.section("required-claims"));
-        boolean forwardCredential = s.bool("forward-credential", false);
+        boolean forwardCredential = s.bool("forward-credential");
         return new AuthSettings.Jwt(name, algorithms, issuer, audience, clockSkew, requireExpiry, publicKeys, secret, jwksFile,
             jwksUrl, jwksRefresh, forwardClaims, scopes, requiredClaims, forwardCredential);
     }

@@ -1,0 +1,182 @@
+package io.nexus.gateway.config;
+
+import com.typesafe.config.ConfigValue;
+import io.nexus.gateway.config.RouteSettings.MatchKind;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+/**
+ * Reads one element of {@code nexus.routes}, already merged over {@code nexus.route-defaults},
+ * with its optional blocks ({@code fault}, {@code retries}, {@code rate-limit}, {@code auth})
+ * over their templates in reference.conf; and checks the route table for duplicate names and
+ * conflicts.
+ */
+final class RouteSettingsReader {
+
+    private static final Pattern METHOD = Pattern.compile("[A-Z]{1,20}");
+    private static final Pattern HOST = Pattern.compile("(\\*\\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?");
+    private static final Set<Integer> RETRYABLE_STATUSES = Set.of(502, 503, 504);
+
+    private RouteSettingsReader() {
+    }
+
+    /**
+     * @param middlewares the names a route may list in {@code middlewares}
+     * @param upstreams the names under {@code nexus.upstreams}
+     * @param authProviders the valid entries of {@code nexus.auth}
+     * @return the route, or {@code null} when a key it cannot do without is broken
+     */
+    static RouteSettings read(Section s, Set<String> middlewares, Set<String> upstreams, Map<String, AuthSettings> authProviders) {
+        String name = s.nonBlankString("name");
+        if (name != null && !Section.NAME.matcher(name).matches()) {
+            s.problem("name", "route name must match " + Section.NAME.pattern());
+        }
+        String path = s.nonBlankString("path");
+        if (path != null && (!path.startsWith("/") || path.contains("//") || path.contains("?") || path.contains("#")
+            || path.contains("/./") || path.contains("/../") || path.endsWith("/.") || path.endsWith("/.."))) {
+            s.problem("path", "must be a normalized absolute path such as /api/users, was \"" + path + "\"");
+            path = null;
+        }
+        if (path != null && path.length() > 1 && path.endsWith("/")) {
+            path = path.substring(0, path.length() - 1);
+        }
+        String matchName = s.string("match");
+        MatchKind match = MatchKind.PREFIX;
+        if ("exact".equals(matchName)) {
+            match = MatchKind.EXACT;
+        } else if (matchName != null && !matchName.equals("prefix")) {
+            s.problem("match", "must be prefix or exact, was \"" + matchName + "\"");
+        }
+        String upstream = s.nonBlankString("upstream");
+        if (upstream != null && !upstreams.contains(upstream)) {
+            s.problem("upstream", "unknown upstream \"" + upstream + "\"");
+        }
+        // No methods listed: every method.
+        Set<String> methods = new LinkedHashSet<>();
+        for (String method : s.optionalStringList("methods").orElse(List.of())) {
+            String upper = method.toUpperCase(Locale.ROOT);
+            if (!METHOD.matcher(upper).matches()) {
+                s.problem("methods", "bad method \"" + method + "\"");
+            }
+            methods.add(upper);
+        }
+        Optional<String> host = s.optionalString("host").map(h -> h.toLowerCase(Locale.ROOT));
+        if (host.isPresent() && !HOST.matcher(host.get()).matches()) {
+            s.problem("host", "bad host \"" + host.get() + "\" (a name, or *.suffix)");
+        }
+        boolean stripPrefix = s.bool("strip-prefix");
+        Optional<Duration> requestTimeout = s.optionalDuration("request-timeout", Duration.ofMillis(1));
+        List<String> routeMiddlewares = new ArrayList<>();
+        for (String middleware : s.stringList("middlewares")) {
+            if (!middlewares.contains(middleware)) {
+                s.problem("middlewares", "unknown middleware \"" + middleware + "\" (known: " + String.join(", ", new TreeSet<>(middlewares)) + ")");
+            } else if (!routeMiddlewares.contains(middleware)) {
+                routeMiddlewares.add(middleware);
+            }
+        }
+        Optional<FaultSettings> fault = fault(s, routeMiddlewares);
+        Optional<RetrySettings> retries = retries(s);
+        Optional<AuthSettings> auth = AuthSettingsReader.routeAuth(s, authProviders);
+        if (auth.isPresent() && !routeMiddlewares.contains("auth")) {
+            routeMiddlewares.add("auth");
+        } else if (!s.has("auth") && routeMiddlewares.contains("auth")) {
+            s.problem("middlewares", "the auth middleware runs what the route's auth key names; set auth instead");
+        }
+        Optional<RateLimitSettings> rateLimit = RateLimitSettingsReader.read(s, routeMiddlewares);
+        if (rateLimit.isPresent() && rateLimit.get().key() == RateLimitSettings.Key.SUBJECT && auth.isEmpty()) {
+            s.problem("rate-limit", "key = subject needs the route's auth: the subject is the authenticated identity");
+        }
+        if (name == null || path == null || upstream == null) {
+            return null;
+        }
+        return new RouteSettings(name, path, match, upstream, stripPrefix, methods, host, requestTimeout, routeMiddlewares, fault, retries,
+            rateLimit, auth);
+    }
+
+    /**
+     * A {@code fault} block adds the {@code fault} middleware; a route that lists the middleware
+     * without a block gets the template's settings, which inject nothing.
+     */
+    private static Optional<FaultSettings> fault(Section route, List<String> middlewares) {
+        boolean block = route.has("fault");
+        if (!block && !middlewares.contains("fault")) {
+            return Optional.empty();
+        }
+        Section s = route.section("fault", ReferenceConfig.blockDefaults("route.fault"));
+        if (block && !middlewares.contains("fault")) {
+            middlewares.add("fault");
+        }
+        return Optional.of(new FaultSettings(
+            s.intBetween("abort-status", 200, 599),
+            s.doubleBetween("abort-percent", 0, 100),
+            s.duration("delay", Duration.ZERO),
+            s.doubleBetween("delay-percent", 0, 100),
+            s.bool("throw")));
+    }
+
+    /** Retries only when the route has a {@code retries} block: they are opt-in. */
+    private static Optional<RetrySettings> retries(Section route) {
+        if (!route.has("retries")) {
+            return Optional.empty();
+        }
+        Section s = route.section("retries", ReferenceConfig.blockDefaults("route.retries"));
+        boolean connectFailure = false;
+        Set<Integer> statuses = new LinkedHashSet<>();
+        for (String condition : s.stringList("retry-on")) {
+            if (condition.equals("connect-failure")) {
+                connectFailure = true;
+            } else if (condition.matches("\\d{3}") && RETRYABLE_STATUSES.contains(Integer.parseInt(condition))) {
+                statuses.add(Integer.parseInt(condition));
+            } else {
+                s.problem("retry-on", "bad condition \"" + condition + "\" (connect-failure, 502, 503, 504)");
+            }
+        }
+        return Optional.of(new RetrySettings(
+            s.intBetween("attempts", 1, 10),
+            connectFailure,
+            statuses,
+            s.intBetween("budget-percent", 0, 100),
+            s.intBetween("min-retries", 0, 10_000)));
+    }
+
+    /** Duplicate names, and routes no request could tell apart (same path, match, host and a shared method). */
+    static void checkNamesAndConflicts(List<RouteSettings> routes, List<Integer> indexes, List<ConfigValue> values,
+                                       List<ConfigProblem> problems) {
+        Map<String, Integer> names = new HashMap<>();
+        for (int i = 0; i < routes.size(); i++) {
+            RouteSettings route = routes.get(i);
+            int index = indexes.get(i);
+            Integer previous = names.putIfAbsent(route.name(), index);
+            if (previous != null) {
+                problems.add(ConfigProblem.at("routes[" + index + "].name",
+                    "duplicate route name \"" + route.name() + "\" (also routes[" + previous + "])", values.get(index).origin()));
+            }
+            for (int j = 0; j < i; j++) {
+                RouteSettings other = routes.get(j);
+                if (conflict(route, other)) {
+                    problems.add(ConfigProblem.at("routes[" + index + "]",
+                        "conflicts with route \"" + other.name() + "\": same path, match, host and methods", values.get(index).origin()));
+                }
+            }
+        }
+    }
+
+    private static boolean conflict(RouteSettings a, RouteSettings b) {
+        if (!a.path().equals(b.path()) || a.match() != b.match() || !a.host().equals(b.host())) {
+            return false;
+        }
+        if (a.methods().isEmpty() || b.methods().isEmpty()) {
+            return true;
+        }
+        return a.methods().stream().anyMatch(b.methods()::contains);
+    }
+}

@@ -1,0 +1,59 @@
+package io.nexus.gateway.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Reads {@link StartupSettings}: {@code nexus.server} (but {@code shutdown}), {@code nexus.admin},
+ * {@code nexus.demo} and {@code nexus.config.watch} / {@code poll-interval}. The reloadable keys
+ * of those objects are read by {@link ConfigLoader} from the same sections.
+ */
+final class StartupSettingsReader {
+
+    private static final long MAX_REQUEST_HEADER_SIZE = 1L << 20;
+
+    private StartupSettingsReader() {
+    }
+
+    static StartupSettings read(Section nexus, List<ConfigProblem> problems) {
+        return new StartupSettings(server(nexus.section("server"), problems), admin(nexus.section("admin")), demo(nexus.section("demo")),
+            configWatch(nexus.section("config")));
+    }
+
+    private static ServerSettings server(Section s, List<ConfigProblem> problems) {
+        long headerSize = s.bytes("max-request-header-size", 1024);
+        if (headerSize > MAX_REQUEST_HEADER_SIZE) {
+            s.problem("max-request-header-size", "must be at most 1MiB, was " + headerSize + " bytes");
+        }
+        RequestLimits limits = new RequestLimits((int) Math.min(headerSize, MAX_REQUEST_HEADER_SIZE),
+            s.intBetween("max-header-count", 1, 10_000));
+        return new ServerSettings(
+            s.nonBlankString("host"),
+            s.intBetween("port", 0, 65535),
+            s.intBetween("max-concurrent-requests", 1, 1_000_000),
+            s.duration("queue-timeout", Duration.ZERO),
+            s.bytes("max-request-body", 0),
+            s.bool("virtual-threads"),
+            limits,
+            TlsSettingsReader.read(s.section("tls"), problems));
+    }
+
+    private static AdminSettings admin(Section s) {
+        Optional<String> token = s.optionalString("token").filter(t -> !t.isEmpty());
+        token.ifPresent(t -> {
+            if (t.length() < 16) {
+                s.problem("token", "must be at least 16 characters long");
+            }
+        });
+        return new AdminSettings(s.nonBlankString("host"), s.intBetween("port", 0, 65535), token);
+    }
+
+    private static DemoSettings demo(Section s) {
+        return new DemoSettings(s.bool("enabled"), s.nonBlankString("host"), s.intBetween("port", 0, 65535));
+    }
+
+    private static ConfigWatchSettings configWatch(Section s) {
+        return new ConfigWatchSettings(s.bool("watch"), s.duration("poll-interval", Duration.ofMillis(100)));
+    }
+}
