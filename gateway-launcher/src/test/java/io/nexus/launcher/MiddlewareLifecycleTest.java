@@ -3,6 +3,7 @@ package io.nexus.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.nexus.gateway.lifecycle.BuiltInMiddlewares;
 import io.nexus.gateway.config.ConfigLoader;
 import io.nexus.gateway.config.RouteSettings;
 import io.nexus.gateway.middleware.Middleware;
@@ -64,7 +65,7 @@ class MiddlewareLifecycleTest {
 
     @Test
     void newInstanceIsUpBeforeTheOldOneGoesDownAfterItsLastRequest() throws Exception {
-        MiddlewareRegistry registry = MiddlewareRegistry.builder()
+        MiddlewareRegistry registry = BuiltInMiddlewares.builder()
             .register("recorder", MiddlewareRegistry.CUSTOM, route -> new Recorder())
             .build();
         try (RecordingUpstream upstream = RecordingUpstream.start("up");

@@ -37,7 +37,6 @@ public final class ConfigLoader {
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern WRONG_TYPE = Pattern.compile("Wrong value type at '[^']*', expecting: (.*) but got: (.*)");
     /** Middlewares every gateway knows; a registry may add more. */
-    public static final Set<String> BUILT_IN_MIDDLEWARES = Set.of("fault", "rate-limit", "auth");
 
     private final Map<String, String> environment;
     private final Set<String> middlewares;
@@ -58,12 +57,12 @@ public final class ConfigLoader {
 
     /** Loads a file, with environment variables taken from {@code environment}. */
     public static GatewayConfig load(Path file, Map<String, String> environment) throws InvalidConfigException {
-        return new ConfigLoader(environment, BUILT_IN_MIDDLEWARES).load(file, file.toString());
+        return new ConfigLoader(environment, RouteSettings.BUILT_IN_MIDDLEWARES).load(file, file.toString());
     }
 
     /** Parses HOCON text; {@code sourceName} stands for the file in errors. */
     public static GatewayConfig parse(String text, String sourceName, Map<String, String> environment) throws InvalidConfigException {
-        return new ConfigLoader(environment, BUILT_IN_MIDDLEWARES).parse(text, sourceName);
+        return new ConfigLoader(environment, RouteSettings.BUILT_IN_MIDDLEWARES).parse(text, sourceName);
     }
 
     /** Reads and parses a file; {@code sourceName} names it in the config's {@code source}. */

@@ -23,15 +23,15 @@ final class RateLimitSettingsReader {
      */
     static Optional<RateLimitSettings> read(Section route, List<String> middlewares) {
         if (!route.has("rate-limit")) {
-            if (middlewares.contains("rate-limit")) {
+            if (middlewares.contains(RouteSettings.RATE_LIMIT)) {
                 route.problem("middlewares", "rate-limit needs the route's rate-limit block");
             }
             return Optional.empty();
         }
         Section s = route.section("rate-limit", ReferenceConfig.blockDefaults("route.rate-limit"));
         RateLimitSettings settings = read(s);
-        if (!middlewares.contains("rate-limit")) {
-            middlewares.add("rate-limit");
+        if (!middlewares.contains(RouteSettings.RATE_LIMIT)) {
+            middlewares.add(RouteSettings.RATE_LIMIT);
         }
         return Optional.of(settings);
     }

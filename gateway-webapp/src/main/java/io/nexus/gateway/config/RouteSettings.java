@@ -35,6 +35,18 @@ public record RouteSettings(
     Optional<RateLimitSettings> rateLimit,
     Optional<AuthSettings> auth) {
 
+    /** The middleware a route's {@code fault} block adds. */
+    public static final String FAULT = "fault";
+    /** The middleware a route's {@code rate-limit} block adds. */
+    public static final String RATE_LIMIT = "rate-limit";
+    /** The middleware a route's {@code auth} key adds. */
+    public static final String AUTH = "auth";
+    /**
+     * The middlewares every gateway has: their names are the route keys above, so they are
+     * written here once; the composition root registers a factory under each.
+     */
+    public static final Set<String> BUILT_IN_MIDDLEWARES = Set.of(FAULT, RATE_LIMIT, AUTH);
+
     public RouteSettings {
         methods = Set.copyOf(methods);
         middlewares = List.copyOf(middlewares);

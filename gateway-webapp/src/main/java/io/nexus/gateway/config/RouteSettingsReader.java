@@ -86,9 +86,9 @@ final class RouteSettingsReader {
         Optional<FaultSettings> fault = fault(s, routeMiddlewares);
         Optional<RetrySettings> retries = retries(s);
         Optional<AuthSettings> auth = AuthSettingsReader.routeAuth(s, authProviders);
-        if (auth.isPresent() && !routeMiddlewares.contains("auth")) {
-            routeMiddlewares.add("auth");
-        } else if (!s.has("auth") && routeMiddlewares.contains("auth")) {
+        if (auth.isPresent() && !routeMiddlewares.contains(RouteSettings.AUTH)) {
+            routeMiddlewares.add(RouteSettings.AUTH);
+        } else if (!s.has("auth") && routeMiddlewares.contains(RouteSettings.AUTH)) {
             s.problem("middlewares", "the auth middleware runs what the route's auth key names; set auth instead");
         }
         Optional<RateLimitSettings> rateLimit = RateLimitSettingsReader.read(s, routeMiddlewares);
@@ -108,12 +108,12 @@ final class RouteSettingsReader {
      */
     private static Optional<FaultSettings> fault(Section route, List<String> middlewares) {
         boolean block = route.has("fault");
-        if (!block && !middlewares.contains("fault")) {
+        if (!block && !middlewares.contains(RouteSettings.FAULT)) {
             return Optional.empty();
         }
         Section s = route.section("fault", ReferenceConfig.blockDefaults("route.fault"));
-        if (block && !middlewares.contains("fault")) {
-            middlewares.add("fault");
+        if (block && !middlewares.contains(RouteSettings.FAULT)) {
+            middlewares.add(RouteSettings.FAULT);
         }
         return Optional.of(new FaultSettings(
             s.intBetween("abort-status", 200, 599),

@@ -20,9 +20,9 @@ public final class BuiltInMiddlewares {
     /** A builder that already holds the built-ins, for adding custom middlewares. */
     public static MiddlewareRegistry.Builder builder() {
         return MiddlewareRegistry.builder()
-            .register("fault", MiddlewareRegistry.FAULT, MiddlewareRegistry.fault())
-            .register("rate-limit", BuiltInMiddlewares::rateLimitPriority, new RateLimits())
-            .register("auth", MiddlewareRegistry.AUTH, AuthMiddleware::new);
+            .register(RouteSettings.FAULT, MiddlewareRegistry.FAULT, MiddlewareRegistry.fault())
+            .register(RouteSettings.RATE_LIMIT, BuiltInMiddlewares::rateLimitPriority, new RateLimits())
+            .register(RouteSettings.AUTH, MiddlewareRegistry.AUTH, AuthMiddleware::new);
     }
 
     /**
