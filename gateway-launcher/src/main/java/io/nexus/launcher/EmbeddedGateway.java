@@ -85,7 +85,7 @@ public final class EmbeddedGateway implements AutoCloseable {
                 demo = DemoUpstream.start(config.demo().host(), config.demo().port());
             }
             gateway = Gateway.start(config, threads, middlewares);
-            plane = ConfigPlane.start(gateway, initial, loader, lastKnownGood);
+            plane = ConfigPlane.start(gateway, initial, loader, lastKnownGood, gateway.scheduler(), gateway.executor());
             DroppingAsyncAppender.register(gateway.metrics().registry());
             ServerConnector publicConnector = connector(server, PUBLIC, settings.host(), settings.port(), config.security().limits());
             ServerConnector adminConnector = connector(server, ADMIN, config.admin().host(), config.admin().port(), config.security().limits());
@@ -95,7 +95,8 @@ public final class EmbeddedGateway implements AutoCloseable {
             TlsTermination tls = null;
             if (config.security().tls().enabled()) {
                 tls = TlsTermination.create(server, settings.host(), config.security().tls(),
-                    publicConnector.getConnectionFactory(HttpConnectionFactory.class).getHttpConfiguration(), gateway.metrics().registry());
+                    publicConnector.getConnectionFactory(HttpConnectionFactory.class).getHttpConfiguration(), gateway.metrics().registry(),
+                    gateway.scheduler());
                 server.addConnector(tls.connector());
                 server.addBean(tls);
             }
