@@ -86,7 +86,7 @@ public final class EmbeddedGateway implements AutoCloseable {
                 demo = DemoUpstream.start(config.startup().demo().host(), config.startup().demo().port());
             }
             gateway = Gateway.start(config, threads, middlewares);
-            plane = ConfigPlane.start(gateway, initial, loader, lastKnownGood);
+            plane = ConfigPlane.start(gateway, initial, loader, lastKnownGood, gateway.scheduler(), gateway.executor());
             DroppedLogEvents.register(gateway.metrics().registry());
             ServerConnector publicConnector = connector(server, PUBLIC, settings.host(), settings.port(), settings.limits());
             ServerConnector adminConnector = connector(server, ADMIN, config.startup().admin().host(), config.startup().admin().port(),
@@ -97,7 +97,8 @@ public final class EmbeddedGateway implements AutoCloseable {
             TlsTermination tls = null;
             if (settings.tls().enabled()) {
                 tls = TlsTermination.create(server, settings.host(), settings.tls(),
-                    publicConnector.getConnectionFactory(HttpConnectionFactory.class).getHttpConfiguration(), gateway.metrics().registry());
+                    publicConnector.getConnectionFactory(HttpConnectionFactory.class).getHttpConfiguration(), gateway.metrics().registry(),
+                    gateway.scheduler());
                 server.addConnector(tls.connector());
                 server.addBean(tls);
             }

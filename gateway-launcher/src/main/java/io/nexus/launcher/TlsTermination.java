@@ -8,6 +8,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.security.KeyStore;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http2.HTTP2Cipher;
 import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
@@ -21,6 +22,7 @@ import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.component.AbstractLifeCycle;
 import org.eclipse.jetty.util.ssl.SniX509ExtendedKeyManager;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +35,10 @@ import org.slf4j.LoggerFactory;
  * the one they negotiated. A bad file keeps the old certificates and counts a failed reload.
  * Jetty's {@code KeyStoreScanner} is not used: it watches a single keystore file, while here
  * several certificates, PEM pairs included, make up one keystore.
+ *
+ * <p>The checks run on the gateway's scheduler, like the reload of Jetty's own scanner runs on
+ * its scanner's timer: reading a few local PEM or keystore files and rebuilding the SSL context
+ * takes milliseconds.
  */
 final class TlsTermination extends AbstractLifeCycle {
 
@@ -47,12 +53,15 @@ final class TlsTermination extends AbstractLifeCycle {
     private final CounterDataPoint reloadFailures;
     private volatile String fingerprint;
     private volatile String failedFingerprint;
-    private volatile Thread watcher;
+    private final Scheduler scheduler;
+    private volatile Scheduler.Task nextCheck;
 
-    private TlsTermination(TlsSettings settings, SslContextFactory.Server ssl, ServerConnector connector, PrometheusRegistry registry) {
+    private TlsTermination(TlsSettings settings, SslContextFactory.Server ssl, ServerConnector connector, PrometheusRegistry registry,
+                           Scheduler scheduler) {
         this.settings = settings;
         this.ssl = ssl;
         this.connector = connector;
+        this.scheduler = scheduler;
         this.expiry = Gauge.builder()
             .name("nexus_tls_certificate_expiry_seconds")
             .help("When each TLS certificate (by configured name) expires, in seconds since the epoch.")
@@ -67,9 +76,13 @@ final class TlsTermination extends AbstractLifeCycle {
         this.reloadFailures = reloads.labelValues("failure");
     }
 
-    /** Builds the connector (not started: the server starts it) and reads the certificates once. */
-    static TlsTermination create(Server server, String host, TlsSettings settings, HttpConfiguration base, PrometheusRegistry registry)
-        throws Exception {
+    /**
+     * Builds the connector (not started: the server starts it) and reads the certificates once.
+     *
+     * @param scheduler checks the files every {@code reload-interval} while this is started
+     */
+    static TlsTermination create(Server server, String host, TlsSettings settings, HttpConfiguration base, PrometheusRegistry registry,
+                                 Scheduler scheduler) throws Exception {
         List<TlsSettings.Certificate> certificates = settings.certificates();
         KeyStore store = CertificateStore.load(certificates);
         SslContextFactory.Server ssl = new SslContextFactory.Server();
@@ -108,7 +121,7 @@ final class TlsTermination extends AbstractLifeCycle {
         connector.setName(CONNECTOR);
         connector.setHost(host);
         connector.setPort(settings.port());
-        TlsTermination tls = new TlsTermination(settings, ssl, connector, registry);
+        TlsTermination tls = new TlsTermination(settings, ssl, connector, registry, scheduler);
         tls.fingerprint = CertificateStore.fingerprint(certificates);
         tls.recordExpiries(store);
         return tls;
@@ -120,26 +133,29 @@ final class TlsTermination extends AbstractLifeCycle {
 
     @Override
     protected void doStart() {
-        if (settings.reloadInterval().isZero()) {
-            return;
+        scheduleCheck();
+    }
+
+    private void scheduleCheck() {
+        // Not once stopping: a check that ends during doStop schedules no other.
+        if (isRunning() && !settings.reloadInterval().isZero()) {
+            nextCheck = scheduler.schedule(this::checkAndReschedule, settings.reloadInterval().toMillis(), TimeUnit.MILLISECONDS);
         }
-        watcher = Thread.ofVirtual().name("nexus-tls-watch").start(() -> {
-            try {
-                while (true) {
-                    Thread.sleep(settings.reloadInterval());
-                    reloadIfChanged();
-                }
-            } catch (InterruptedException e) {
-                // stopped
-            }
-        });
+    }
+
+    private void checkAndReschedule() {
+        try {
+            reloadIfChanged();
+        } finally {
+            scheduleCheck();
+        }
     }
 
     @Override
     protected void doStop() {
-        Thread thread = watcher;
-        if (thread != null) {
-            thread.interrupt();
+        Scheduler.Task task = nextCheck;
+        if (task != null) {
+            task.cancel();
         }
     }
 

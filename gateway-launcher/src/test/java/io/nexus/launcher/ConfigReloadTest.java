@@ -7,13 +7,21 @@ import io.nexus.gateway.lifecycle.BuiltInMiddlewares;
 import io.nexus.gateway.middleware.MiddlewareRegistry;
 import io.nexus.gateway.reload.LastKnownGood;
 import io.nexus.gateway.testing.RecordingUpstream;
+import io.nexus.gateway.upstream.Upstream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.client.AbstractConnectionPool;
+import org.eclipse.jetty.client.CompletableResponseListener;
 import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.Destination;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -180,6 +188,93 @@ class ConfigReloadTest {
         assertThat(failed.get()).isZero();
         assertThat(ok.get()).isGreaterThanOrEqualTo(20);
         gateway.awaitMetrics(metrics -> assertThat(metrics).contains("nexus_config_reloads_total{result=\"success\"} 20.0"));
+    }
+
+    /** Writes the file and applies it through the reload endpoint. */
+    private void reload(Path file, String text) throws Exception {
+        Files.writeString(file, text);
+        ContentResponse reload = admin("POST", "/api/v1/config/reload");
+        assertThat(reload.getStatus()).as(reload.getContentAsString()).isEqualTo(200);
+        assertThat(reload.getContentAsString()).contains("\"result\" : \"applied\"");
+    }
+
+    private Upstream live(String upstream) {
+        return gateway.gateway.gateway().snapshot().upstreams().get(upstream);
+    }
+
+    /** Idle connections in the pools of the live upstream's client. */
+    private int idleConnections(String upstream) {
+        int idle = 0;
+        for (Destination destination : live(upstream).client().getDestinations()) {
+            idle += ((AbstractConnectionPool) destination.getConnectionPool()).getIdleConnectionCount();
+        }
+        return idle;
+    }
+
+    /** Sends {@code n} requests at once, each answered 200 ms late so that each needs a connection of its own. */
+    private void sendConcurrently(String path, int n) throws Exception {
+        List<CompletableFuture<ContentResponse>> responses = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            responses.add(new CompletableResponseListener(gateway.request(path).headers(h -> h.put(RecordingUpstream.DELAY_HEADER, "200")))
+                .send());
+        }
+        for (CompletableFuture<ContentResponse> response : responses) {
+            assertThat(response.get(10, TimeUnit.SECONDS).getStatus()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void anUnchangedUpstreamKeepsItsConnectionsAcrossTwentyReloads() throws Exception {
+        Path file = dir.resolve("gateway.conf");
+        String routes = "{ name = \"a\", path = \"/a\", upstream = \"alpha\" }\n{ name = \"b\", path = \"/b0\", upstream = \"beta\" }";
+        startFromFile(file, config(routes, "config.watch = false"));
+        Upstream alphaUpstream = live("alpha");
+        sendConcurrently("/a/warm", 4);
+        // A connection goes back to the pool just after its response reached the client.
+        await().atMost(Duration.ofSeconds(5)).until(() -> idleConnections("alpha") == 4);
+        int opened = alpha.acceptedConnections();
+        assertThat(opened).isEqualTo(4);
+
+        for (int i = 1; i <= 20; i++) {
+            // A route's path and the other upstream change; alpha's settings stay as they are.
+            reload(file, config(routes.replace("/b0", "/b" + i), "config.watch = false\nupstreams.beta.idle-timeout = " + (60 + i) + "s"));
+            sendConcurrently("/a/x" + i, 4);
+            assertThat(servedBy("/b" + i + "/y")).isEqualTo("beta");
+            await().atMost(Duration.ofSeconds(5)).until(() -> idleConnections("alpha") == 4);
+        }
+
+        assertThat(live("alpha")).isSameAs(alphaUpstream);
+        assertThat(alpha.acceptedConnections()).isEqualTo(opened);
+        assertThat(alpha.openConnections()).isEqualTo(4);
+        // Beta changed every time: a new client each reload, each old one closed once retired.
+        assertThat(beta.acceptedConnections()).isEqualTo(20);
+        await().atMost(Duration.ofSeconds(5)).until(() -> beta.openConnections() == 1);
+    }
+
+    @Test
+    void aChangedUpstreamGetsANewClientAndTheOldOneClosesAfterItsLastRequest() throws Exception {
+        Path file = dir.resolve("gateway.conf");
+        String routes = "{ name = \"a\", path = \"/\", upstream = \"alpha\" }";
+        startFromFile(file, config(routes, "config.watch = false"));
+        CompletableFuture<ContentResponse> slow = new CompletableResponseListener(gateway.request("/hold"), 1024).send();
+        await().atMost(Duration.ofSeconds(5)).until(() -> alpha.holding() == 1);
+        Upstream old = live("alpha");
+
+        reload(file, config(routes, "config.watch = false\nupstreams.alpha.connect-timeout = 3s"));
+        Upstream changed = live("alpha");
+        assertThat(changed).isNotSameAs(old);
+        assertThat(changed.client()).isNotSameAs(old.client());
+        // New requests take the new client and its own connection; the old client still serves the slow one.
+        assertThat(servedBy("/a/x")).isEqualTo("alpha");
+        assertThat(alpha.acceptedConnections()).isEqualTo(2);
+        assertThat(old.client().isRunning()).isTrue();
+
+        alpha.release();
+        assertThat(slow.get(10, TimeUnit.SECONDS).getStatus()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(5)).until(() -> old.client().isStopped());
+        assertThat(changed.client().isRunning()).isTrue();
+        await().atMost(Duration.ofSeconds(5)).until(() -> alpha.openConnections() == 1);
+        assertThat(servedBy("/a/x")).isEqualTo("alpha");
     }
 
     @Test

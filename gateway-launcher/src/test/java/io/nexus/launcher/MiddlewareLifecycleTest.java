@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.client.CompletableResponseListener;
 import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.junit.jupiter.api.Test;
 
 /** A recording middleware shows init and shutdown order across a reload with a request in flight. */
@@ -38,7 +39,7 @@ class MiddlewareLifecycleTest {
         private final int instance = INSTANCES.incrementAndGet();
 
         @Override
-        public void init(RouteSettings route) {
+        public void init(RouteSettings route, Scheduler scheduler) {
             EVENTS.add("init " + instance);
         }
 

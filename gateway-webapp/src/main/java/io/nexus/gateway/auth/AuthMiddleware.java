@@ -13,26 +13,32 @@ import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
  * The {@code auth} middleware: runs the route's {@link Authenticator} and answers 401
  * {@code unauthorized} (with {@code WWW-Authenticate}) or 403 {@code forbidden}, or lets the
  * request through with its identity for the proxy. One instance per route and config version;
- * a JWT provider with a JWKS file watches it from {@link #init} to {@link #shutdown}.
+ * a JWT provider with a JWKS file or URL refreshes its keys every {@code jwks-refresh} from
+ * {@link #init} to {@link #shutdown}, on the gateway's scheduler: the next refresh is scheduled
+ * when the previous one is done, so a slow JWKS server never has two fetches in flight.
  */
 public final class AuthMiddleware implements Middleware {
 
     private final String route;
     private volatile Authenticator authenticator;
-    private volatile Thread jwksWatcher;
+    private volatile boolean running = true;
+    private volatile Scheduler.Task nextRefresh;
 
     public AuthMiddleware(RouteSettings route) {
         this.route = route.name();
     }
 
     @Override
-    public void init(RouteSettings route) throws Exception {
+    public void init(RouteSettings route, Scheduler scheduler) throws Exception {
         AuthSettings settings = route.auth().orElseThrow(() -> new IllegalStateException("route " + route.name() + " has no auth"));
         switch (settings) {
             case AuthSettings.ApiKey apiKey -> authenticator = new ApiKeyAuthenticator(apiKey);
@@ -41,29 +47,31 @@ public final class AuthMiddleware implements Middleware {
                 authenticator = jwtAuthenticator;
                 if (jwt.jwksUrl().isPresent()) {
                     // The first fetch before the version takes traffic (bounded by the fetch timeout).
-                    jwtAuthenticator.refreshJwks();
+                    jwtAuthenticator.refreshJwks().join();
                 }
                 if (jwt.jwksFile().isPresent() || jwt.jwksUrl().isPresent()) {
-                    jwksWatcher = Thread.ofVirtual().name("nexus-jwks-" + route.name()).start(() -> {
-                        try {
-                            while (true) {
-                                Thread.sleep(jwt.jwksRefresh());
-                                jwtAuthenticator.refreshJwks();
-                            }
-                        } catch (InterruptedException e) {
-                            // shutdown
-                        }
-                    });
+                    scheduleRefresh(jwtAuthenticator, jwt.jwksRefresh(), scheduler);
                 }
             }
         }
     }
 
+    private void scheduleRefresh(JwtAuthenticator jwt, Duration every, Scheduler scheduler) {
+        if (running) {
+            nextRefresh = scheduler.schedule(() -> {
+                if (running) {
+                    jwt.refreshJwks().whenComplete((done, failure) -> scheduleRefresh(jwt, every, scheduler));
+                }
+            }, every.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
     @Override
     public void shutdown(Instant deadline) {
-        Thread watcher = jwksWatcher;
-        if (watcher != null) {
-            watcher.interrupt();
+        running = false;
+        Scheduler.Task task = nextRefresh;
+        if (task != null) {
+            task.cancel();
         }
     }
 

@@ -28,6 +28,8 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,8 +40,8 @@ import org.slf4j.LoggerFactory;
  * ({@code none}) tokens are refused by jjwt itself. Issuer, audience, expiry and not-before
  * (with the configured clock skew) are checked; then the required scopes and claims (403).
  * Keys from a JWKS file are re-read when the file changes and a JWKS URL is fetched every
- * {@code jwks-refresh} ({@link #refreshJwks()}, on a background thread), published through a
- * volatile field so that requests never wait for either.
+ * {@code jwks-refresh} ({@link #refreshJwks()}, from the gateway's scheduler), published through
+ * a volatile field so that requests never wait for either.
  */
 final class JwtAuthenticator implements Authenticator {
 
@@ -96,13 +98,15 @@ final class JwtAuthenticator implements Authenticator {
     }
 
     /**
-     * Re-reads the JWKS file when its time or size changed and fetches the JWKS URL; a file or a
-     * document that cannot be read or parsed keeps the previous keys. Runs on the middleware's
-     * background thread, never on a request.
+     * Re-reads the JWKS file when its time or size changed and starts fetching the JWKS URL; a
+     * file or a document that cannot be read or parsed keeps the previous keys. The stage
+     * completes when the fetch is done, successful or not. Never on a request: the middleware
+     * calls it from the gateway's scheduler, so the file check is a stat (a read only when it
+     * changed) and the fetch is asynchronous.
      */
-    void refreshJwks() {
+    CompletableFuture<Void> refreshJwks() {
         settings.jwksFile().ifPresent(this::refreshFile);
-        settings.jwksUrl().ifPresent(this::fetch);
+        return settings.jwksUrl().map(this::fetch).orElse(CompletableFuture.completedFuture(null));
     }
 
     private void refreshFile(Path file) {
@@ -129,11 +133,26 @@ final class JwtAuthenticator implements Authenticator {
         }
     }
 
-    private void fetch(URI url) {
+    private CompletableFuture<Void> fetch(URI url) {
+        HttpRequest request = HttpRequest.newBuilder(url).timeout(FETCH_TIMEOUT).header("Accept", "application/json").GET().build();
+        CompletableFuture<HttpResponse<String>> sent;
         try {
-            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(url)
-                .timeout(FETCH_TIMEOUT).header("Accept", "application/json").GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+            sent = HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+        } catch (RuntimeException e) {
+            sent = CompletableFuture.failedFuture(e);
+        }
+        return sent.handle((response, failure) -> {
+            onFetched(url, response, failure);
+            return null;
+        });
+    }
+
+    private void onFetched(URI url, HttpResponse<String> response, Throwable failure) {
+        if (failure != null) {
+            fetchFailed(url, failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure);
+            return;
+        }
+        try {
             if (response.statusCode() != 200) {
                 throw new IOException("status " + response.statusCode());
             }
@@ -157,14 +176,16 @@ final class JwtAuthenticator implements Authenticator {
             failing = false;
             LOG.info("auth {}: fetched {} keys from {}", settings.name(), keys.entries().size(), url);
         } catch (IOException | RuntimeException e) {
-            // Logged once per failure streak; the last keys fetched stay in use.
-            if (!failing) {
-                LOG.warn("auth {}: keeping the previous keys, {} could not be fetched: {}", settings.name(), url, e.toString());
-            }
-            failing = true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            fetchFailed(url, e);
         }
+    }
+
+    private void fetchFailed(URI url, Throwable reason) {
+        // Logged once per failure streak; the last keys fetched stay in use.
+        if (!failing) {
+            LOG.warn("auth {}: keeping the previous keys, {} could not be fetched: {}", settings.name(), url, reason.toString());
+        }
+        failing = true;
     }
 
     private Key locate(Header header) {

@@ -12,11 +12,13 @@ import io.nexus.gateway.reload.LiveConfig;
 import io.nexus.gateway.snapshot.CurrentSnapshot;
 import io.nexus.gateway.snapshot.GatewaySnapshot;
 import io.nexus.gateway.upstream.UpstreamClients;
-import io.nexus.gateway.upstream.UpstreamStates;
+import io.nexus.gateway.upstream.UpstreamRegistry;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.util.component.LifeCycle;
@@ -27,8 +29,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One running gateway: the current snapshot (read lock-free by every request, replaced whole by
- * {@link #apply}), admission control, readiness, metrics and the one scheduler that runs its
- * background work. The same object serves the launcher's two ports and the WAR's single context.
+ * {@link #apply}), the upstreams that outlive snapshots, admission control, readiness, metrics
+ * and the one scheduler that runs its background work (health checks, JWKS refreshes, the
+ * config watcher, certificate checks, the upstream clients' timeouts and idle trims, retirement
+ * deadlines). The same object serves the launcher's two ports and the WAR's single context.
  */
 public final class Gateway implements LiveConfig, AdminView, AutoCloseable {
 
@@ -42,23 +46,23 @@ public final class Gateway implements LiveConfig, AdminView, AutoCloseable {
     private final GatewayConfig startedWith;
     private final AdmissionControl admission;
     private final GatewayMetrics metrics;
-    private final UpstreamClients clients;
+    private final UpstreamRegistry upstreams;
     private final MiddlewareRegistry middlewares;
-    private final UpstreamStates states;
     private final Scheduler scheduler;
     private final Executor executor;
+    // Replaced snapshots waiting for their last request, closed at the latest when the gateway stops.
+    private final Set<GatewaySnapshot> retiring = ConcurrentHashMap.newKeySet();
     private final Object applyLock = new Object();
     private volatile Readiness readiness = Readiness.STARTING;
 
-    private Gateway(GatewaySnapshot snapshot, AdmissionControl admission, GatewayMetrics metrics, UpstreamClients clients,
-                    MiddlewareRegistry middlewares, UpstreamStates states, Scheduler scheduler, Executor executor) {
+    private Gateway(GatewaySnapshot snapshot, AdmissionControl admission, GatewayMetrics metrics, UpstreamRegistry upstreams,
+                    MiddlewareRegistry middlewares, Scheduler scheduler, Executor executor) {
         this.snapshots = new CurrentSnapshot(snapshot);
         this.startedWith = snapshot.config();
         this.admission = admission;
         this.metrics = metrics;
-        this.clients = clients;
+        this.upstreams = upstreams;
         this.middlewares = middlewares;
-        this.states = states;
         this.scheduler = scheduler;
         this.executor = executor;
         metrics.registerUpstreamGauges(() -> snapshots.get().upstreams().values());
@@ -78,14 +82,13 @@ public final class Gateway implements LiveConfig, AdminView, AutoCloseable {
     public static Gateway start(GatewayConfig config, Executor executor, MiddlewareRegistry middlewares) throws Exception {
         AdmissionControl admission = new AdmissionControl(config.startup().server().maxConcurrentRequests(), config.startup().server().queueTimeout());
         GatewayMetrics metrics = new GatewayMetrics(new PrometheusRegistry(), admission::inflight, admission::queued);
-        UpstreamClients clients = new UpstreamClients(executor, new ContinueRelay());
-        UpstreamStates states = new UpstreamStates(transition -> metrics.breakerTransition(transition.upstream(), transition.from(), transition.to()));
         Scheduler scheduler = new ScheduledExecutorScheduler("nexus-scheduler", true);
         scheduler.start();
+        UpstreamRegistry upstreams = new UpstreamRegistry(new UpstreamClients(executor, scheduler, new ContinueRelay()), scheduler, metrics);
         Executor background = executor != null ? executor : command -> Thread.ofVirtual().name("nexus-background").start(command);
         try {
-            Gateway gateway = new Gateway(GatewaySnapshot.build(config, clients, states, middlewares, metrics), admission, metrics, clients,
-                middlewares, states, scheduler, background);
+            Gateway gateway = new Gateway(GatewaySnapshot.build(config, upstreams, middlewares, metrics, scheduler), admission, metrics,
+                upstreams, middlewares, scheduler, background);
             LOG.info("Gateway started from {}: {} routes, {} upstreams", config.source(), config.routes().size(), config.upstreams().size());
             return gateway;
         } catch (Exception e) {
@@ -119,26 +122,35 @@ public final class Gateway implements LiveConfig, AdminView, AutoCloseable {
         return middlewares;
     }
 
-    /** Runs the gateway's background work; stopped with it. */
+    /**
+     * Times the gateway's background work; stopped with it, after everything that uses it. Its
+     * one thread must never block: work that may, it hands to {@link #executor()}.
+     */
     public Scheduler scheduler() {
         return scheduler;
     }
 
     /**
-     * Makes a validated config live: builds its snapshot (clients started, middlewares
-     * initialized) while the old one keeps serving, swaps it in atomically, then retires the
-     * old one once its last request is done. Server-level settings (ports, backpressure,
-     * threads) stay as they were at start-up.
+     * Runs background work that may block (closing a retired snapshot, a config file check): the
+     * server's pool, or a virtual thread per task when the gateway was given none.
+     */
+    public Executor executor() {
+        return executor;
+    }
+
+    /**
+     * Makes a validated config live: builds its snapshot (unchanged upstreams kept as they run,
+     * changed ones started, middlewares initialized) while the old one keeps serving, swaps it in
+     * atomically, then retires the old one once its last request is done. Server-level settings
+     * (ports, backpressure, threads) stay as they were at start-up.
      *
      * @throws Exception when the new snapshot cannot be built; the old one stays live
      */
     @Override
     public void apply(GatewayConfig config) throws Exception {
         synchronized (applyLock) {
-            GatewaySnapshot next = GatewaySnapshot.build(config, clients, states, middlewares, metrics);
-            GatewaySnapshot previous = snapshots.replace(next);
-            states.retainOnly(next.upstreams().keySet(), next.targetKeys());
-            retire(previous);
+            GatewaySnapshot next = GatewaySnapshot.build(config, upstreams, middlewares, metrics, scheduler);
+            retire(snapshots.replace(next));
         }
     }
 
@@ -147,6 +159,7 @@ public final class Gateway implements LiveConfig, AdminView, AutoCloseable {
      * or, should a request never finish, once the longest request it allows plus a grace is over.
      */
     private void retire(GatewaySnapshot old) {
+        retiring.add(old);
         Duration limit = old.longestRequest().plus(RETIREMENT_GRACE);
         CompletableFuture<Boolean> drained = new CompletableFuture<>();
         old.retire().thenRun(() -> drained.complete(true));
@@ -158,6 +171,7 @@ public final class Gateway implements LiveConfig, AdminView, AutoCloseable {
                 LOG.warn("Closing a retired config with {} requests still in flight after {}", old.inflight(), limit);
             }
             old.close(Instant.now().plus(RETIREMENT_GRACE));
+            retiring.remove(old);
         }, executor);
     }
 
@@ -189,13 +203,23 @@ public final class Gateway implements LiveConfig, AdminView, AutoCloseable {
         LOG.info("Draining: readiness is now 503; {} requests in flight", admission.inflight());
     }
 
+    /**
+     * Closes the live snapshot and those still retiring (the server has stopped: their requests
+     * are over or cut short), so that every upstream is released and closed; then the scheduler,
+     * once nothing uses it. The config plane and the server stop first.
+     */
     @Override
     public void close() {
         readiness = Readiness.DRAINING;
         synchronized (applyLock) {
             GatewaySnapshot current = snapshots.get();
             current.retire();
-            current.close(Instant.now().plus(RETIREMENT_GRACE));
+            Instant deadline = Instant.now().plus(RETIREMENT_GRACE);
+            current.close(deadline);
+            for (GatewaySnapshot old : retiring) {
+                old.close(deadline);
+            }
+            retiring.clear();
         }
         metrics.close();
         LifeCycle.stop(scheduler);

@@ -88,7 +88,7 @@ public final class GatewayContextListener implements ServletContextListener {
         } catch (Exception e) {
             throw new IllegalStateException("Nexus could not start: " + e.getMessage(), e);
         }
-        ownedPlane = ConfigPlane.start(owned, initial, loader, lastKnownGood);
+        ownedPlane = ConfigPlane.start(owned, initial, loader, lastKnownGood, owned.scheduler(), owned.executor());
         context.setAttribute(Gateway.ATTRIBUTE, owned);
         AdminEndpoints.register(context, AdminEndpoints.WAR_PREFIX, owned, ownedPlane);
         LOG.info("Nexus runs as a webapp; admin endpoints under {}{}", context.getContextPath(), AdminEndpoints.WAR_PREFIX);

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.ToIntFunction;
+import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
  * Middlewares by name. A route lists the names it uses; whatever the order in the file, they
@@ -53,8 +54,10 @@ public final class MiddlewareRegistry {
     /**
      * Creates and initializes a route's middlewares in priority order, each inside a guard.
      * When one fails to initialize, those already initialized are shut down again.
+     *
+     * @param scheduler the gateway's scheduler, handed to every instance's {@link Middleware#init}
      */
-    public RouteChain chainFor(RouteSettings route, GatewayMetrics metrics) throws Exception {
+    public RouteChain chainFor(RouteSettings route, GatewayMetrics metrics, Scheduler scheduler) throws Exception {
         List<Entry> selected = new ArrayList<>();
         for (String name : route.middlewares()) {
             Entry entry = entries.get(name);
@@ -69,7 +72,7 @@ public final class MiddlewareRegistry {
         try {
             for (Entry entry : selected) {
                 Middleware middleware = entry.factory().create(route, metrics);
-                middleware.init(route);
+                middleware.init(route, scheduler);
                 instances.add(middleware);
                 guarded.add(new GuardedFilter(entry.name(), middleware, metrics.middlewareFailures(entry.name())));
             }

@@ -15,6 +15,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Instant;
+import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
  * Counts each request of a route under its key and answers 429 {@code rate_limited} over the
@@ -50,7 +51,7 @@ final class RateLimitMiddleware implements Middleware {
     }
 
     @Override
-    public void init(RouteSettings route) {
+    public void init(RouteSettings route, Scheduler scheduler) {
         limiter = limits.acquire(route);
     }
 

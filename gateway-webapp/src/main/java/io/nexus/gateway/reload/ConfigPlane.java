@@ -16,7 +16,10 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +38,7 @@ public final class ConfigPlane implements AutoCloseable {
     public static final String SOURCE_DEFAULT = "default";
 
     private static final Logger LOG = LoggerFactory.getLogger(ConfigPlane.class);
-    private static final long STABLE_READ_MILLIS = 100;
+    private static final long STABLE_READ_NANOS = TimeUnit.MILLISECONDS.toNanos(ConfigWatcher.RECHECK_MILLIS);
 
     private final LiveConfig gateway;
     private final ConfigLoader loader;
@@ -52,6 +55,9 @@ public final class ConfigPlane implements AutoCloseable {
     // The content last read from the file, applied or not: the watcher reloads only on a change,
     // so a rollback holds until the file changes again.
     private String lastSeenFileHash;
+    // New content read once, waiting to read the same again at least STABLE_READ_NANOS later.
+    private String unsettledHash;
+    private long unsettledSince;
 
     private ConfigPlane(LiveConfig gateway, ConfigLoader loader, Optional<Path> file, LastKnownGood lastKnownGood) {
         this.gateway = gateway;
@@ -79,8 +85,14 @@ public final class ConfigPlane implements AutoCloseable {
             .register(registry);
     }
 
-    /** Records the config the gateway started on as version 1 and starts watching its file if asked. */
-    public static ConfigPlane start(LiveConfig gateway, InitialConfig initial, ConfigLoader loader, LastKnownGood lastKnownGood) {
+    /**
+     * Records the config the gateway started on as version 1 and starts watching its file if asked.
+     *
+     * @param scheduler the gateway's scheduler: times the watcher's looks at the file
+     * @param executor runs the watcher's checks, which apply changes and so may block
+     */
+    public static ConfigPlane start(LiveConfig gateway, InitialConfig initial, ConfigLoader loader, LastKnownGood lastKnownGood,
+                                    Scheduler scheduler, Executor executor) {
         ConfigPlane plane = new ConfigPlane(gateway, loader, initial.file(), lastKnownGood);
         synchronized (plane) {
             plane.record(initial.config(), initial.text(), initial.source(), Optional.empty());
@@ -91,7 +103,8 @@ public final class ConfigPlane implements AutoCloseable {
         }
         ConfigWatchSettings watch = initial.config().startup().configWatch();
         if (initial.file().isPresent() && watch.watch()) {
-            plane.watcher = ConfigWatcher.start(initial.file().get(), watch.pollInterval(), plane::reloadIfFileChanged);
+            plane.watcher = ConfigWatcher.start(initial.file().get(), watch.pollInterval(), plane::reloadIfFileChanged,
+                scheduler, executor);
         }
         return plane;
     }
@@ -108,37 +121,45 @@ public final class ConfigPlane implements AutoCloseable {
             return refused(e.problems());
         }
         lastSeenFileHash = Sha256.hex(text);
+        unsettledHash = null;
         return apply(text, file.get().toString(), SOURCE_API, Optional.empty());
     }
 
-    /** The watcher's check: applies the file when its content differs from what was last read. */
-    synchronized void reloadIfFileChanged() {
+    /**
+     * The watcher's check: applies the file when its content differs from what was last read.
+     * A file written in place (truncate, then write) can be read half-way: new content is acted
+     * on only when it reads the same twice, a moment apart.
+     *
+     * @return {@code false} when the content changed but has not read the same twice yet: the
+     *         watcher checks again {@link ConfigWatcher#RECHECK_MILLIS} later
+     */
+    synchronized boolean reloadIfFileChanged() {
         String text;
         try {
             text = InitialConfig.read(file.orElseThrow());
         } catch (InvalidConfigException e) {
             // Mid-swap or deleted: the next event or poll looks again.
-            return;
+            unsettledHash = null;
+            return true;
         }
         String hash = Sha256.hex(text);
         if (hash.equals(lastSeenFileHash)) {
-            return;
+            unsettledHash = null;
+            return true;
         }
-        // A file written in place (truncate, then write) can be read half-way: act only on
-        // content that reads the same twice, a moment apart.
-        try {
-            Thread.sleep(STABLE_READ_MILLIS);
-            if (!Sha256.hex(InitialConfig.read(file.get())).equals(hash)) {
-                return;
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
-        } catch (InvalidConfigException e) {
-            return;
+        long now = System.nanoTime();
+        if (!hash.equals(unsettledHash)) {
+            unsettledHash = hash;
+            unsettledSince = now;
+            return false;
         }
+        if (now - unsettledSince < STABLE_READ_NANOS) {
+            return false;
+        }
+        unsettledHash = null;
         lastSeenFileHash = hash;
         apply(text, file.get().toString(), SOURCE_FILE, Optional.empty());
+        return true;
     }
 
     /** Applies an older version again, validated like any change, as a new version. */

@@ -2,89 +2,79 @@ package io.nexus.gateway.snapshot;
 
 import io.nexus.gateway.config.GatewayConfig;
 import io.nexus.gateway.config.RouteSettings;
-import io.nexus.gateway.config.TargetSettings;
-import io.nexus.gateway.config.UpstreamSettings;
 import io.nexus.gateway.exchange.Exchange;
 import io.nexus.gateway.middleware.MiddlewareRegistry;
 import io.nexus.gateway.middleware.RouteChain;
 import io.nexus.gateway.observability.GatewayMetrics;
 import io.nexus.gateway.routing.Route;
 import io.nexus.gateway.routing.RouteTable;
-import io.nexus.gateway.upstream.Balancer;
-import io.nexus.gateway.upstream.Target;
 import io.nexus.gateway.upstream.Upstream;
-import io.nexus.gateway.upstream.UpstreamClients;
-import io.nexus.gateway.upstream.UpstreamStates;
+import io.nexus.gateway.upstream.UpstreamRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.HashSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
  * Everything a request needs from one configuration: routes with their middlewares, upstreams
  * with their clients. Immutable once built and published whole; a request holds the snapshot
  * it started with ({@link #tryAcquire()} / {@link #release()}) so that a retired snapshot closes
- * its resources only after its last request.
+ * its resources only after its last request. The upstreams are not its own: it holds them in the
+ * {@link UpstreamRegistry}, which keeps an upstream running for as long as any snapshot holds it.
  */
 public final class GatewaySnapshot implements Exchange.Lease {
 
     private final GatewayConfig config;
     private final RouteTable routes;
+    private final UpstreamRegistry registry;
     private final Map<String, Upstream> upstreams;
     private final List<RouteChain> chains;
     private final Exchange.Recorder unmatched;
     // Striped: every request touches it twice; only a retired snapshot ever sums it.
     private final LongAdder inflight = new LongAdder();
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean retired;
 
-    private GatewaySnapshot(GatewayConfig config, RouteTable routes, Map<String, Upstream> upstreams, List<RouteChain> chains,
-                            Exchange.Recorder unmatched) {
+    private GatewaySnapshot(GatewayConfig config, RouteTable routes, UpstreamRegistry registry, Map<String, Upstream> upstreams,
+                            List<RouteChain> chains, Exchange.Recorder unmatched) {
         this.config = config;
         this.routes = routes;
+        this.registry = registry;
         this.upstreams = Map.copyOf(upstreams);
         this.chains = List.copyOf(chains);
         this.unmatched = unmatched;
     }
 
     /**
-     * Builds a snapshot: starts its upstream clients and creates and initializes its route
-     * middlewares. On failure, stops and shuts down what it started.
+     * Builds a snapshot: acquires its upstreams from the registry (the running ones where their
+     * settings are unchanged, new ones with started clients otherwise) and creates and
+     * initializes its route middlewares, which run their background work on {@code scheduler}.
+     * On failure, releases and shuts down what it acquired and started.
      */
-    public static GatewaySnapshot build(GatewayConfig config, UpstreamClients clients, UpstreamStates states, MiddlewareRegistry middlewares,
-                                        GatewayMetrics metrics) throws Exception {
-        Map<String, Upstream> upstreams = new LinkedHashMap<>();
+    public static GatewaySnapshot build(GatewayConfig config, UpstreamRegistry registry, MiddlewareRegistry middlewares,
+                                        GatewayMetrics metrics, Scheduler scheduler) throws Exception {
+        Map<String, Upstream> upstreams = registry.acquire(config.upstreams().values());
         List<RouteChain> chains = new ArrayList<>();
         try {
-            for (UpstreamSettings settings : config.upstreams().values()) {
-                List<Target> targets = new ArrayList<>();
-                for (TargetSettings target : settings.targets()) {
-                    targets.add(states.target(settings.name(), target.url(), target.weight()));
-                }
-                Balancer balancer = Balancer.of(settings.balancer(), targets);
-                upstreams.put(settings.name(), new Upstream(settings, balancer, clients.start(settings), metrics.upstreamTimer(settings.name()),
-                    states.breaker(settings.name(), settings.circuitBreaker())));
-            }
             List<Route> routes = new ArrayList<>();
             for (RouteSettings settings : config.routes()) {
-                RouteChain chain = settings.middlewares().isEmpty() ? RouteChain.empty() : middlewares.chainFor(settings, metrics);
+                RouteChain chain = settings.middlewares().isEmpty() ? RouteChain.empty() : middlewares.chainFor(settings, metrics, scheduler);
                 chains.add(chain);
                 routes.add(new Route(settings, upstreams.get(settings.upstream()),
                     metrics.recorder(settings.name(), config.observability().accessLog()), chain));
             }
-            upstreams.values().forEach(Upstream::startHealthChecks);
             metrics.configure(config.observability());
-            return new GatewaySnapshot(config, RouteTable.of(routes), upstreams, chains,
+            return new GatewaySnapshot(config, RouteTable.of(routes), registry, upstreams, chains,
                 metrics.recorder(GatewayMetrics.UNMATCHED, config.observability().accessLog()));
         } catch (Exception e) {
-            new GatewaySnapshot(config, RouteTable.of(List.of()), upstreams, chains, null).close(Instant.now());
+            new GatewaySnapshot(config, RouteTable.of(List.of()), registry, upstreams, chains, null).close(Instant.now());
             throw e;
         }
     }
@@ -118,17 +108,6 @@ public final class GatewaySnapshot implements Exchange.Lease {
             return false;
         }
         return true;
-    }
-
-    /** The {@link UpstreamStates#targetKey} of every target, for forgetting the others. */
-    public Set<String> targetKeys() {
-        Set<String> keys = new HashSet<>();
-        for (Upstream upstream : upstreams.values()) {
-            for (Target target : upstream.balancer().targets()) {
-                keys.add(UpstreamStates.targetKey(upstream.name(), target.url()));
-            }
-        }
-        return keys;
     }
 
     /**
@@ -177,11 +156,18 @@ public final class GatewaySnapshot implements Exchange.Lease {
         return longest;
     }
 
-    /** Shuts the middlewares down, then stops the upstream clients. */
+    /**
+     * Shuts the middlewares down, then releases the upstreams: those no other snapshot holds
+     * stop their health checks and clients. Once only: retirement and the gateway's stop may
+     * both get here.
+     */
     public void close(Instant deadline) {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         for (RouteChain chain : chains) {
             chain.shutdown(deadline);
         }
-        upstreams.values().forEach(Upstream::close);
+        registry.release(upstreams.values());
     }
 }

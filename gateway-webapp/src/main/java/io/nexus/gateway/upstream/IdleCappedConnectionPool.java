@@ -9,7 +9,7 @@ import org.eclipse.jetty.util.thread.Scheduler;
 /**
  * Jetty's duplex pool with a cap on idle connections: once a second, idle connections beyond
  * {@code maxIdle} are closed, so a burst does not leave hundreds of idle sockets open against
- * a target.
+ * a target. The trim runs on the client's scheduler, which is the gateway's ({@link UpstreamClients}).
  *
  * <p>Not on release: under sustained concurrency above the cap, the idle count crosses it
  * many times a second, and closing there made the pool close and reopen hundreds of

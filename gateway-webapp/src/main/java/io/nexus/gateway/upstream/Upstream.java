@@ -2,15 +2,17 @@ package io.nexus.gateway.upstream;
 
 import io.nexus.gateway.config.UpstreamSettings;
 import io.nexus.gateway.observability.UpstreamView;
-import java.util.List;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
+import java.util.List;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.util.component.LifeCycle;
+import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
  * A named group of targets with its balancer, circuit breaker, health checking and its own HTTP
  * client, so that pool sizes and timeouts are per upstream and one slow upstream cannot take
- * another's connections.
+ * another's connections. Lives as long as some config version uses its settings
+ * ({@link UpstreamRegistry}), across any number of reloads.
  */
 public final class Upstream implements UpstreamView {
 
@@ -31,10 +33,10 @@ public final class Upstream implements UpstreamView {
         this.passiveHealth = new PassiveHealth(settings.name(), settings.healthCheck().passive(), balancer.targets());
     }
 
-    /** Starts active health checking when the settings ask for it. */
-    public void startHealthChecks() {
+    /** Starts active health checking on the gateway's scheduler when the settings ask for it. */
+    void startHealthChecks(Scheduler scheduler) {
         if (settings.healthCheck().active().enabled() && activeHealth == null) {
-            activeHealth = ActiveHealthChecker.start(settings.name(), settings.healthCheck().active(), balancer.targets(), client);
+            activeHealth = ActiveHealthChecker.start(settings.name(), settings.healthCheck().active(), balancer.targets(), client, scheduler);
         }
     }
 
@@ -79,8 +81,8 @@ public final class Upstream implements UpstreamView {
         return latency;
     }
 
-    /** Stops health checking and the client; requests still running on it fail. */
-    public void close() {
+    /** Stops health checking and the client; requests still running on it fail. The registry calls it once no config uses it. */
+    void close() {
         if (activeHealth != null) {
             activeHealth.close();
         }

@@ -9,19 +9,23 @@ import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.Scheduler;
 
 /** Builds the HTTP client of an upstream with the settings a reverse proxy needs. */
 public final class UpstreamClients {
 
     private final Executor executor;
+    private final Scheduler scheduler;
     private final ProtocolHandler continueHandler;
 
     /**
      * @param executor the server's executor, shared so that the client adds no thread pool of its own
+     * @param scheduler the gateway's scheduler, shared so that the client adds no timer thread of its own
      * @param continueHandler relays {@code 100 Continue} from the upstream to the client
      */
-    public UpstreamClients(Executor executor, ProtocolHandler continueHandler) {
+    public UpstreamClients(Executor executor, Scheduler scheduler, ProtocolHandler continueHandler) {
         this.executor = executor;
+        this.scheduler = scheduler;
         this.continueHandler = continueHandler;
     }
 
@@ -35,6 +39,12 @@ public final class UpstreamClients {
         if (executor != null) {
             // Already running when the client starts, so Jetty leaves its lifecycle to the server.
             client.setExecutor(executor);
+        }
+        if (scheduler != null) {
+            // Request and connect timeouts and the idle trim of IdleCappedConnectionPool run on it.
+            // Running as well, so stopping the client leaves it alone. Jetty's default is a
+            // platform thread per client.
+            client.setScheduler(scheduler);
         }
         // Redirects must be proxied as is, not followed.
         client.setFollowRedirects(false);

@@ -7,23 +7,29 @@ import io.nexus.gateway.config.ConfigLoader;
 import io.nexus.gateway.config.GatewayConfig;
 import io.nexus.gateway.config.UpstreamSettings;
 import io.nexus.gateway.routing.Route;
-import io.nexus.gateway.upstream.Balancer;
+import io.nexus.gateway.observability.GatewayMetrics;
 import io.nexus.gateway.upstream.Target;
 import io.nexus.gateway.upstream.Upstream;
 import io.nexus.gateway.upstream.UpstreamBreaker;
-import io.nexus.gateway.upstream.UpstreamStates;
-import io.prometheus.metrics.core.metrics.Histogram;
+import io.nexus.gateway.upstream.UpstreamClients;
+import io.nexus.gateway.upstream.UpstreamRegistry;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.EOFException;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.util.component.LifeCycle;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
+import org.eclipse.jetty.util.thread.Scheduler;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The call's bookkeeping without Jetty. Its breaker starts half-open with two permits: an
+ * The call's bookkeeping without Jetty's proxy (the upstream comes from the real registry, so
+ * its client is started but never sent to). Its breaker starts half-open with two permits: an
  * attempt's permit that is neither recorded nor released would leave it half-open with no
  * permit forever (every later request refused), so each test ends by checking the breaker can
  * still move: either it left half-open because both permits were recorded, or its permits are
@@ -46,6 +52,8 @@ class UpstreamCallTest {
         }
         """;
 
+    private Scheduler scheduler;
+    private UpstreamRegistry registry;
     private Upstream upstream;
     private UpstreamBreaker breaker;
     private Route retrying;
@@ -55,9 +63,12 @@ class UpstreamCallTest {
     void halfOpenBreaker() throws Exception {
         GatewayConfig config = ConfigLoader.parse(CONFIG, "test.conf", Map.of());
         UpstreamSettings settings = config.upstreams().get("up");
-        List<Target> targets = settings.targets().stream().map(target -> new Target(target.url(), target.weight())).toList();
-        breaker = new UpstreamStates(transition -> { }).breaker("up", settings.circuitBreaker());
-        upstream = new Upstream(settings, Balancer.of(settings.balancer(), targets), null, Histogram.builder().name("latency").build(), breaker);
+        scheduler = new ScheduledExecutorScheduler("test-scheduler", true);
+        scheduler.start();
+        registry = new UpstreamRegistry(new UpstreamClients(null, scheduler, null), scheduler,
+            new GatewayMetrics(new PrometheusRegistry(), () -> 0, () -> 0));
+        upstream = registry.acquire(List.of(settings)).get("up");
+        breaker = upstream.breaker();
         retrying = route(config, "retrying");
         plain = route(config, "plain");
         // Two failed calls open the breaker; after 20 ms it turns half-open by itself.
@@ -66,6 +77,12 @@ class UpstreamCallTest {
             breaker.onFailure(1, new ConnectException("test"));
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> breaker.state().equals("half_open"));
+    }
+
+    @AfterEach
+    void stop() {
+        registry.release(List.of(upstream));
+        LifeCycle.stop(scheduler);
     }
 
     private Route route(GatewayConfig config, String name) {

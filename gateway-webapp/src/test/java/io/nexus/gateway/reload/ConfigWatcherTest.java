@@ -6,7 +6,13 @@ import static org.awaitility.Awaitility.await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
+import org.eclipse.jetty.util.thread.Scheduler;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,12 +20,36 @@ class ConfigWatcherTest {
 
     @TempDir
     Path dir;
+    Scheduler scheduler;
+    final Executor executor = command -> Thread.ofVirtual().name("test-config-check").start(command);
+
+    @BeforeEach
+    void startScheduler() throws Exception {
+        scheduler = new ScheduledExecutorScheduler("test-scheduler", true);
+        scheduler.start();
+    }
+
+    @AfterEach
+    void stopScheduler() throws Exception {
+        scheduler.stop();
+    }
+
+    private ConfigWatcher watch(Path file, Duration pollInterval, BooleanSupplier check) {
+        return ConfigWatcher.start(file, pollInterval, check, scheduler, executor);
+    }
+
+    private static BooleanSupplier counting(AtomicInteger checks) {
+        return () -> {
+            checks.incrementAndGet();
+            return true;
+        };
+    }
 
     @Test
     void checksOnEveryPollIntervalEvenWithoutFileEvents() throws Exception {
         Path file = Files.writeString(dir.resolve("gateway.conf"), "nexus {}");
         AtomicInteger checks = new AtomicInteger();
-        try (ConfigWatcher watcher = ConfigWatcher.start(file, Duration.ofMillis(100), checks::incrementAndGet)) {
+        try (ConfigWatcher watcher = watch(file, Duration.ofMillis(100), counting(checks))) {
             // Nothing touches the file: only the periodic fallback can run the check.
             await().atMost(Duration.ofSeconds(5)).until(() -> checks.get() >= 3);
         }
@@ -29,7 +59,7 @@ class ConfigWatcherTest {
     void aFileEventTriggersACheckBeforeThePollWould() throws Exception {
         Path file = Files.writeString(dir.resolve("gateway.conf"), "nexus {}");
         AtomicInteger checks = new AtomicInteger();
-        try (ConfigWatcher watcher = ConfigWatcher.start(file, Duration.ofMinutes(10), checks::incrementAndGet)) {
+        try (ConfigWatcher watcher = watch(file, Duration.ofMinutes(10), counting(checks))) {
             Files.writeString(file, "nexus { config.watch = true }");
             await().atMost(Duration.ofSeconds(5)).until(() -> checks.get() >= 1);
         }
@@ -39,11 +69,22 @@ class ConfigWatcherTest {
     void closeStopsChecking() throws Exception {
         Path file = Files.writeString(dir.resolve("gateway.conf"), "nexus {}");
         AtomicInteger checks = new AtomicInteger();
-        ConfigWatcher watcher = ConfigWatcher.start(file, Duration.ofMillis(50), checks::incrementAndGet);
+        ConfigWatcher watcher = watch(file, Duration.ofMillis(50), counting(checks));
         await().atMost(Duration.ofSeconds(5)).until(() -> checks.get() >= 1);
         watcher.close();
         int after = checks.get();
         await().pollDelay(Duration.ofMillis(300)).atMost(Duration.ofSeconds(1)).until(() -> true);
         assertThat(checks.get()).isLessThanOrEqualTo(after + 1);
+    }
+
+    @Test
+    void aCheckThatIsNotSettledRunsAgainShortly() throws Exception {
+        Path file = Files.writeString(dir.resolve("gateway.conf"), "nexus {}");
+        AtomicInteger checks = new AtomicInteger();
+        // The first check reports content that has not read the same twice yet.
+        try (ConfigWatcher watcher = watch(file, Duration.ofMinutes(10), () -> checks.incrementAndGet() > 1)) {
+            Files.writeString(file, "nexus { config.watch = true }");
+            await().atMost(Duration.ofSeconds(5)).until(() -> checks.get() >= 2);
+        }
     }
 }

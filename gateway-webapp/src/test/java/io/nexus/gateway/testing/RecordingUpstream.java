@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -69,6 +70,7 @@ public final class RecordingUpstream implements AutoCloseable {
     private final ServerConnector connector;
     private final BlockingQueue<Recorded> requests = new LinkedBlockingQueue<>();
     private final AtomicInteger count = new AtomicInteger();
+    private final AtomicInteger accepted = new AtomicInteger();
     private final AtomicInteger holding = new AtomicInteger();
     private final AtomicInteger maxHolding = new AtomicInteger();
     private volatile CountDownLatch hold = new CountDownLatch(1);
@@ -83,6 +85,12 @@ public final class RecordingUpstream implements AutoCloseable {
         connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
         connector.setPort(port);
+        connector.addEventListener(new Connection.Listener() {
+            @Override
+            public void onOpened(Connection connection) {
+                accepted.incrementAndGet();
+            }
+        });
         server.addConnector(connector);
         server.setHandler(new RecordingHandler());
         server.start();
@@ -157,6 +165,11 @@ public final class RecordingUpstream implements AutoCloseable {
     /** Open connections from clients (the gateway) to this upstream. */
     public int openConnections() {
         return connector.getConnectedEndPoints().size();
+    }
+
+    /** Connections accepted since start, open or closed: a client reusing its connections adds none. */
+    public int acceptedConnections() {
+        return accepted.get();
     }
 
     /** Makes {@code /hold} park requests again after a {@link #release()}. */

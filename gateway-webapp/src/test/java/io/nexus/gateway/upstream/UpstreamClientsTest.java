@@ -27,7 +27,7 @@ class UpstreamClientsTest {
         VirtualThreadPool threads = new VirtualThreadPool(0);
         threads.start();
         try (RecordingUpstream upstream = RecordingUpstream.start("up")) {
-            HttpClient client = new UpstreamClients(threads, null).start(settings);
+            HttpClient client = new UpstreamClients(threads, null, null).start(settings);
             try {
                 ContentResponse response = client.GET(upstream.url() + "/x");
                 assertThat(response.getStatus()).isEqualTo(200);
