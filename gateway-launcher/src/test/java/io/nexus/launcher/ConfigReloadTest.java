@@ -3,9 +3,6 @@ package io.nexus.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.nexus.gateway.middleware.MiddlewareRegistry;
-import io.nexus.gateway.reload.LastKnownGood;
-import io.nexus.gateway.testing.RecordingUpstream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -13,9 +10,8 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.client.ContentResponse;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Hot reload through real files: edits, Kubernetes-style symlink swaps, the reload endpoint. */
@@ -23,48 +19,38 @@ class ConfigReloadTest {
 
     static final String TOKEN = "reload-test-token-0123456789";
 
+    @RegisterExtension
+    static final GatewayExtension nexus = GatewayExtension.builder()
+        .recordingUpstream("alpha")
+        .recordingUpstream("beta")
+        .perMethod()
+        .build();
+
     @TempDir
     Path dir;
-    RecordingUpstream alpha;
-    RecordingUpstream beta;
     TestGateway gateway;
-
-    @BeforeEach
-    void startUpstreams() throws Exception {
-        alpha = RecordingUpstream.start("alpha");
-        beta = RecordingUpstream.start("beta");
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (gateway != null) {
-            gateway.close();
-        }
-        alpha.close();
-        beta.close();
-    }
 
     /** A complete config file: the test base, both upstreams, and the routes given. */
     private String config(String routes, String extra) {
-        return TestGateway.baseConfig() + """
+        return nexus.configText("""
             nexus {
               admin.token = "%s"
               config { poll-interval = 200ms, max-history = 4 }
               upstreams {
-                alpha { targets = ["%s"] }
-                beta { targets = ["%s"] }
+                alpha { targets = [${upstreams.alpha}] }
+                beta { targets = [${upstreams.beta}] }
               }
               routes = [
                 %s
               ]
               %s
             }
-            """.formatted(TOKEN, alpha.url(), beta.url(), routes, extra);
+            """.formatted(TOKEN, routes, extra));
     }
 
     private void startFromFile(Path file, String text) throws Exception {
         Files.writeString(file, text);
-        gateway = TestGateway.startFromFile(file, LastKnownGood.at(dir.resolve("lkg.conf")), MiddlewareRegistry.defaults());
+        gateway = nexus.startGatewayFromFile(file, dir.resolve("lkg.conf"));
     }
 
     private String servedBy(String path) throws Exception {
@@ -112,7 +98,7 @@ class ConfigReloadTest {
         Files.createSymbolicLink(dir.resolve("..data"), first.getFileName());
         Path file = dir.resolve("gateway.conf");
         Files.createSymbolicLink(file, Path.of("..data", "gateway.conf"));
-        gateway = TestGateway.startFromFile(file, LastKnownGood.disabled(), MiddlewareRegistry.defaults());
+        gateway = nexus.startGatewayFromFile(file);
         assertThat(servedBy("/a")).isEqualTo("alpha");
 
         Path second = Files.createDirectory(dir.resolve("..2026_11_25_second"));
@@ -150,7 +136,7 @@ class ConfigReloadTest {
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicInteger ok = new AtomicInteger();
         AtomicInteger failed = new AtomicInteger();
-        Thread client = Thread.ofVirtual().start(() -> {
+        Thread client = Thread.ofVirtual().name("reload-traffic").start(() -> {
             long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (running.get() && System.nanoTime() < end) {
                 try {
