@@ -61,7 +61,10 @@ import org.junit.platform.commons.support.HierarchyTraversalMode;
  * }
  * }</pre>
  *
- * <p>The config names each declared upstream as {@code ${upstreams.NAME}}; the extension
+ * <p>Upstreams come in four kinds: {@link Builder#recordingUpstream} (a {@link RecordingUpstream}),
+ * {@link Builder#refusingUpstream} (a port that refuses connections), {@link Builder#unreachableUpstream}
+ * (a connect that hangs) and {@link Builder#upstream(String, Handler)} (a handler of the test's own).
+ * The config names each as {@code ${upstreams.NAME}}; the extension
  * resolves it to the upstream's URL as a quoted HOCON string, where HOCON would resolve a
  * substitution (so {@code ${upstreams.users}"/base/"} concatenates), and leaves the rest of the
  * text as written, so that config errors still point at the test's own lines. The gateway
