@@ -10,27 +10,18 @@ import io.nexus.gateway.testing.RecordingUpstream;
 import java.time.Duration;
 import java.util.List;
 import org.eclipse.jetty.client.ContentResponse;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The sampled access log: what is written, how often, and what a line looks like as JSON. */
 class AccessLogTest {
 
-    static RecordingUpstream upstream;
+    @RegisterExtension
+    static final GatewayExtension nexus = GatewayExtension.builder().recordingUpstream("up").build();
+
     CapturedLog log;
-
-    @BeforeAll
-    static void startUpstream() throws Exception {
-        upstream = RecordingUpstream.start("up");
-    }
-
-    @AfterAll
-    static void stopUpstream() throws Exception {
-        upstream.close();
-    }
 
     @BeforeEach
     void capture() throws Exception {
@@ -42,14 +33,15 @@ class AccessLogTest {
         log.close();
     }
 
+    /** A gateway for one test, stopped when it ends. */
     private static TestGateway gateway(String route, String accessLog) throws Exception {
-        return TestGateway.start("""
+        return nexus.startGateway("""
             nexus {
-              upstreams { backend { targets = ["%s"] } }
+              upstreams { backend { targets = [${upstreams.up}] } }
               routes = [{ name = "%s", path = "/api", upstream = "backend", strip-prefix = true }]
               observability.access-log { %s }
             }
-            """.formatted(upstream.url(), route, accessLog));
+            """.formatted(route, accessLog));
     }
 
     private List<ILoggingEvent> linesOf(String route) {
@@ -63,89 +55,85 @@ class AccessLogTest {
     @Test
     void everyErrorAndSlowRequestIsWrittenAndTheRestAtTheRatio() throws Exception {
         int successes = 1000;
-        try (TestGateway gateway = gateway("sampled", "sample-ratio = 0.1, slow-threshold = 150ms")) {
-            for (int i = 0; i < successes; i++) {
-                gateway.get("/api/ok/" + i);
-                if (i % 20 == 0) {
-                    assertThat(gateway.get("/api/status/503").getStatus()).isEqualTo(503);
-                    assertThat(gateway.get("/api/status/404").getStatus()).isEqualTo(404);
-                }
+        TestGateway gateway = gateway("sampled", "sample-ratio = 0.1, slow-threshold = 150ms");
+        for (int i = 0; i < successes; i++) {
+            gateway.get("/api/ok/" + i);
+            if (i % 20 == 0) {
+                assertThat(gateway.get("/api/status/503").getStatus()).isEqualTo(503);
+                assertThat(gateway.get("/api/status/404").getStatus()).isEqualTo(404);
             }
-            for (int i = 0; i < 3; i++) {
-                ContentResponse slow = TestGateway.send(gateway.request("/api/slow").headers(h -> h.put(RecordingUpstream.DELAY_HEADER, "200")));
-                assertThat(slow.getStatus()).isEqualTo(200);
-            }
-            // Lines are written when each exchange completes, a moment after the client's response.
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-                assertThat(count("sampled", 503)).isEqualTo(successes / 20);
-                // A busy machine may make other requests slow too: only the delayed ones are sure.
-                assertThat(linesOf("sampled")).filteredOn(event -> "/api/slow".equals(CapturedLog.field(event, "path")))
-                    .hasSize(3).allSatisfy(event -> assertThat(CapturedLog.field(event, "sampled")).isEqualTo("slow"));
-            });
-            long sampled = linesOf("sampled").stream().filter(event -> "ratio".equals(CapturedLog.field(event, "sampled"))).count();
-            // Binomial(1050, 0.1): mean 105, standard deviation under 10; ±45 is beyond 4.5 of them.
-            assertThat(sampled).isBetween(60L, 150L);
-            assertThat(linesOf("sampled")).filteredOn(event -> "error".equals(CapturedLog.field(event, "sampled")))
-                .allSatisfy(event -> assertThat((Integer) CapturedLog.field(event, "status")).isGreaterThanOrEqualTo(500));
         }
+        for (int i = 0; i < 3; i++) {
+            ContentResponse slow = TestGateway.send(gateway.request("/api/slow").headers(h -> h.put(RecordingUpstream.DELAY_HEADER, "200")));
+            assertThat(slow.getStatus()).isEqualTo(200);
+        }
+        // Lines are written when each exchange completes, a moment after the client's response.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            assertThat(count("sampled", 503)).isEqualTo(successes / 20);
+            // A busy machine may make other requests slow too: only the delayed ones are sure.
+            assertThat(linesOf("sampled")).filteredOn(event -> "/api/slow".equals(CapturedLog.field(event, "path")))
+                .hasSize(3).allSatisfy(event -> assertThat(CapturedLog.field(event, "sampled")).isEqualTo("slow"));
+        });
+        long sampled = linesOf("sampled").stream().filter(event -> "ratio".equals(CapturedLog.field(event, "sampled"))).count();
+        // Binomial(1050, 0.1): mean 105, standard deviation under 10; ±45 is beyond 4.5 of them.
+        assertThat(sampled).isBetween(60L, 150L);
+        assertThat(linesOf("sampled")).filteredOn(event -> "error".equals(CapturedLog.field(event, "sampled")))
+            .allSatisfy(event -> assertThat((Integer) CapturedLog.field(event, "status")).isGreaterThanOrEqualTo(500));
     }
 
     @Test
     void clientErrorsAreWrittenOnlyWhenConfigured() throws Exception {
-        try (TestGateway gateway = gateway("strict", "sample-ratio = 0, log-client-errors = true")) {
-            for (int i = 0; i < 20; i++) {
-                gateway.get("/api/status/404");
-                gateway.get("/api/status/200");
-            }
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(count("strict", 404)).isEqualTo(20));
-            assertThat(count("strict", 200)).isZero();
+        TestGateway gateway = gateway("strict", "sample-ratio = 0, log-client-errors = true");
+        for (int i = 0; i < 20; i++) {
+            gateway.get("/api/status/404");
+            gateway.get("/api/status/200");
         }
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(count("strict", 404)).isEqualTo(20));
+        assertThat(count("strict", 200)).isZero();
     }
 
     @Test
     void aLineIsOneJsonObjectWithTheRequestFields() throws Exception {
-        try (TestGateway gateway = gateway("everything", "sample-ratio = 1.0")) {
-            ContentResponse response = TestGateway.send(gateway.request("/api/users/7").headers(h -> h.put("X-Request-Id", "req-json-1")));
-            assertThat(response.getStatus()).isEqualTo(200);
-            await().atMost(Duration.ofSeconds(10)).until(() -> !linesOf("everything").isEmpty());
-            JsonNode line = log.json(linesOf("everything").get(0));
-            assertThat(line.path("timestamp").asText()).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d+Z");
-            assertThat(line.path("level").asText()).isEqualTo("INFO");
-            assertThat(line.path("logger").asText()).isEqualTo(AccessLog.LOGGER);
-            assertThat(line.path("message").asText()).isEqualTo("GET /api/users/7 200 " + line.path("duration_ms").asText() + "ms");
-            assertThat(line.path("request_id").asText()).isEqualTo("req-json-1");
-            assertThat(line.path("route").asText()).isEqualTo("everything");
-            assertThat(line.path("upstream").asText()).isEqualTo("backend");
-            assertThat(line.path("method").asText()).isEqualTo("GET");
-            assertThat(line.path("path").asText()).isEqualTo("/api/users/7");
-            assertThat(line.path("status").isInt()).isTrue();
-            assertThat(line.path("status").asInt()).isEqualTo(200);
-            assertThat(line.path("duration_ms").isNumber()).isTrue();
-            assertThat(line.path("client_address").asText()).isEqualTo("127.0.0.1");
-            assertThat(line.path("trace_id").asText()).matches("[0-9a-f]{32}");
-        }
+        TestGateway gateway = gateway("everything", "sample-ratio = 1.0");
+        ContentResponse response = TestGateway.send(gateway.request("/api/users/7").headers(h -> h.put("X-Request-Id", "req-json-1")));
+        assertThat(response.getStatus()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !linesOf("everything").isEmpty());
+        JsonNode line = log.json(linesOf("everything").get(0));
+        assertThat(line.path("timestamp").asText()).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d+Z");
+        assertThat(line.path("level").asText()).isEqualTo("INFO");
+        assertThat(line.path("logger").asText()).isEqualTo(AccessLog.LOGGER);
+        assertThat(line.path("message").asText()).isEqualTo("GET /api/users/7 200 " + line.path("duration_ms").asText() + "ms");
+        assertThat(line.path("request_id").asText()).isEqualTo("req-json-1");
+        assertThat(line.path("route").asText()).isEqualTo("everything");
+        assertThat(line.path("upstream").asText()).isEqualTo("backend");
+        assertThat(line.path("method").asText()).isEqualTo("GET");
+        assertThat(line.path("path").asText()).isEqualTo("/api/users/7");
+        assertThat(line.path("status").isInt()).isTrue();
+        assertThat(line.path("status").asInt()).isEqualTo(200);
+        assertThat(line.path("duration_ms").isNumber()).isTrue();
+        assertThat(line.path("client_address").asText()).isEqualTo("127.0.0.1");
+        assertThat(line.path("trace_id").asText()).matches("[0-9a-f]{32}");
     }
 
     @Test
     void unmatchedRequestsShowTheirRawPathAndNoUpstream() throws Exception {
-        try (TestGateway gateway = gateway("other", "sample-ratio = 0, log-client-errors = true")) {
-            assertThat(gateway.get("/nowhere/x").getStatus()).isEqualTo(404);
-            await().atMost(Duration.ofSeconds(10)).until(() -> log.events.stream().anyMatch(e -> "/nowhere/x".equals(CapturedLog.field(e, "path"))));
-            ILoggingEvent event = log.events.stream().filter(e -> "/nowhere/x".equals(CapturedLog.field(e, "path"))).findFirst().orElseThrow();
-            assertThat(CapturedLog.field(event, "route")).isEqualTo("unmatched");
-            assertThat(CapturedLog.field(event, "upstream")).isNull();
-        }
+        TestGateway gateway = gateway("other", "sample-ratio = 0, log-client-errors = true");
+        assertThat(gateway.get("/nowhere/x").getStatus()).isEqualTo(404);
+        await().atMost(Duration.ofSeconds(10)).until(() -> log.events.stream().anyMatch(e -> "/nowhere/x".equals(CapturedLog.field(e, "path"))));
+        ILoggingEvent event = log.events.stream().filter(e -> "/nowhere/x".equals(CapturedLog.field(e, "path"))).findFirst().orElseThrow();
+        assertThat(CapturedLog.field(event, "route")).isEqualTo("unmatched");
+        assertThat(CapturedLog.field(event, "upstream")).isNull();
     }
 
     @Test
     void aGuardFailureLineCarriesTheRequestFields() throws Exception {
         try (CapturedLog failures = new CapturedLog("io.nexus.gateway.error.GuardedFilter");
-             TestGateway gateway = TestGateway.start("""
+             TestGateway gateway = nexus.startGateway("""
                  nexus {
-                   upstreams { backend { targets = ["%s"] } }
+                   upstreams { backend { targets = [${upstreams.up}] } }
                    routes = [{ name = "broken", path = "/api", upstream = "backend", fault { throw = true } }]
                  }
-                 """.formatted(upstream.url()))) {
+                 """)) {
             ContentResponse response = TestGateway.send(gateway.request("/api/x").headers(h -> h.put("X-Request-Id", "req-broken-1")));
             assertThat(response.getStatus()).isEqualTo(500);
             await().atMost(Duration.ofSeconds(5)).until(() -> !failures.events.isEmpty());

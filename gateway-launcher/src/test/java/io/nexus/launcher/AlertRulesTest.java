@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The shipped rule files pass {@code promtool}, and the dashboard only reads series that exist. */
@@ -21,6 +22,7 @@ class AlertRulesTest {
     private static final Set<String> KNOWN_PREFIXES = Set.of("nexus_", "nexus:", "jvm_", "process_");
 
     @Test
+    @Tag("prometheus")
     void ruleFilesPassPromtoolCheck() throws Exception {
         Result result = ObservabilityFiles.run(ObservabilityFiles.command(ObservabilityFiles.binary("promtool"), "check", "rules",
             ObservabilityFiles.RECORDING_RULES.toString(), ObservabilityFiles.ALERT_RULES.toString()), 60);
@@ -28,6 +30,7 @@ class AlertRulesTest {
     }
 
     @Test
+    @Tag("prometheus")
     void everyAlertFiresAndStaysQuietInPromtoolUnitTests() throws Exception {
         Result result = ObservabilityFiles.run(ObservabilityFiles.command(ObservabilityFiles.binary("promtool"), "test", "rules",
             ObservabilityFiles.RULE_TESTS.toString()), 120);

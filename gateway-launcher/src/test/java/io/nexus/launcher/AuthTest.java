@@ -10,6 +10,7 @@ import io.nexus.gateway.testing.RecordingUpstream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
@@ -22,15 +23,20 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
 import java.util.HexFormat;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.awaitility.Awaitility;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.Request;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** API keys and JWTs end to end: real keys generated here, real tokens, a real gateway and upstream. */
@@ -42,55 +48,41 @@ class AuthTest {
     private static final String GLOBEX_KEY = "globex-9876543210-secret";
     private static final String HMAC_SECRET = "hmac-secret-0123456789abcdef-0123456789";
 
+    static final KeyPair rsa = generate("RSA");
+    static final KeyPair otherRsa = generate("RSA");
+    static final KeyPair rotatedRsa = generate("RSA");
+    static final KeyPair ec = generate("EC");
+    static final AtomicReference<String> served = new AtomicReference<>(jwksJson("u1", rsa.getPublic()));
+    static final AtomicInteger servedStatus = new AtomicInteger(200);
+    static final AtomicInteger fetches = new AtomicInteger();
+
     @TempDir
     static Path dir;
-    static KeyPair rsa;
-    static KeyPair otherRsa;
-    static KeyPair ec;
-    static KeyPair rotatedRsa;
     static Path jwks;
-    static RecordingUpstream upstream;
-    static TestGateway gateway;
-    static org.eclipse.jetty.server.Server jwksServer;
-    static final java.util.concurrent.atomic.AtomicReference<String> served = new java.util.concurrent.atomic.AtomicReference<>();
-    static final java.util.concurrent.atomic.AtomicInteger servedStatus = new java.util.concurrent.atomic.AtomicInteger(200);
-    static final java.util.concurrent.atomic.AtomicInteger fetches = new java.util.concurrent.atomic.AtomicInteger();
 
-    @BeforeAll
-    static void start() throws Exception {
-        KeyPairGenerator rsaGenerator = KeyPairGenerator.getInstance("RSA");
-        rsaGenerator.initialize(2048);
-        rsa = rsaGenerator.generateKeyPair();
-        otherRsa = rsaGenerator.generateKeyPair();
-        rotatedRsa = rsaGenerator.generateKeyPair();
-        KeyPairGenerator ecGenerator = KeyPairGenerator.getInstance("EC");
-        ecGenerator.initialize(new ECGenParameterSpec("secp256r1"));
-        ec = ecGenerator.generateKeyPair();
-        jwks = dir.resolve("jwks.json");
-        writeJwks("k1", rsa.getPublic());
-
-        served.set(jwksJson("u1", rsa.getPublic()));
-        jwksServer = new org.eclipse.jetty.server.Server();
-        org.eclipse.jetty.server.ServerConnector jwksConnector = new org.eclipse.jetty.server.ServerConnector(jwksServer);
-        jwksConnector.setHost("127.0.0.1");
-        jwksServer.addConnector(jwksConnector);
-        jwksServer.setHandler(new org.eclipse.jetty.server.Handler.Abstract() {
+    @RegisterExtension
+    static final GatewayExtension nexus = GatewayExtension.builder()
+        .recordingUpstream("up")
+        .upstream("jwks", new Handler.Abstract() {
             @Override
-            public boolean handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
-                                  org.eclipse.jetty.util.Callback callback) {
+            public boolean handle(org.eclipse.jetty.server.Request request, Response response, Callback callback) {
                 fetches.incrementAndGet();
                 response.setStatus(servedStatus.get());
                 response.getHeaders().put("Content-Type", "application/json");
-                org.eclipse.jetty.io.Content.Sink.write(response, true, served.get(), callback);
+                Content.Sink.write(response, true, served.get(), callback);
                 return true;
             }
-        });
-        jwksServer.start();
+        })
+        .config(AuthTest::config)
+        .build();
 
-        upstream = RecordingUpstream.start("up");
-        gateway = TestGateway.start("""
+    /** The gateway's config, once the JWKS file it names is there. */
+    private static String config() throws Exception {
+        jwks = dir.resolve("jwks.json");
+        writeJwks("k1", rsa.getPublic());
+        return """
             nexus {
-              upstreams { up { targets = ["%s"] } }
+              upstreams { up { targets = [${upstreams.up}] } }
               auth {
                 partners { type = api-key, header = "X-API-Key", query-parameter = "api_key",
                            keys = [{ id = "acme", sha256 = "%s" }, { id = "globex", sha256 = "%s" }] }
@@ -100,7 +92,7 @@ class AuthTest {
                 mixed { type = jwt, algorithms = [RS256, HS256], public-keys = [""\"%s""\"], hmac-secret = "%s",
                         issuer = "%s", audience = "%s" }
                 rotating { type = jwt, algorithms = [RS256], jwks-file = "%s", jwks-refresh = 50ms, issuer = "%s", audience = "%s" }
-                fetched { type = jwt, algorithms = [RS256], jwks-url = "http://127.0.0.1:%d/jwks", jwks-refresh = 50ms, issuer = "%s", audience = "%s" }
+                fetched { type = jwt, algorithms = [RS256], jwks-url = ${upstreams.jwks}"/jwks", jwks-refresh = 50ms, issuer = "%s", audience = "%s" }
                 admins { type = jwt, algorithms = [RS256], public-keys = [""\"%s""\"], issuer = "%s", audience = "%s",
                          required-scopes = [admin] }
               }
@@ -117,23 +109,34 @@ class AuthTest {
                   auth = { provider = "users", required-scopes = [write], required-claims { tenant = "acme" } } }
               ]
             }
-            """.formatted(upstream.url(), sha256(ACME_KEY), sha256(GLOBEX_KEY), sha256(ACME_KEY),
+            """.formatted(sha256(ACME_KEY), sha256(GLOBEX_KEY), sha256(ACME_KEY),
             pem(rsa.getPublic()), pem(ec.getPublic()), ISSUER, AUDIENCE,
             pem(rsa.getPublic()), HMAC_SECRET, ISSUER, AUDIENCE,
             jwks, ISSUER, AUDIENCE,
-            jwksConnector.getLocalPort(), ISSUER, AUDIENCE,
-            pem(rsa.getPublic()), ISSUER, AUDIENCE));
+            ISSUER, AUDIENCE,
+            pem(rsa.getPublic()), ISSUER, AUDIENCE);
     }
 
-    @AfterAll
-    static void stop() throws Exception {
-        gateway.close();
-        upstream.close();
-        jwksServer.stop();
+    /** RSA 2048 or EC P-256 keys. */
+    private static KeyPair generate(String algorithm) {
+        try {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance(algorithm);
+            if (algorithm.equals("EC")) {
+                generator.initialize(new ECGenParameterSpec("secp256r1"));
+            } else {
+                generator.initialize(2048);
+            }
+            return generator.generateKeyPair();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
     }
+
+    RecordingUpstream upstream;
 
     @BeforeEach
     void forgetEarlierRequests() {
+        upstream = nexus.upstream("up");
         upstream.clear();
     }
 
@@ -141,7 +144,7 @@ class AuthTest {
 
     @Test
     void rightApiKeyPassesWithItsIdAndWithoutTheKey() throws Exception {
-        ContentResponse response = TestGateway.send(gateway.request("/partners/x").headers(h -> h.put("X-API-Key", GLOBEX_KEY)));
+        ContentResponse response = TestGateway.send(nexus.request("/partners/x").headers(h -> h.put("X-API-Key", GLOBEX_KEY)));
         assertThat(response.getStatus()).isEqualTo(200);
         RecordingUpstream.Recorded seen = upstream.takeRequest();
         assertThat(seen.header("X-Auth-Key-Id")).isEqualTo("globex");
@@ -151,7 +154,7 @@ class AuthTest {
 
     @Test
     void apiKeyInTheQueryParameterIsAcceptedAndRemoved() throws Exception {
-        ContentResponse response = TestGateway.send(gateway.request("/partners/x?a=1&api_key=" + ACME_KEY + "&b=2"));
+        ContentResponse response = TestGateway.send(nexus.request("/partners/x?a=1&api_key=" + ACME_KEY + "&b=2"));
         assertThat(response.getStatus()).isEqualTo(200);
         RecordingUpstream.Recorded seen = upstream.takeRequest();
         assertThat(seen.header("X-Auth-Key-Id")).isEqualTo("acme");
@@ -160,8 +163,8 @@ class AuthTest {
 
     @Test
     void wrongOrMissingApiKeyIs401WithAChallenge() throws Exception {
-        for (Request request : new Request[] {gateway.request("/partners/x").headers(h -> h.put("X-API-Key", ACME_KEY + "x")),
-            gateway.request("/partners/x"), gateway.request("/partners/x").headers(h -> h.put("X-API-Key", ""))}) {
+        for (Request request : new Request[] {nexus.request("/partners/x").headers(h -> h.put("X-API-Key", ACME_KEY + "x")),
+            nexus.request("/partners/x"), nexus.request("/partners/x").headers(h -> h.put("X-API-Key", ""))}) {
             ContentResponse response = TestGateway.send(request);
             assertThat(response.getStatus()).isEqualTo(401);
             assertThat(response.getHeaders().get("WWW-Authenticate")).startsWith("ApiKey realm=\"partners\"");
@@ -172,7 +175,7 @@ class AuthTest {
 
     @Test
     void apiKeyIsForwardedWhenConfigured() throws Exception {
-        TestGateway.send(gateway.request("/forwarding/x").headers(h -> h.put("X-API-Key", ACME_KEY)));
+        TestGateway.send(nexus.request("/forwarding/x").headers(h -> h.put("X-API-Key", ACME_KEY)));
         assertThat(upstream.takeRequest().header("X-API-Key")).isEqualTo(ACME_KEY);
     }
 
@@ -180,12 +183,12 @@ class AuthTest {
 
     @Test
     void clientSentIdentityHeadersAreStrippedOnEveryRoute() throws Exception {
-        TestGateway.send(gateway.request("/open/x").headers(h -> h.put("X-Auth-Subject", "admin").put("x-auth-key-id", "acme")
+        TestGateway.send(nexus.request("/open/x").headers(h -> h.put("X-Auth-Subject", "admin").put("x-auth-key-id", "acme")
             .put("X-Auth-Anything", "1")));
         RecordingUpstream.Recorded open = upstream.takeRequest();
         assertThat(open.headers().stream().filter(f -> f.getLowerCaseName().startsWith("x-auth-"))).isEmpty();
 
-        TestGateway.send(gateway.request("/users/x").headers(h -> h.put("Authorization", "Bearer " + rs256(rsa.getPrivate(), "k1").compact())
+        TestGateway.send(nexus.request("/users/x").headers(h -> h.put("Authorization", "Bearer " + rs256(rsa.getPrivate(), "k1").compact())
             .put("X-Auth-Subject", "admin").put("X-Auth-Email", "evil@example.test")));
         RecordingUpstream.Recorded seen = upstream.takeRequest();
         assertThat(seen.header("X-Auth-Subject")).isEqualTo("alice");
@@ -274,7 +277,7 @@ class AuthTest {
 
     @Test
     void missingBearerTokenIs401WithAChallenge() throws Exception {
-        ContentResponse response = TestGateway.send(gateway.request("/users/x"));
+        ContentResponse response = TestGateway.send(nexus.request("/users/x"));
         assertThat(response.getStatus()).isEqualTo(401);
         assertThat(response.getHeaders().get("WWW-Authenticate")).isEqualTo("Bearer realm=\"users\"");
         assertThat(upstream.pending()).isZero();
@@ -323,14 +326,14 @@ class AuthTest {
     }
 
     private static ContentResponse send(String path, String token) throws Exception {
-        return TestGateway.send(gateway.request(path).headers(h -> h.put("Authorization", "Bearer " + token)));
+        return TestGateway.send(nexus.request(path).headers(h -> h.put("Authorization", "Bearer " + token)));
     }
 
     private static int status(String path, String token) throws Exception {
         return send(path, token).getStatus();
     }
 
-    private static void assertRejected(String path, String token, String message) throws Exception {
+    private void assertRejected(String path, String token, String message) throws Exception {
         int before = upstream.requestCount();
         ContentResponse response = send(path, token);
         assertThat(response.getStatus()).isEqualTo(401);

@@ -13,7 +13,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -21,28 +23,36 @@ import org.junit.jupiter.api.io.TempDir;
  * starts failing after a deploy. The `helm` on PATH is a recording stand-in; when it is asked to
  * roll back, the test heals the upstream, as restoring the previous release would.
  */
+@Tag("prometheus")
+@Tag("slow")
 class AutoRollbackTest {
+
+    @RegisterExtension
+    static final GatewayExtension nexus = GatewayExtension.builder()
+        .recordingUpstream("up")
+        .config("""
+            nexus {
+              upstreams { up { targets = [${upstreams.up}], circuit-breaker.enabled = false, health-check.passive.enabled = false } }
+              routes = [{ name = "api", path = "/api", upstream = "up" }]
+            }
+            """)
+        .perMethod()
+        .build();
 
     @TempDir
     Path dir;
     RecordingUpstream upstream;
-    TestGateway gateway;
     PrometheusServer prometheus;
     Thread traffic;
     final AtomicBoolean running = new AtomicBoolean(true);
 
     @BeforeEach
     void start() throws Exception {
-        upstream = RecordingUpstream.start("up");
-        gateway = TestGateway.start("""
-            nexus {
-              upstreams { up { targets = ["%s"], circuit-breaker.enabled = false, health-check.passive.enabled = false } }
-              routes = [{ name = "api", path = "/api", upstream = "up" }]
-            }
-            """.formatted(upstream.url()));
-        prometheus = PrometheusServer.start(Files.createDirectory(dir.resolve("prometheus")), gateway.gateway.adminPort(), List.of());
+        upstream = nexus.upstream("up");
+        TestGateway gateway = nexus.gateway();
+        prometheus = PrometheusServer.start(Files.createDirectory(dir.resolve("prometheus")), gateway.adminPort(), List.of());
         // Steady traffic for the whole test, one request after the other, bounded in time.
-        traffic = Thread.ofVirtual().start(() -> {
+        traffic = Thread.ofVirtual().name("auto-rollback-traffic").start(() -> {
             long end = System.nanoTime() + Duration.ofSeconds(120).toNanos();
             while (running.get() && System.nanoTime() < end) {
                 try {
@@ -56,13 +66,12 @@ class AutoRollbackTest {
         });
     }
 
+    /** Traffic and Prometheus stop first; the extension then stops the client, the gateway and the upstream. */
     @AfterEach
     void stop() throws Exception {
         running.set(false);
         traffic.join(Duration.ofSeconds(10));
         prometheus.close();
-        gateway.close();
-        upstream.close();
     }
 
     /** A `helm` that records its arguments. */

@@ -1,9 +1,9 @@
 package io.nexus.launcher;
 
-import io.nexus.gateway.testing.RecordingUpstream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.nexus.gateway.testing.RecordingUpstream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,34 +14,35 @@ import org.eclipse.jetty.client.ContentResponse;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class BackpressureTest {
+
+    @RegisterExtension
+    static final GatewayExtension nexus = GatewayExtension.builder().recordingUpstream("held").perMethod().build();
 
     RecordingUpstream upstream;
     TestGateway gateway;
 
     @BeforeEach
-    void startUpstream() throws Exception {
-        upstream = RecordingUpstream.start("held");
+    void findUpstream() {
+        upstream = nexus.upstream("held");
     }
 
+    /** Held requests answer first, so that the gateway's graceful stop has nothing to wait for. */
     @AfterEach
-    void stop() throws Exception {
+    void releaseHeldRequests() {
         upstream.release();
-        if (gateway != null) {
-            gateway.close();
-        }
-        upstream.close();
     }
 
     private void startGateway(String queueTimeout) throws Exception {
-        gateway = TestGateway.start("""
+        gateway = nexus.startGateway("""
             nexus {
               server { max-concurrent-requests = 3, queue-timeout = %s }
-              upstreams { held { targets = ["%s"] } }
+              upstreams { held { targets = [${upstreams.held}] } }
               routes = [{ name = "held", path = "/", upstream = "held" }]
             }
-            """.formatted(queueTimeout, upstream.url()));
+            """.formatted(queueTimeout));
     }
 
     private List<CompletableFuture<ContentResponse>> sendHeld(int count) {

@@ -1,32 +1,25 @@
 package io.nexus.launcher;
 
-import io.nexus.gateway.testing.RecordingUpstream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.HashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class BalancingTest {
 
-    static RecordingUpstream a;
-    static RecordingUpstream b;
-    static RecordingUpstream c;
-    static TestGateway gateway;
-
-    @BeforeAll
-    static void start() throws Exception {
-        a = RecordingUpstream.start("a");
-        b = RecordingUpstream.start("b");
-        c = RecordingUpstream.start("c");
-        gateway = TestGateway.start("""
+    @RegisterExtension
+    static final GatewayExtension nexus = GatewayExtension.builder()
+        .recordingUpstream("a")
+        .recordingUpstream("b")
+        .recordingUpstream("c")
+        .config("""
             nexus {
               upstreams {
-                rr { targets = ["%1$s", "%2$s", "%3$s"] }
-                weighted { targets = [{ url = "%1$s", weight = 3 }, { url = "%2$s", weight = 1 }], balancer = weighted-round-robin }
-                random { targets = ["%1$s", "%2$s", "%3$s"], balancer = random }
+                rr { targets = [${upstreams.a}, ${upstreams.b}, ${upstreams.c}] }
+                weighted { targets = [{ url = ${upstreams.a}, weight = 3 }, { url = ${upstreams.b}, weight = 1 }], balancer = weighted-round-robin }
+                random { targets = [${upstreams.a}, ${upstreams.b}, ${upstreams.c}], balancer = random }
               }
               routes = [
                 { name = "rr", path = "/rr", upstream = "rr" }
@@ -34,21 +27,13 @@ class BalancingTest {
                 { name = "random", path = "/random", upstream = "random" }
               ]
             }
-            """.formatted(a.url(), b.url(), c.url()));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        gateway.close();
-        a.close();
-        b.close();
-        c.close();
-    }
+            """)
+        .build();
 
     private static Map<String, Integer> spread(String path, int requests) throws Exception {
         Map<String, Integer> counts = new HashMap<>();
         for (int i = 0; i < requests; i++) {
-            counts.merge(gateway.get(path).getHeaders().get("X-Upstream"), 1, Integer::sum);
+            counts.merge(nexus.get(path).getHeaders().get("X-Upstream"), 1, Integer::sum);
         }
         return counts;
     }
@@ -74,7 +59,7 @@ class BalancingTest {
 
     @Test
     void unhealthyTargetIsSkipped() throws Exception {
-        var targets = gateway.gateway.gateway().snapshot().upstreams().get("rr").balancer().targets();
+        var targets = nexus.gateway().targets("rr");
         targets.get(1).setHealthy(false);
         try {
             // b's turns go to a and c alike, not all to its neighbour c.

@@ -7,17 +7,18 @@ import io.nexus.gateway.testing.RecordingUpstream;
 import java.time.Duration;
 import org.eclipse.jetty.client.ContentResponse;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class CircuitBreakerTest {
 
-    @Test
-    void breakerOpensHalfOpensAndClosesWithMetrics() throws Exception {
-        RecordingUpstream upstream = RecordingUpstream.start("up");
-        try (TestGateway gateway = TestGateway.start("""
+    @RegisterExtension
+    static final GatewayExtension nexus = GatewayExtension.builder()
+        .recordingUpstream("up")
+        .config("""
             nexus {
               upstreams {
                 up {
-                  targets = ["%s"]
+                  targets = [${upstreams.up}]
                   health-check.passive.enabled = false
                   circuit-breaker { failure-rate-threshold = 50, sliding-window-size = 4, minimum-calls = 4,
                                     wait-in-open = 500ms, permitted-calls-in-half-open = 1 }
@@ -25,32 +26,35 @@ class CircuitBreakerTest {
               }
               routes = [{ name = "up", path = "/", upstream = "up" }]
             }
-            """.formatted(upstream.url()))) {
-            upstream.answerAll(500);
-            for (int i = 0; i < 4; i++) {
-                assertThat(gateway.get("/x").getStatus()).isEqualTo(500);
-            }
-            int reached = upstream.requestCount();
+            """)
+        .build();
 
-            ContentResponse refused = gateway.get("/x");
-            assertThat(refused.getStatus()).isEqualTo(503);
-            assertThat(refused.getContentAsString()).contains("\"code\":\"upstream_unavailable\"").contains("circuit breaker of upstream up is open");
-            assertThat(upstream.requestCount()).as("an open breaker does not touch the upstream").isEqualTo(reached);
-            gateway.awaitMetrics(metrics -> assertThat(metrics)
-                .contains("nexus_circuit_breaker_state{state=\"open\",upstream=\"up\"} 1.0")
-                .contains("nexus_circuit_breaker_state{state=\"closed\",upstream=\"up\"} 0.0")
-                .contains("nexus_circuit_breaker_transitions_total{from=\"closed\",to=\"open\",upstream=\"up\"} 1.0"));
-
-            upstream.answerAll(0);
-            gateway.awaitMetrics(metrics -> assertThat(metrics).contains("nexus_circuit_breaker_state{state=\"half_open\",upstream=\"up\"} 1.0"));
-            await().atMost(Duration.ofSeconds(5)).until(() -> gateway.get("/x").getStatus() == 200);
-            gateway.awaitMetrics(metrics -> assertThat(metrics)
-                .contains("nexus_circuit_breaker_state{state=\"closed\",upstream=\"up\"} 1.0")
-                .contains("nexus_circuit_breaker_transitions_total{from=\"open\",to=\"half_open\",upstream=\"up\"} 1.0")
-                .contains("nexus_circuit_breaker_transitions_total{from=\"half_open\",to=\"closed\",upstream=\"up\"} 1.0"));
-            assertThat(TestGateway.send(gateway.adminRequest("/api/v1/upstreams")).getStatus()).isEqualTo(403);
-        } finally {
-            upstream.close();
+    @Test
+    void breakerOpensHalfOpensAndClosesWithMetrics() throws Exception {
+        RecordingUpstream upstream = nexus.upstream("up");
+        TestGateway gateway = nexus.gateway();
+        upstream.answerAll(500);
+        for (int i = 0; i < 4; i++) {
+            assertThat(gateway.get("/x").getStatus()).isEqualTo(500);
         }
+        int reached = upstream.requestCount();
+
+        ContentResponse refused = gateway.get("/x");
+        assertThat(refused.getStatus()).isEqualTo(503);
+        assertThat(refused.getContentAsString()).contains("\"code\":\"upstream_unavailable\"").contains("circuit breaker of upstream up is open");
+        assertThat(upstream.requestCount()).as("an open breaker does not touch the upstream").isEqualTo(reached);
+        gateway.awaitMetrics(metrics -> assertThat(metrics)
+            .contains("nexus_circuit_breaker_state{state=\"open\",upstream=\"up\"} 1.0")
+            .contains("nexus_circuit_breaker_state{state=\"closed\",upstream=\"up\"} 0.0")
+            .contains("nexus_circuit_breaker_transitions_total{from=\"closed\",to=\"open\",upstream=\"up\"} 1.0"));
+
+        upstream.answerAll(0);
+        gateway.awaitMetrics(metrics -> assertThat(metrics).contains("nexus_circuit_breaker_state{state=\"half_open\",upstream=\"up\"} 1.0"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> gateway.get("/x").getStatus() == 200);
+        gateway.awaitMetrics(metrics -> assertThat(metrics)
+            .contains("nexus_circuit_breaker_state{state=\"closed\",upstream=\"up\"} 1.0")
+            .contains("nexus_circuit_breaker_transitions_total{from=\"open\",to=\"half_open\",upstream=\"up\"} 1.0")
+            .contains("nexus_circuit_breaker_transitions_total{from=\"half_open\",to=\"closed\",upstream=\"up\"} 1.0"));
+        assertThat(TestGateway.send(gateway.adminRequest("/api/v1/upstreams")).getStatus()).isEqualTo(403);
     }
 }

@@ -3,9 +3,6 @@ package io.nexus.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.nexus.gateway.lifecycle.BuiltInMiddlewares;
-import io.nexus.gateway.middleware.MiddlewareRegistry;
-import io.nexus.gateway.reload.LastKnownGood;
 import io.nexus.gateway.testing.RecordingUpstream;
 import io.nexus.gateway.upstream.Upstream;
 import java.nio.file.Files;
@@ -22,9 +19,8 @@ import org.eclipse.jetty.client.AbstractConnectionPool;
 import org.eclipse.jetty.client.CompletableResponseListener;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.Destination;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Hot reload through real files: edits, Kubernetes-style symlink swaps, the reload endpoint. */
@@ -32,48 +28,38 @@ class ConfigReloadTest {
 
     static final String TOKEN = "reload-test-token-0123456789";
 
+    @RegisterExtension
+    static final GatewayExtension nexus = GatewayExtension.builder()
+        .recordingUpstream("alpha")
+        .recordingUpstream("beta")
+        .perMethod()
+        .build();
+
     @TempDir
     Path dir;
-    RecordingUpstream alpha;
-    RecordingUpstream beta;
     TestGateway gateway;
-
-    @BeforeEach
-    void startUpstreams() throws Exception {
-        alpha = RecordingUpstream.start("alpha");
-        beta = RecordingUpstream.start("beta");
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (gateway != null) {
-            gateway.close();
-        }
-        alpha.close();
-        beta.close();
-    }
 
     /** A complete config file: the test base, both upstreams, and the routes given. */
     private String config(String routes, String extra) {
-        return TestGateway.baseConfig() + """
+        return nexus.configText("""
             nexus {
               admin.token = "%s"
               config { poll-interval = 200ms, max-history = 4 }
               upstreams {
-                alpha { targets = ["%s"] }
-                beta { targets = ["%s"] }
+                alpha { targets = [${upstreams.alpha}] }
+                beta { targets = [${upstreams.beta}] }
               }
               routes = [
                 %s
               ]
               %s
             }
-            """.formatted(TOKEN, alpha.url(), beta.url(), routes, extra);
+            """.formatted(TOKEN, routes, extra));
     }
 
     private void startFromFile(Path file, String text) throws Exception {
         Files.writeString(file, text);
-        gateway = TestGateway.startFromFile(file, LastKnownGood.at(dir.resolve("lkg.conf")), BuiltInMiddlewares.registry());
+        gateway = nexus.startGatewayFromFile(file, dir.resolve("lkg.conf"));
     }
 
     private String servedBy(String path) throws Exception {
@@ -121,7 +107,7 @@ class ConfigReloadTest {
         Files.createSymbolicLink(dir.resolve("..data"), first.getFileName());
         Path file = dir.resolve("gateway.conf");
         Files.createSymbolicLink(file, Path.of("..data", "gateway.conf"));
-        gateway = TestGateway.startFromFile(file, LastKnownGood.disabled(), BuiltInMiddlewares.registry());
+        gateway = nexus.startGatewayFromFile(file);
         assertThat(servedBy("/a")).isEqualTo("alpha");
 
         Path second = Files.createDirectory(dir.resolve("..2026_11_25_second"));
@@ -159,7 +145,7 @@ class ConfigReloadTest {
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicInteger ok = new AtomicInteger();
         AtomicInteger failed = new AtomicInteger();
-        Thread client = Thread.ofVirtual().start(() -> {
+        Thread client = Thread.ofVirtual().name("reload-traffic").start(() -> {
             long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (running.get() && System.nanoTime() < end) {
                 try {
@@ -190,6 +176,15 @@ class ConfigReloadTest {
         gateway.awaitMetrics(metrics -> assertThat(metrics).contains("nexus_config_reloads_total{result=\"success\"} 20.0"));
     }
 
+    @Test
+    void reloadOfUnchangedContentIsANoOp() throws Exception {
+        Path file = dir.resolve("gateway.conf");
+        startFromFile(file, config("{ name = \"a\", path = \"/a\", upstream = \"alpha\" }", "config.watch = false"));
+        ContentResponse reload = admin("POST", "/api/v1/config/reload");
+        assertThat(reload.getStatus()).isEqualTo(200);
+        assertThat(reload.getContentAsString()).contains("\"result\" : \"unchanged\"").contains("\"id\" : 1");
+    }
+
     /** Writes the file and applies it through the reload endpoint. */
     private void reload(Path file, String text) throws Exception {
         Files.writeString(file, text);
@@ -199,7 +194,7 @@ class ConfigReloadTest {
     }
 
     private Upstream live(String upstream) {
-        return gateway.gateway.gateway().snapshot().upstreams().get(upstream);
+        return gateway.embedded().gateway().snapshot().upstreams().get(upstream);
     }
 
     /** Idle connections in the pools of the live upstream's client. */
@@ -225,6 +220,8 @@ class ConfigReloadTest {
 
     @Test
     void anUnchangedUpstreamKeepsItsConnectionsAcrossTwentyReloads() throws Exception {
+        RecordingUpstream alpha = nexus.upstream("alpha");
+        RecordingUpstream beta = nexus.upstream("beta");
         Path file = dir.resolve("gateway.conf");
         String routes = "{ name = \"a\", path = \"/a\", upstream = \"alpha\" }\n{ name = \"b\", path = \"/b0\", upstream = \"beta\" }";
         startFromFile(file, config(routes, "config.watch = false"));
@@ -253,6 +250,7 @@ class ConfigReloadTest {
 
     @Test
     void aChangedUpstreamGetsANewClientAndTheOldOneClosesAfterItsLastRequest() throws Exception {
+        RecordingUpstream alpha = nexus.upstream("alpha");
         Path file = dir.resolve("gateway.conf");
         String routes = "{ name = \"a\", path = \"/\", upstream = \"alpha\" }";
         startFromFile(file, config(routes, "config.watch = false"));
@@ -275,14 +273,5 @@ class ConfigReloadTest {
         assertThat(changed.client().isRunning()).isTrue();
         await().atMost(Duration.ofSeconds(5)).until(() -> alpha.openConnections() == 1);
         assertThat(servedBy("/a/x")).isEqualTo("alpha");
-    }
-
-    @Test
-    void reloadOfUnchangedContentIsANoOp() throws Exception {
-        Path file = dir.resolve("gateway.conf");
-        startFromFile(file, config("{ name = \"a\", path = \"/a\", upstream = \"alpha\" }", "config.watch = false"));
-        ContentResponse reload = admin("POST", "/api/v1/config/reload");
-        assertThat(reload.getStatus()).isEqualTo(200);
-        assertThat(reload.getContentAsString()).contains("\"result\" : \"unchanged\"").contains("\"id\" : 1");
     }
 }

@@ -4,16 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.nexus.gateway.lifecycle.BuiltInMiddlewares;
-import io.nexus.gateway.middleware.MiddlewareRegistry;
-import io.nexus.gateway.reload.LastKnownGood;
-import io.nexus.gateway.testing.RecordingUpstream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.eclipse.jetty.client.ContentResponse;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Versions, history, diff, rollback and redaction through the admin API. */
@@ -22,36 +18,31 @@ class ConfigVersionsTest {
     static final String TOKEN = "versions-test-token-0123456789";
     static final ObjectMapper JSON = new ObjectMapper();
 
+    @RegisterExtension
+    static final GatewayExtension nexus = GatewayExtension.builder().recordingUpstream("up").perMethod().build();
+
     @TempDir
     Path dir;
     Path file;
-    RecordingUpstream upstream;
     TestGateway gateway;
 
     @BeforeEach
     void start() throws Exception {
-        upstream = RecordingUpstream.start("up");
         file = dir.resolve("gateway.conf");
         Files.writeString(file, config("a", "1s"));
-        gateway = TestGateway.startFromFile(file, LastKnownGood.disabled(), BuiltInMiddlewares.registry());
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        gateway.close();
-        upstream.close();
+        gateway = nexus.startGatewayFromFile(file);
     }
 
     /** One route at /{route}; the upstream timeout marks the version's content. */
     private String config(String route, String timeout) {
-        return TestGateway.baseConfig() + """
+        return nexus.configText("""
             nexus {
               admin.token = "%s"
               config { watch = false, max-history = 3 }
-              upstreams { up { targets = ["%s"], request-timeout = %s } }
+              upstreams { up { targets = [${upstreams.up}], request-timeout = %s } }
               routes = [{ name = "%s", path = "/%s", upstream = "up" }]
             }
-            """.formatted(TOKEN, upstream.url(), timeout, route, route);
+            """.formatted(TOKEN, timeout, route, route));
     }
 
     private ContentResponse admin(String method, String path) throws Exception {
@@ -152,9 +143,8 @@ class ConfigVersionsTest {
         assertThat(TestGateway.send(gateway.adminRequest("/api/v1/config/reload").method("POST")).getStatus()).isEqualTo(401);
         assertThat(TestGateway.send(gateway.adminRequest("/api/v1/config/rollback?to=1").method("POST")
             .headers(h -> h.put("Authorization", "Bearer wrong-token-0123456789"))).getStatus()).isEqualTo(401);
-        try (TestGateway noToken = TestGateway.start("nexus { }")) {
-            assertThat(TestGateway.send(noToken.adminRequest("/api/v1/config/reload").method("POST")
-                .headers(h -> h.put("Authorization", "Bearer " + TOKEN))).getStatus()).isEqualTo(403);
-        }
+        TestGateway noToken = nexus.startGateway("nexus { }");
+        assertThat(TestGateway.send(noToken.adminRequest("/api/v1/config/reload").method("POST")
+            .headers(h -> h.put("Authorization", "Bearer " + TOKEN))).getStatus()).isEqualTo(403);
     }
 }

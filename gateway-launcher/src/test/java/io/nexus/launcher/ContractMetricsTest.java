@@ -2,16 +2,14 @@ package io.nexus.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.nexus.gateway.testing.RecordingUpstream;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The scrape against the contract (CONTRACT.md, "Metrics"): every name there with its HELP and
@@ -45,31 +43,22 @@ class ContractMetricsTest {
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{([^}]*)})? ", Pattern.MULTILINE);
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"");
 
-    static RecordingUpstream upstream;
-    static TestGateway gateway;
-
-    @BeforeAll
-    static void start() throws Exception {
-        upstream = RecordingUpstream.start("up");
-        gateway = TestGateway.start("""
+    @RegisterExtension
+    static final GatewayExtension nexus = GatewayExtension.builder()
+        .recordingUpstream("up")
+        .config("""
             nexus {
-              upstreams { api { targets = ["%s"] } }
+              upstreams { api { targets = [${upstreams.up}] } }
               routes = [{ name = "api", path = "/api", upstream = "api", strip-prefix = true, methods = [GET, POST] }]
             }
-            """.formatted(upstream.url()));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        gateway.close();
-        upstream.close();
-    }
+            """)
+        .build();
 
     @Test
     void everyContractMetricOfThisBranchIsExposedOnceWithHelpAndItsLabels() throws Exception {
-        gateway.get("/api/x");
-        gateway.awaitMetrics(metrics -> assertThat(metrics).contains("nexus_requests_total{"));
-        String metrics = gateway.metrics();
+        nexus.get("/api/x");
+        nexus.awaitMetrics(metrics -> assertThat(metrics).contains("nexus_requests_total{"));
+        String metrics = nexus.metrics();
         Map<String, Set<String>> labels = labelNames(metrics);
         for (Map.Entry<String, Set<String>> metric : CONTRACT.entrySet()) {
             String name = metric.getKey();
@@ -90,7 +79,7 @@ class ContractMetricsTest {
 
     @Test
     void everyGatewayMetricHasHelpAndJvmFiguresIncludeGcAndVirtualThreads() throws Exception {
-        String metrics = gateway.metrics();
+        String metrics = nexus.metrics();
         Matcher type = Pattern.compile("^# TYPE (nexus_\\S+) ", Pattern.MULTILINE).matcher(metrics);
         int families = 0;
         while (type.find()) {
@@ -108,18 +97,18 @@ class ContractMetricsTest {
     @Test
     void seriesCountsDoNotGrowWithPathsMethodsOrStatuses() throws Exception {
         for (int i = 0; i < 20; i++) {
-            gateway.get("/api/warmup/" + i);
+            nexus.get("/api/warmup/" + i);
         }
-        gateway.awaitMetrics(metrics -> assertThat(value(metrics, "nexus_requests_total{code=\"200\",method=\"GET\",route=\"api\"}")).isGreaterThanOrEqualTo(20));
-        Map<String, Integer> before = seriesCounts(gateway.metrics());
+        nexus.awaitMetrics(metrics -> assertThat(value(metrics, "nexus_requests_total{code=\"200\",method=\"GET\",route=\"api\"}")).isGreaterThanOrEqualTo(20));
+        Map<String, Integer> before = seriesCounts(nexus.metrics());
         for (int i = 0; i < 200; i++) {
-            gateway.get("/api/item/" + i + "?q=" + i);
-            gateway.get("/other-" + i);
-            TestGateway.send(gateway.request("/api/m" + i).method("X" + (char) ('A' + i % 26) + i));
+            nexus.get("/api/item/" + i + "?q=" + i);
+            nexus.get("/other-" + i);
+            TestGateway.send(nexus.request("/api/m" + i).method("X" + (char) ('A' + i % 26) + i));
         }
         // Methods a route does not allow answer 405 from the unmatched meter, under OTHER.
-        gateway.awaitMetrics(metrics -> assertThat(value(metrics, "nexus_requests_total{code=\"405\",method=\"OTHER\",route=\"unmatched\"}")).isEqualTo(200));
-        Map<String, Integer> after = seriesCounts(gateway.metrics());
+        nexus.awaitMetrics(metrics -> assertThat(value(metrics, "nexus_requests_total{code=\"405\",method=\"OTHER\",route=\"unmatched\"}")).isEqualTo(200));
+        Map<String, Integer> after = seriesCounts(nexus.metrics());
         // New (method, code) pairs may appear once, never one per request.
         after.forEach((name, count) -> {
             if (name.startsWith("nexus_") && !name.startsWith("nexus_jvm_")) {
@@ -127,7 +116,7 @@ class ContractMetricsTest {
             }
         });
         assertThat(after.get("nexus_requests_total")).isLessThan(20);
-        assertThat(gateway.metrics()).doesNotContain("/api/item").doesNotContain("other-").doesNotContain("XA");
+        assertThat(nexus.metrics()).doesNotContain("/api/item").doesNotContain("other-").doesNotContain("XA");
     }
 
     private static Map<String, Set<String>> labelNames(String metrics) {

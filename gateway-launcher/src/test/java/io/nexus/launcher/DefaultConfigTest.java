@@ -2,7 +2,6 @@ package io.nexus.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.nexus.gateway.lifecycle.BuiltInMiddlewares;
 import io.nexus.gateway.config.GatewayConfig;
 import io.nexus.gateway.lifecycle.DefaultConfig;
 import java.net.ServerSocket;
@@ -10,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.eclipse.jetty.client.ContentResponse;
-import org.eclipse.jetty.client.HttpClient;
 import org.junit.jupiter.api.Test;
 
 /** What a newcomer gets from `java -jar nexus-gateway.jar` with no arguments. */
@@ -39,17 +37,12 @@ class DefaultConfigTest {
             nexus.demo.port = %d
             nexus.upstreams.echo.targets = ["http://127.0.0.1:%d"]
             """.formatted(demoPort, demoPort);
-        HttpClient client = new HttpClient();
-        client.start();
-        try (TestGateway test = TestGateway.start(text, io.nexus.gateway.lifecycle.BuiltInMiddlewares.registry())) {
-            EmbeddedGateway gateway = test.gateway;
-            assertThat(gateway.runsOnVirtualThreads()).isTrue();
-            ContentResponse response = client.GET("http://127.0.0.1:" + gateway.publicPort() + "/echo/hello?name=nexus");
+        try (TestGateway gateway = TestGateway.start(text)) {
+            assertThat(gateway.embedded().runsOnVirtualThreads()).isTrue();
+            ContentResponse response = gateway.get("/echo/hello?name=nexus");
             assertThat(response.getStatus()).isEqualTo(200);
             assertThat(response.getContentAsString()).contains("Nexus demo echo upstream").contains("\"path\" : \"/hello\"")
                 .contains("\"query\" : \"name=nexus\"").contains("X-Request-Id");
-        } finally {
-            client.stop();
         }
     }
 }

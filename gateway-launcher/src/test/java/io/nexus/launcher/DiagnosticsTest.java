@@ -16,9 +16,8 @@ import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.Request;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The JVM diagnostics of the admin API: parseable dumps, readable JFR files, and their limits. */
@@ -26,31 +25,25 @@ class DiagnosticsTest {
 
     static final String TOKEN = "diagnostics-token-0123456789";
     static final ObjectMapper JSON = new ObjectMapper();
-    static TestGateway gateway;
+
+    @RegisterExtension
+    static final GatewayExtension nexus = GatewayExtension.builder()
+        .config("nexus { admin { token = \"%s\" } }".formatted(TOKEN))
+        .build();
 
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void start() throws Exception {
-        gateway = TestGateway.start("nexus { admin { token = \"%s\" } }".formatted(TOKEN));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        gateway.close();
-    }
-
     private static Request admin(String path) {
-        return gateway.adminRequest(path).headers(h -> h.put("Authorization", "Bearer " + TOKEN));
+        return nexus.adminRequest(path).headers(h -> h.put("Authorization", "Bearer " + TOKEN));
     }
 
     @Test
     void everyDiagnosticNeedsTheToken() throws Exception {
         for (String path : List.of("/api/v1/debug/threads", "/api/v1/debug/heap-histogram", "/api/v1/debug/jfr")) {
-            assertThat(TestGateway.send(gateway.adminRequest(path)).getStatus()).as(path).isEqualTo(401);
+            assertThat(TestGateway.send(nexus.adminRequest(path)).getStatus()).as(path).isEqualTo(401);
         }
-        assertThat(TestGateway.send(gateway.adminRequest("/api/v1/debug/jfr?duration=1s").method("POST")).getStatus()).isEqualTo(401);
+        assertThat(TestGateway.send(nexus.adminRequest("/api/v1/debug/jfr?duration=1s").method("POST")).getStatus()).isEqualTo(401);
     }
 
     @Test

@@ -8,11 +8,10 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -22,47 +21,42 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class HostileInputTest {
 
-    static RecordingUpstream upstream;
-    static TestGateway gateway;
-
-    @BeforeAll
-    static void start() throws Exception {
-        upstream = RecordingUpstream.start("up");
-        gateway = TestGateway.start("""
+    @RegisterExtension
+    static final GatewayExtension nexus = GatewayExtension.builder()
+        .recordingUpstream("up")
+        .config("""
             nexus {
               server { max-request-body = 1KiB, max-header-count = 20, max-request-header-size = 4KiB }
-              upstreams { up { targets = ["%s"] } }
+              upstreams { up { targets = [${upstreams.up}] } }
               routes = [ { name = "keep", path = "/keep", upstream = "up" } ]
             }
-            """.formatted(upstream.url()));
-    }
+            """)
+        .build();
 
-    @AfterAll
-    static void stop() throws Exception {
-        gateway.close();
-        upstream.close();
+    private static RecordingUpstream upstream() {
+        return nexus.upstream("up");
     }
 
     @BeforeEach
     void forgetEarlierRequests() {
-        upstream.clear();
+        upstream().clear();
     }
 
     @AfterEach
     void gatewayStillServes() throws Exception {
-        int before = upstream.requestCount();
-        assertThat(gateway.get("/keep/still-alive").getStatus()).isEqualTo(200);
-        assertThat(upstream.takeRequest().path()).isEqualTo("/keep/still-alive");
-        assertThat(upstream.requestCount()).isEqualTo(before + 1);
+        int before = upstream().requestCount();
+        assertThat(nexus.get("/keep/still-alive").getStatus()).isEqualTo(200);
+        assertThat(upstream().takeRequest().path()).isEqualTo("/keep/still-alive");
+        assertThat(upstream().requestCount()).isEqualTo(before + 1);
     }
 
     private static String send(String request) throws Exception {
-        return RawHttp.exchange(gateway.gateway.publicPort(), request);
+        return RawHttp.exchange(nexus.gateway().publicPort(), request);
     }
 
     private static void assertRefused(String response, int status) {
         assertThat(response).startsWith("HTTP/1.1 " + status + " ");
-        assertThat(upstream.pending()).isZero();
+        assertThat(upstream().pending()).isZero();
     }
 
     @Test
@@ -151,7 +145,7 @@ class HostileInputTest {
 
     @Test
     void chunkedBodyGrowingPastTheLimitIs413() throws Exception {
-        try (Socket socket = new Socket("127.0.0.1", gateway.gateway.publicPort())) {
+        try (Socket socket = new Socket("127.0.0.1", nexus.gateway().publicPort())) {
             socket.setSoTimeout(5000);
             OutputStream out = socket.getOutputStream();
             out.write("POST /keep/x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
@@ -165,14 +159,14 @@ class HostileInputTest {
             assertThat(response).isEqualTo("HTTP/1.1 413");
         }
         // The upstream may have seen the headers of an aborted request, never a complete one.
-        assertThat(upstream.pending()).isZero();
+        assertThat(upstream().pending()).isZero();
     }
 
     @Test
     void chunkedBodyWithinTheLimitIsProxied() throws Exception {
         String response = send("POST /keep/x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
         assertThat(response).startsWith("HTTP/1.1 200 ");
-        assertThat(upstream.takeRequest().bodyText()).isEqualTo("hello");
+        assertThat(upstream().takeRequest().bodyText()).isEqualTo("hello");
     }
 
     @ParameterizedTest
@@ -182,13 +176,13 @@ class HostileInputTest {
     void ambiguousPathsAre400(String path) throws Exception {
         String response = send("GET " + path + " HTTP/1.1\r\nHost: a\r\n\r\n");
         assertThat(response).matches("(?s)HTTP/1\\.1 4\\d\\d .*");
-        assertThat(upstream.pending()).isZero();
+        assertThat(upstream().pending()).isZero();
     }
 
     @Test
     void invalidQueryCharactersArePercentEncodedUpstream() throws Exception {
         assertThat(send("GET /keep/x?q=a\\b|c[1]%zz&ok=%41 HTTP/1.1\r\nHost: a\r\n\r\n")).startsWith("HTTP/1.1 200 ");
-        assertThat(upstream.takeRequest().query()).isEqualTo("q=a%5Cb%7Cc%5B1%5D%25zz&ok=%41");
+        assertThat(upstream().takeRequest().query()).isEqualTo("q=a%5Cb%7Cc%5B1%5D%25zz&ok=%41");
     }
 
     @Test
@@ -201,6 +195,6 @@ class HostileInputTest {
     @Test
     void dotSegmentsInsideThePrefixAreResolved() throws Exception {
         assertThat(send("GET /keep/a/./b/../c HTTP/1.1\r\nHost: a\r\n\r\n")).startsWith("HTTP/1.1 200 ");
-        assertThat(upstream.takeRequest().path()).isEqualTo("/keep/a/c");
+        assertThat(upstream().takeRequest().path()).isEqualTo("/keep/a/c");
     }
 }

@@ -4,10 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jsonwebtoken.Jwts;
 import io.jsonwebtoken.security.Jwks;
-import io.nexus.gateway.lifecycle.BuiltInMiddlewares;
-import io.nexus.gateway.middleware.MiddlewareRegistry;
-import io.nexus.gateway.reload.LastKnownGood;
-import io.nexus.gateway.testing.RecordingUpstream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -17,8 +13,8 @@ import java.security.interfaces.RSAPublicKey;
 import java.time.Instant;
 import java.util.Date;
 import org.eclipse.jetty.client.ContentResponse;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A JWKS file named by the config is read again with every config version, through the reload endpoint. */
@@ -26,27 +22,23 @@ class JwksReloadTest {
 
     private static final String TOKEN = "jwks-reload-token-0123456789";
 
+    @RegisterExtension
+    static final GatewayExtension nexus = GatewayExtension.builder().recordingUpstream("up").build();
+
     @TempDir
     Path dir;
-    RecordingUpstream upstream;
     TestGateway gateway;
 
-    @AfterEach
-    void stop() throws Exception {
-        gateway.close();
-        upstream.close();
-    }
-
     private String config(Path jwks) {
-        return TestGateway.baseConfig() + """
+        return nexus.configText("""
             nexus {
               admin.token = "%s"
               config.watch = false
-              upstreams { up { targets = ["%s"] } }
+              upstreams { up { targets = [${upstreams.up}] } }
               auth { users { type = jwt, algorithms = [RS256], jwks-file = "%s", jwks-refresh = 1h } }
               routes = [{ name = "users", path = "/users", upstream = "up", auth = "users" }]
             }
-            """.formatted(TOKEN, upstream.url(), jwks);
+            """.formatted(TOKEN, jwks));
     }
 
     @Test
@@ -57,10 +49,9 @@ class JwksReloadTest {
         KeyPair next = generator.generateKeyPair();
         Path v1 = write("jwks-v1.json", jwks("v1", old));
         Path v2 = write("jwks-v2.json", jwks("v2", next));
-        upstream = RecordingUpstream.start("up");
         Path file = dir.resolve("gateway.conf");
         Files.writeString(file, config(v1));
-        gateway = TestGateway.startFromFile(file, LastKnownGood.disabled(), BuiltInMiddlewares.registry());
+        gateway = nexus.startGatewayFromFile(file);
 
         assertThat(status(token("v1", old))).isEqualTo(200);
         assertThat(status(token("v2", next))).isEqualTo(401);

@@ -20,12 +20,21 @@ import org.eclipse.jetty.client.HttpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The launcher as operators run it: a separate JVM, real signals, real exit codes. */
 class LauncherProcessTest {
 
     private static final Pattern LISTENING = Pattern.compile("Nexus listening on [^:]+:(\\d+) \\(admin [^:]+:(\\d+)\\)");
+
+    /** Upstreams only: the gateway here is a separate JVM, started by each test. */
+    @RegisterExtension
+    static final GatewayExtension nexus = GatewayExtension.builder()
+        .recordingUpstream("slow")
+        .recordingUpstream("kept")
+        .perMethod()
+        .build();
 
     @TempDir
     Path dir;
@@ -95,67 +104,64 @@ class LauncherProcessTest {
 
     @Test
     void sigtermDrainsInFlightRequestsAndExitsZero() throws Exception {
-        try (RecordingUpstream upstream = RecordingUpstream.start("slow")) {
-            Path config = dir.resolve("gateway.conf");
-            Files.writeString(config, """
-                nexus {
-                  server { host = "127.0.0.1", port = 0, shutdown { drain-delay = 1s, timeout = 10s } }
-                  admin { port = 0 }
-                  upstreams { slow { targets = ["%s"] } }
-                  routes = [{ name = "slow", path = "/", upstream = "slow" }]
-                }
-                """.formatted(upstream.url()));
-            launch("--config", config.toString());
-            Matcher ports = awaitListening();
-            String publicUrl = "http://127.0.0.1:" + ports.group(1);
-            String adminUrl = "http://127.0.0.1:" + ports.group(2);
+        RecordingUpstream upstream = nexus.upstream("slow");
+        Path config = dir.resolve("gateway.conf");
+        Files.writeString(config, nexus.resolve("""
+            nexus {
+              server { host = "127.0.0.1", port = 0, shutdown { drain-delay = 1s, timeout = 10s } }
+              admin { port = 0 }
+              upstreams { slow { targets = [${upstreams.slow}] } }
+              routes = [{ name = "slow", path = "/", upstream = "slow" }]
+            }
+            """));
+        launch("--config", config.toString());
+        Matcher ports = awaitListening();
+        String publicUrl = "http://127.0.0.1:" + ports.group(1);
+        String adminUrl = "http://127.0.0.1:" + ports.group(2);
 
-            CompletableFuture<ContentResponse> inFlight =
-                new CompletableResponseListener(client.newRequest(publicUrl + "/hold").timeout(20, TimeUnit.SECONDS), 1024).send();
-            await().atMost(Duration.ofSeconds(10)).until(() -> upstream.holding() == 1);
+        CompletableFuture<ContentResponse> inFlight =
+            new CompletableResponseListener(client.newRequest(publicUrl + "/hold").timeout(20, TimeUnit.SECONDS), 1024).send();
+        await().atMost(Duration.ofSeconds(10)).until(() -> upstream.holding() == 1);
 
-            process.destroy(); // SIGTERM
-            await().atMost(Duration.ofSeconds(10)).until(() ->
-                client.newRequest(adminUrl + "/readyz").timeout(2, TimeUnit.SECONDS).send().getStatus() == 503);
-            upstream.release();
+        process.destroy(); // SIGTERM
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+            client.newRequest(adminUrl + "/readyz").timeout(2, TimeUnit.SECONDS).send().getStatus() == 503);
+        upstream.release();
 
-            assertThat(inFlight.get(15, TimeUnit.SECONDS).getStatus()).isEqualTo(200);
-            assertThat(process.waitFor(20, TimeUnit.SECONDS)).isTrue();
-            assertThat(process.exitValue()).isZero();
-            assertThat(output()).contains("SIGTERM received: draining").contains("1 requests in flight").contains("Nexus stopped");
-        }
+        assertThat(inFlight.get(15, TimeUnit.SECONDS).getStatus()).isEqualTo(200);
+        assertThat(process.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).isZero();
+        assertThat(output()).contains("SIGTERM received: draining").contains("1 requests in flight").contains("Nexus stopped");
     }
 
     @Test
     void restartWithABrokenFileStartsOnTheLastKnownGoodCopy() throws Exception {
-        try (RecordingUpstream upstream = RecordingUpstream.start("kept")) {
-            Path config = dir.resolve("gateway.conf");
-            String good = """
-                nexus {
-                  server { host = "127.0.0.1", port = 0, shutdown { drain-delay = 0s } }
-                  admin { port = 0 }
-                  upstreams { kept { targets = ["%s"] } }
-                  routes = [{ name = "kept", path = "/kept", upstream = "kept" }]
-                }
-                """.formatted(upstream.url());
-            Files.writeString(config, good);
-            launch("--config", config.toString());
-            awaitListening();
-            process.destroy();
-            assertThat(process.waitFor(20, TimeUnit.SECONDS)).isTrue();
-            assertThat(Files.readString(dir.resolve("state/last-known-good.conf"))).isEqualTo(good);
+        Path config = dir.resolve("gateway.conf");
+        String good = nexus.resolve("""
+            nexus {
+              server { host = "127.0.0.1", port = 0, shutdown { drain-delay = 0s } }
+              admin { port = 0 }
+              upstreams { kept { targets = [${upstreams.kept}] } }
+              routes = [{ name = "kept", path = "/kept", upstream = "kept" }]
+            }
+            """);
+        Files.writeString(config, good);
+        launch("--config", config.toString());
+        awaitListening();
+        process.destroy();
+        assertThat(process.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(Files.readString(dir.resolve("state/last-known-good.conf"))).isEqualTo(good);
 
-            // The mounted file breaks while the gateway is down.
-            Files.writeString(config, good.replace("upstream = \"kept\"", "upstream = \"gone\""));
-            launch("--config", config.toString());
-            Matcher ports = awaitListening();
-            assertThat(output()).contains("STARTED ON THE LAST-KNOWN-GOOD CONFIG").contains("routes[0].upstream: unknown upstream \"gone\"");
-            ContentResponse response = client.newRequest("http://127.0.0.1:" + ports.group(1) + "/kept/x").timeout(5, TimeUnit.SECONDS).send();
-            assertThat(response.getStatus()).isEqualTo(200);
-            String metrics = client.newRequest("http://127.0.0.1:" + ports.group(2) + "/metrics").timeout(5, TimeUnit.SECONDS).send()
-                .getContentAsString();
-            assertThat(metrics).contains("nexus_config_last_known_good_active 1.0");
-        }
+        // The mounted file breaks while the gateway is down.
+        Files.writeString(config, good.replace("upstream = \"kept\"", "upstream = \"gone\""));
+        launch("--config", config.toString());
+        Matcher ports = awaitListening();
+        assertThat(output()).contains("STARTED ON THE LAST-KNOWN-GOOD CONFIG").contains("routes[0].upstream: unknown upstream \"gone\"");
+        ContentResponse response = client.newRequest("http://127.0.0.1:" + ports.group(1) + "/kept/x").timeout(5, TimeUnit.SECONDS).send();
+        assertThat(response.getStatus()).isEqualTo(200);
+        String metrics = client.newRequest("http://127.0.0.1:" + ports.group(2) + "/metrics").timeout(5, TimeUnit.SECONDS).send()
+            .getContentAsString();
+        assertThat(metrics).contains("nexus_config_last_known_good_active 1.0");
     }
 
     private Matcher awaitListening() {

@@ -1,44 +1,33 @@
 package io.nexus.launcher;
 
-import io.nexus.gateway.testing.RecordingUpstream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class MetricsTest {
 
-    static RecordingUpstream upstream;
-    static TestGateway gateway;
-
-    @BeforeAll
-    static void start() throws Exception {
-        upstream = RecordingUpstream.start("up");
-        gateway = TestGateway.start("""
+    @RegisterExtension
+    static final GatewayExtension nexus = GatewayExtension.builder()
+        .recordingUpstream("up")
+        .config("""
             nexus {
-              upstreams { api { targets = ["%s"] } }
+              upstreams { api { targets = [${upstreams.up}] } }
               routes = [{ name = "api", path = "/api", upstream = "api", strip-prefix = true }]
             }
-            """.formatted(upstream.url()));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        gateway.close();
-        upstream.close();
-    }
+            """)
+        .build();
 
     @Test
     void requestsAreCountedByRouteMethodAndCode() throws Exception {
-        gateway.get("/api/a");
-        gateway.get("/api/status/418");
-        TestGateway.send(gateway.request("/api/b").method("DELETE"));
-        gateway.awaitMetrics(metrics -> assertThat(metrics)
+        nexus.get("/api/a");
+        nexus.get("/api/status/418");
+        TestGateway.send(nexus.request("/api/b").method("DELETE"));
+        nexus.awaitMetrics(metrics -> assertThat(metrics)
             .contains("nexus_requests_total{code=\"200\",method=\"GET\",route=\"api\"}")
             .contains("nexus_requests_total{code=\"418\",method=\"GET\",route=\"api\"}")
             .contains("nexus_requests_total{code=\"200\",method=\"DELETE\",route=\"api\"}")
@@ -49,11 +38,11 @@ class MetricsTest {
     @Test
     void labelsNeverGrowWithRequestPathsOrMethods() throws Exception {
         for (int i = 0; i < 50; i++) {
-            gateway.get("/random-" + i + "/x" + i);
-            gateway.get("/api/item/" + i);
-            TestGateway.send(gateway.request("/api/x").method("METHOD" + (char) ('A' + i % 26)));
+            nexus.get("/random-" + i + "/x" + i);
+            nexus.get("/api/item/" + i);
+            TestGateway.send(nexus.request("/api/x").method("METHOD" + (char) ('A' + i % 26)));
         }
-        String metrics = gateway.metrics();
+        String metrics = nexus.metrics();
         assertThat(labelValues(metrics, "nexus_requests_total", "route")).containsOnly("api", "unmatched");
         assertThat(labelValues(metrics, "nexus_request_duration_seconds_count", "route")).containsOnly("api", "unmatched");
         assertThat(labelValues(metrics, "nexus_requests_total", "method")).isSubsetOf(
@@ -63,8 +52,8 @@ class MetricsTest {
 
     @Test
     void contractMetricsAndJvmMetricsAreExposedWithHelp() throws Exception {
-        gateway.get("/api/x");
-        String metrics = gateway.metrics();
+        nexus.get("/api/x");
+        String metrics = nexus.metrics();
         for (String name : new String[] {"nexus_requests_total", "nexus_request_duration_seconds",
             "nexus_upstream_request_duration_seconds", "nexus_inflight_requests", "nexus_rejected_requests_total",
             "nexus_middleware_failures_total"}) {

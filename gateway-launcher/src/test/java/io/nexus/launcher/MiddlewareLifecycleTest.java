@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.nexus.gateway.lifecycle.BuiltInMiddlewares;
-import io.nexus.gateway.config.ConfigLoader;
 import io.nexus.gateway.config.RouteSettings;
 import io.nexus.gateway.middleware.Middleware;
 import io.nexus.gateway.middleware.MiddlewareRegistry;
@@ -18,7 +17,6 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -27,6 +25,7 @@ import org.eclipse.jetty.client.CompletableResponseListener;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A recording middleware shows init and shutdown order across a reload with a request in flight. */
 class MiddlewareLifecycleTest {
@@ -55,43 +54,48 @@ class MiddlewareLifecycleTest {
         }
     }
 
-    private static String config(RecordingUpstream upstream, String timeout) {
-        return TestGateway.baseConfig() + """
+    @RegisterExtension
+    static final GatewayExtension nexus = GatewayExtension.builder()
+        .recordingUpstream("up")
+        .middlewares(BuiltInMiddlewares.builder().register("recorder", MiddlewareRegistry.CUSTOM, route -> new Recorder()).build())
+        .build();
+
+    private static String config(String timeout) {
+        return """
             nexus {
-              upstreams { up { targets = ["%s"], request-timeout = %s } }
+              upstreams { up { targets = [${upstreams.up}], request-timeout = %s } }
               routes = [{ name = "r", path = "/", upstream = "up", middlewares = [recorder] }]
             }
-            """.formatted(upstream.url(), timeout);
+            """.formatted(timeout);
     }
 
     @Test
     void newInstanceIsUpBeforeTheOldOneGoesDownAfterItsLastRequest() throws Exception {
-        MiddlewareRegistry registry = BuiltInMiddlewares.builder()
-            .register("recorder", MiddlewareRegistry.CUSTOM, route -> new Recorder())
-            .build();
-        try (RecordingUpstream upstream = RecordingUpstream.start("up");
-             TestGateway gateway = TestGateway.start(config(upstream, "20s"), registry)) {
-            int first = INSTANCES.get();
-            assertThat(EVENTS).containsExactly("init " + first);
+        RecordingUpstream upstream = nexus.upstream("up");
+        TestGateway gateway = nexus.startGateway(config("20s"));
+        int first = INSTANCES.get();
+        assertThat(EVENTS).containsExactly("init " + first);
 
-            CompletableFuture<ContentResponse> inFlight = new CompletableResponseListener(gateway.request("/hold"), 1024).send();
-            await().atMost(Duration.ofSeconds(5)).until(() -> upstream.holding() == 1);
+        CompletableFuture<ContentResponse> inFlight = new CompletableResponseListener(gateway.request("/hold"), 1024).send();
+        await().atMost(Duration.ofSeconds(5)).until(() -> upstream.holding() == 1);
 
-            // The swap that every reload (file, endpoint, rollback) ends in.
-            gateway.gateway.gateway().apply(new ConfigLoader(Map.of(), registry.names()).parse(config(upstream, "21s"), "test.conf"));
-            int second = INSTANCES.get();
-            assertThat(second).isEqualTo(first + 1);
-            assertThat(EVENTS).containsExactly("init " + first, "init " + second);
+        // The swap that every reload (file, endpoint, rollback) ends in.
+        gateway.apply(nexus.configText(config("21s")));
+        int second = INSTANCES.get();
+        assertThat(second).isEqualTo(first + 1);
+        assertThat(EVENTS).containsExactly("init " + first, "init " + second);
 
-            // New requests meet the new instance; the old one stays up for the request it holds.
-            assertThat(gateway.get("/x").getHeaders().get("X-Middleware-Instance")).isEqualTo(Integer.toString(second));
-            upstream.release();
-            ContentResponse old = inFlight.get(10, TimeUnit.SECONDS);
-            assertThat(old.getStatus()).isEqualTo(200);
-            assertThat(old.getHeaders().get("X-Middleware-Instance")).isEqualTo(Integer.toString(first));
-            await().atMost(Duration.ofSeconds(5)).until(() -> EVENTS.contains("shutdown " + first));
-            assertThat(EVENTS).containsExactly("init " + first, "init " + second, "shutdown " + first);
-        }
+        // New requests meet the new instance; the old one stays up for the request it holds.
+        assertThat(gateway.get("/x").getHeaders().get("X-Middleware-Instance")).isEqualTo(Integer.toString(second));
+        upstream.release();
+        ContentResponse old = inFlight.get(10, TimeUnit.SECONDS);
+        assertThat(old.getStatus()).isEqualTo(200);
+        assertThat(old.getHeaders().get("X-Middleware-Instance")).isEqualTo(Integer.toString(first));
+        await().atMost(Duration.ofSeconds(5)).until(() -> EVENTS.contains("shutdown " + first));
+        assertThat(EVENTS).containsExactly("init " + first, "init " + second, "shutdown " + first);
+
+        // Stopping the gateway shuts the live instance down too.
+        gateway.close();
         assertThat(EVENTS).endsWith("shutdown " + INSTANCES.get());
     }
 }

@@ -4,9 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nexus.gateway.testing.RecordingUpstream;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A seeded randomized test of the path handling (jqwik is not used, see docs/security.md): request
@@ -21,24 +20,19 @@ class PathFuzzTest {
     private static final String[] PIECES = {"keep", "keep", "a", "..", ".", "", "%2e%2e", "%2E.", ".%2e", "%2e", "%2f", "%2F", "%5c",
         "\\", "..\\", ";p=1", "..;", "%252e%252e", "%00", "%25", "b%20c", "caf%C3%A9", "%c0%ae", "secret", "~", "%7e", "?q=/..", "#f"};
 
-    static RecordingUpstream upstream;
-    static TestGateway gateway;
-
-    @BeforeAll
-    static void start() throws Exception {
-        upstream = RecordingUpstream.start("up");
-        gateway = TestGateway.start("""
+    @RegisterExtension
+    static final GatewayExtension nexus = GatewayExtension.builder()
+        .recordingUpstream("up")
+        .config("""
             nexus {
-              upstreams { up { targets = ["%s"] } }
+              upstreams { up { targets = [${upstreams.up}] } }
               routes = [ { name = "keep", path = "/keep", upstream = "up" } ]
             }
-            """.formatted(upstream.url()));
-    }
+            """)
+        .build();
 
-    @AfterAll
-    static void stop() throws Exception {
-        gateway.close();
-        upstream.close();
+    private static RecordingUpstream upstream() {
+        return nexus.upstream("up");
     }
 
     @Test
@@ -50,16 +44,16 @@ class PathFuzzTest {
             for (int s = 0; s < segments; s++) {
                 target.append('/').append(PIECES[random.nextInt(PIECES.length)]);
             }
-            String response = RawHttp.exchange(gateway.gateway.publicPort(), "GET " + target + " HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+            String response = RawHttp.exchange(nexus.gateway().publicPort(), "GET " + target + " HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
             assertThat(response).as("target %s (request %d, seed %x)", target, i, SEED).matches("(?s)HTTP/1\\.1 [234]\\d\\d .*");
-            while (upstream.pending() > 0) {
-                String path = upstream.takeRequest().path();
+            while (upstream().pending() > 0) {
+                String path = upstream().takeRequest().path();
                 assertThat(path).as("upstream path for target %s", target).satisfiesAnyOf(
                     p -> assertThat(p).isEqualTo("/keep"),
                     p -> assertThat(p).startsWith("/keep/"));
                 assertThat(path).doesNotContain("/../", "/./", "//").doesNotEndWith("/..");
             }
         }
-        assertThat(upstream.requestCount()).as("some targets are served").isPositive();
+        assertThat(upstream().requestCount()).as("some targets are served").isPositive();
     }
 }

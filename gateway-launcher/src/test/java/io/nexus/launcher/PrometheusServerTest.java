@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.nexus.gateway.testing.RecordingUpstream;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -14,7 +13,9 @@ import java.util.List;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * gateway's admin {@code /metrics} every second with the shipped rule files loaded, and is
  * asked through its HTTP API whether the gateway's series and the recording rules are there.
  */
+@Tag("prometheus")
 class PrometheusServerTest {
 
     private static final Duration PATIENCE = Duration.ofSeconds(60);
@@ -29,33 +31,30 @@ class PrometheusServerTest {
 
     @TempDir
     static Path dir;
-    static RecordingUpstream upstream;
-    static TestGateway gateway;
     static PrometheusServer prometheus;
 
-    @BeforeAll
-    static void start() throws Exception {
-        upstream = RecordingUpstream.start("up");
-        gateway = TestGateway.start("""
+    @RegisterExtension
+    static final GatewayExtension nexus = GatewayExtension.builder()
+        .recordingUpstream("up")
+        .config("""
             nexus {
-              upstreams { api { targets = ["%s"] } }
+              upstreams { api { targets = [${upstreams.up}] } }
               routes = [{ name = "api", path = "/api", upstream = "api", strip-prefix = true }]
             }
-            """.formatted(upstream.url()));
-        prometheus = PrometheusServer.start(dir, gateway.gateway.adminPort(),
+            """)
+        .build();
+
+    @BeforeAll
+    static void startPrometheus() throws Exception {
+        prometheus = PrometheusServer.start(dir, nexus.gateway().adminPort(),
             List.of(ObservabilityFiles.RECORDING_RULES, ObservabilityFiles.ALERT_RULES));
     }
 
+    /** Prometheus stops before the extension stops the gateway it scrapes. */
     @AfterAll
-    static void stop() throws Exception {
+    static void stopPrometheus() throws Exception {
         if (prometheus != null) {
             prometheus.close();
-        }
-        if (gateway != null) {
-            gateway.close();
-        }
-        if (upstream != null) {
-            upstream.close();
         }
     }
 
@@ -64,10 +63,10 @@ class PrometheusServerTest {
         // Traffic across two scrapes at least, so that rate() has two samples to work with.
         Awaitility.await().atMost(PATIENCE).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
             for (int i = 0; i < 10; i++) {
-                gateway.get("/api/ok");
+                nexus.get("/api/ok");
             }
-            gateway.get("/api/status/503");
-            gateway.get("/nowhere");
+            nexus.get("/api/status/503");
+            nexus.get("/nowhere");
             assertThat(query("nexus:requests:rate1m{route=\"api\"}")).isNotEmpty();
         });
 

@@ -2,32 +2,25 @@ package io.nexus.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.nexus.gateway.lifecycle.BuiltInMiddlewares;
-import io.nexus.gateway.config.ConfigLoader;
-import io.nexus.gateway.middleware.MiddlewareRegistry;
 import io.nexus.gateway.testing.RecordingUpstream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.client.ContentResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The rate-limit block end to end: real upstream, real gateway, real HTTP. */
 class RateLimitTest {
 
-    static RecordingUpstream upstream;
-    static TestGateway gateway;
-
-    @BeforeAll
-    static void start() throws Exception {
-        upstream = RecordingUpstream.start("up");
-        gateway = TestGateway.start("""
+    @RegisterExtension
+    static final GatewayExtension nexus = GatewayExtension.builder()
+        .recordingUpstream("up")
+        .config("""
             nexus {
-              upstreams { up { targets = ["%s"] } }
+              upstreams { up { targets = [${upstreams.up}] } }
               routes = [
                 { name = "limited", path = "/limited", upstream = "up", rate-limit { requests = 3, window = 1m, key = route } }
                 { name = "by-header", path = "/by-header", upstream = "up",
@@ -39,26 +32,24 @@ class RateLimitTest {
                 { name = "steady", path = "/steady", upstream = "up", rate-limit { requests = 25, window = 250ms, key = route } }
               ]
             }
-            """.formatted(upstream.url()));
-    }
+            """)
+        .build();
 
-    @AfterAll
-    static void stop() throws Exception {
-        gateway.close();
-        upstream.close();
+    private static RecordingUpstream upstream() {
+        return nexus.upstream("up");
     }
 
     @Test
     void overTheLimitAnswers429WithRetryAfterAndRateLimitHeaders() throws Exception {
         for (int i = 0; i < 3; i++) {
-            ContentResponse allowed = gateway.get("/limited/x");
+            ContentResponse allowed = nexus.get("/limited/x");
             assertThat(allowed.getStatus()).isEqualTo(200);
             assertThat(allowed.getHeaders().get("RateLimit-Limit")).isEqualTo("3");
             assertThat(allowed.getHeaders().get("RateLimit-Remaining")).isEqualTo(Integer.toString(2 - i));
             assertThat(allowed.getHeaders().getLongField("RateLimit-Reset")).isBetween(1L, 60L);
         }
-        upstream.clear();
-        ContentResponse refused = gateway.get("/limited/x");
+        upstream().clear();
+        ContentResponse refused = nexus.get("/limited/x");
         assertThat(refused.getStatus()).isEqualTo(429);
         assertThat(refused.getHeaders().get("Content-Type")).startsWith("application/json");
         assertThat(refused.getContentAsString())
@@ -69,8 +60,8 @@ class RateLimitTest {
         assertThat(refused.getHeaders().get("RateLimit-Limit")).isEqualTo("3");
         assertThat(refused.getHeaders().get("RateLimit-Remaining")).isEqualTo("0");
         assertThat(refused.getHeaders().getLongField("RateLimit-Reset")).isEqualTo(retryAfter);
-        assertThat(upstream.pending()).isZero();
-        gateway.awaitMetrics(metrics -> assertThat(metrics)
+        assertThat(upstream().pending()).isZero();
+        nexus.awaitMetrics(metrics -> assertThat(metrics)
             .contains("nexus_rate_limited_total{route=\"limited\"} 1.0")
             .contains("nexus_requests_total{code=\"429\",method=\"GET\",route=\"limited\"} 1.0")
             .containsPattern("nexus_rejected_requests_total\\{reason=\"rate_limited\"} [1-9]"));
@@ -83,7 +74,7 @@ class RateLimitTest {
         assertThat(status("/by-header", "X-Client", "greedy")).isEqualTo(429);
         assertThat(status("/by-header", "X-Client", "quiet")).isEqualTo(200);
         // Requests without the header share one key of their own.
-        assertThat(gateway.get("/by-header").getStatus()).isEqualTo(200);
+        assertThat(nexus.get("/by-header").getStatus()).isEqualTo(200);
         assertThat(status("/by-header", "X-Client", "quiet")).isEqualTo(200);
         assertThat(status("/by-header", "X-Client", "quiet")).isEqualTo(429);
     }
@@ -108,9 +99,10 @@ class RateLimitTest {
     /**
      * Eight concurrent clients saturate a limit of 25 per 250ms (100/s); after one second of
      * warm-up, the requests allowed over the next three seconds (twelve windows) are within 10%
-     * of 300.
+     * of 300. Measured on the wall clock: tagged slow.
      */
     @Test
+    @Tag("slow")
     void concurrentClientsGetTheConfiguredRate() throws Exception {
         long start = System.nanoTime();
         long measureFrom = start + Duration.ofSeconds(1).toNanos();
@@ -120,14 +112,14 @@ class RateLimitTest {
         List<Thread> clients = new ArrayList<>();
         List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
         for (int c = 0; c < 8; c++) {
-            clients.add(Thread.ofVirtual().name("client-" + c).start(() -> {
+            clients.add(Thread.ofVirtual().name("rate-client-" + c).start(() -> {
                 for (int i = 0; i < 200_000; i++) {
                     long sentAt = System.nanoTime();
                     if (sentAt >= measureTo) {
                         return;
                     }
                     try {
-                        int status = gateway.get("/steady/x").getStatus();
+                        int status = nexus.get("/steady/x").getStatus();
                         if (sentAt >= measureFrom) {
                             (status == 200 ? allowed : refused).incrementAndGet();
                         }
@@ -149,40 +141,34 @@ class RateLimitTest {
 
     @Test
     void countsCarryOverAReloadThatKeepsTheLimitersShape() throws Exception {
-        try (RecordingUpstream own = RecordingUpstream.start("own");
-             TestGateway reloaded = TestGateway.start(reloadable(own, 2, "1m"), BuiltInMiddlewares.registry())) {
-            assertThat(reloaded.get("/r").getStatus()).isEqualTo(200);
-            assertThat(reloaded.get("/r").getStatus()).isEqualTo(200);
-            assertThat(reloaded.get("/r").getStatus()).isEqualTo(429);
+        TestGateway reloaded = nexus.startGateway(reloadable(2, "1m"));
+        assertThat(reloaded.get("/r").getStatus()).isEqualTo(200);
+        assertThat(reloaded.get("/r").getStatus()).isEqualTo(200);
+        assertThat(reloaded.get("/r").getStatus()).isEqualTo(429);
 
-            apply(reloaded, reloadable(own, 3, "1m"));
-            // Same window and key: the two counted requests still count against the new limit.
-            assertThat(reloaded.get("/r").getStatus()).isEqualTo(200);
-            assertThat(reloaded.get("/r").getStatus()).isEqualTo(429);
+        reloaded.apply(nexus.configText(reloadable(3, "1m")));
+        // Same window and key: the two counted requests still count against the new limit.
+        assertThat(reloaded.get("/r").getStatus()).isEqualTo(200);
+        assertThat(reloaded.get("/r").getStatus()).isEqualTo(429);
 
-            apply(reloaded, reloadable(own, 3, "2m"));
-            // A new window is a new limiter: it starts from zero.
-            for (int i = 0; i < 3; i++) {
-                assertThat(reloaded.get("/r").getStatus()).isEqualTo(200);
-            }
-            assertThat(reloaded.get("/r").getStatus()).isEqualTo(429);
+        reloaded.apply(nexus.configText(reloadable(3, "2m")));
+        // A new window is a new limiter: it starts from zero.
+        for (int i = 0; i < 3; i++) {
+            assertThat(reloaded.get("/r").getStatus()).isEqualTo(200);
         }
+        assertThat(reloaded.get("/r").getStatus()).isEqualTo(429);
     }
 
-    private static String reloadable(RecordingUpstream upstream, int requests, String window) {
-        return TestGateway.baseConfig() + """
+    private static String reloadable(int requests, String window) {
+        return """
             nexus {
-              upstreams { up { targets = ["%s"] } }
+              upstreams { up { targets = [${upstreams.up}] } }
               routes = [{ name = "r", path = "/r", upstream = "up", rate-limit { requests = %d, window = %s, key = route } }]
             }
-            """.formatted(upstream.url(), requests, window);
-    }
-
-    private static void apply(TestGateway target, String text) throws Exception {
-        target.gateway.gateway().apply(new ConfigLoader(Map.of(), BuiltInMiddlewares.registry().names()).parse(text, "test.conf"));
+            """.formatted(requests, window);
     }
 
     private static int status(String path, String header, String value) throws Exception {
-        return TestGateway.send(gateway.request(path).headers(h -> h.put(header, value))).getStatus();
+        return TestGateway.send(nexus.request(path).headers(h -> h.put(header, value))).getStatus();
     }
 }

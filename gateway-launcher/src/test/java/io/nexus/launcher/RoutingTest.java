@@ -1,37 +1,28 @@
 package io.nexus.launcher;
 
-import io.nexus.gateway.testing.RecordingUpstream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.eclipse.jetty.client.ContentResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
+/** Which route a request takes, over HTTP/1.1 and HTTP/2 (where the host comes as {@code :authority}). */
 class RoutingTest {
 
-    static RecordingUpstream exact;
-    static RecordingUpstream api;
-    static RecordingUpstream users;
-    static RecordingUpstream hosted;
-    static RecordingUpstream writes;
-    static TestGateway gateway;
-
-    @BeforeAll
-    static void start() throws Exception {
-        exact = RecordingUpstream.start("exact");
-        api = RecordingUpstream.start("api");
-        users = RecordingUpstream.start("users");
-        hosted = RecordingUpstream.start("hosted");
-        writes = RecordingUpstream.start("writes");
-        gateway = TestGateway.start("""
+    @RegisterExtension
+    static final GatewayExtension nexus = GatewayExtension.builder()
+        .recordingUpstream("exact")
+        .recordingUpstream("api")
+        .recordingUpstream("users")
+        .recordingUpstream("hosted")
+        .recordingUpstream("writes")
+        .config("""
             nexus {
               upstreams {
-                exact { targets = ["%s"] }
-                api { targets = ["%s"] }
-                users { targets = ["%s"] }
-                hosted { targets = ["%s"] }
-                writes { targets = ["%s"] }
+                exact { targets = [${upstreams.exact}] }
+                api { targets = [${upstreams.api}] }
+                users { targets = [${upstreams.users}] }
+                hosted { targets = [${upstreams.hosted}] }
+                writes { targets = [${upstreams.writes}] }
               }
               routes = [
                 { name = "exact-status", path = "/api/status", match = exact, upstream = "exact" }
@@ -42,70 +33,62 @@ class RoutingTest {
                 { name = "writes", path = "/orders", methods = [POST, PUT], upstream = "writes" }
               ]
             }
-            """.formatted(exact.url(), api.url(), users.url(), hosted.url(), writes.url()));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        gateway.close();
-        for (RecordingUpstream upstream : new RecordingUpstream[] {exact, api, users, hosted, writes}) {
-            upstream.close();
-        }
-    }
+            """)
+        .build();
 
     private static String servedBy(ContentResponse response) {
         return response.getHeaders().get("X-Upstream");
     }
 
-    @Test
-    void exactRouteWinsOverPrefix() throws Exception {
-        assertThat(servedBy(gateway.get("/api/status"))).isEqualTo("exact");
-        assertThat(servedBy(gateway.get("/api/status/more"))).isEqualTo("api");
+    @ProtocolTest
+    void exactRouteWinsOverPrefix(GatewayClient client) throws Exception {
+        assertThat(servedBy(client.get("/api/status"))).isEqualTo("exact");
+        assertThat(servedBy(client.get("/api/status/more"))).isEqualTo("api");
     }
 
-    @Test
-    void prefixMatchesItselfAndDeeperPathsOnly() throws Exception {
-        assertThat(servedBy(gateway.get("/api"))).isEqualTo("api");
-        assertThat(servedBy(gateway.get("/api/"))).isEqualTo("api");
-        assertThat(servedBy(gateway.get("/api/orders/7"))).isEqualTo("api");
-        assertThat(gateway.get("/apix").getStatus()).isEqualTo(404);
+    @ProtocolTest
+    void prefixMatchesItselfAndDeeperPathsOnly(GatewayClient client) throws Exception {
+        assertThat(servedBy(client.get("/api"))).isEqualTo("api");
+        assertThat(servedBy(client.get("/api/"))).isEqualTo("api");
+        assertThat(servedBy(client.get("/api/orders/7"))).isEqualTo("api");
+        assertThat(client.get("/apix").getStatus()).isEqualTo(404);
     }
 
-    @Test
-    void longestPrefixWins() throws Exception {
-        assertThat(servedBy(gateway.get("/api/users"))).isEqualTo("users");
-        assertThat(servedBy(gateway.get("/api/users/42/photos"))).isEqualTo("users");
-        assertThat(servedBy(gateway.get("/api/usersx"))).isEqualTo("api");
+    @ProtocolTest
+    void longestPrefixWins(GatewayClient client) throws Exception {
+        assertThat(servedBy(client.get("/api/users"))).isEqualTo("users");
+        assertThat(servedBy(client.get("/api/users/42/photos"))).isEqualTo("users");
+        assertThat(servedBy(client.get("/api/usersx"))).isEqualTo("api");
     }
 
-    @Test
-    void hostRouteIsPreferredForItsHost() throws Exception {
-        ContentResponse tenant = TestGateway.send(gateway.request("/api/x").headers(h -> h.put("Host", "tenant.example.com")));
+    @ProtocolTest
+    void hostRouteIsPreferredForItsHost(GatewayClient client) throws Exception {
+        ContentResponse tenant = TestGateway.send(client.requestFor("tenant.example.com", "/api/x"));
         assertThat(servedBy(tenant)).isEqualTo("hosted");
-        ContentResponse other = TestGateway.send(gateway.request("/api/x").headers(h -> h.put("Host", "other.example.com")));
+        ContentResponse other = TestGateway.send(client.requestFor("other.example.com", "/api/x"));
         assertThat(servedBy(other)).isEqualTo("api");
     }
 
-    @Test
-    void wildcardHostMatchesSubdomainsOnly() throws Exception {
-        ContentResponse sub = TestGateway.send(gateway.request("/site/a").headers(h -> h.put("Host", "www.example.org:8080")));
+    @ProtocolTest
+    void wildcardHostMatchesSubdomainsOnly(GatewayClient client) throws Exception {
+        ContentResponse sub = TestGateway.send(client.requestFor("www.example.org:8080", "/site/a"));
         assertThat(servedBy(sub)).isEqualTo("hosted");
-        ContentResponse apex = TestGateway.send(gateway.request("/site/a").headers(h -> h.put("Host", "example.org")));
+        ContentResponse apex = TestGateway.send(client.requestFor("example.org", "/site/a"));
         assertThat(apex.getStatus()).isEqualTo(404);
     }
 
-    @Test
-    void otherMethodOnAMatchingPathIs405() throws Exception {
-        assertThat(servedBy(TestGateway.send(gateway.request("/orders").method("POST")))).isEqualTo("writes");
-        ContentResponse get = gateway.get("/orders");
+    @ProtocolTest
+    void otherMethodOnAMatchingPathIs405(GatewayClient client) throws Exception {
+        assertThat(servedBy(TestGateway.send(client.request("/orders").method("POST")))).isEqualTo("writes");
+        ContentResponse get = client.get("/orders");
         assertThat(get.getStatus()).isEqualTo(405);
         assertThat(get.getHeaders().get("Content-Type")).isEqualTo("application/json");
         assertThat(get.getContentAsString()).contains("\"code\":\"method_not_allowed\"").contains("\"status\":405");
     }
 
-    @Test
-    void unknownPathIs404NoRouteWithRequestId() throws Exception {
-        ContentResponse response = gateway.get("/nowhere");
+    @ProtocolTest
+    void unknownPathIs404NoRouteWithRequestId(GatewayClient client) throws Exception {
+        ContentResponse response = client.get("/nowhere");
         assertThat(response.getStatus()).isEqualTo(404);
         assertThat(response.getHeaders().get("Content-Type")).isEqualTo("application/json");
         String id = response.getHeaders().get("X-Request-Id");
@@ -114,9 +97,9 @@ class RoutingTest {
             .isEqualTo("{\"error\":{\"status\":404,\"code\":\"no_route\",\"message\":\"no route matches this request\",\"request_id\":\"" + id + "\"}}");
     }
 
-    @Test
-    void dotSegmentsAreResolvedBeforeRouting() throws Exception {
+    @ProtocolTest
+    void dotSegmentsAreResolvedBeforeRouting(GatewayClient client) throws Exception {
         // /api/users/../status normalizes to /api/status: the exact route, not the users prefix.
-        assertThat(servedBy(gateway.get("/api/users/../status"))).isEqualTo("exact");
+        assertThat(servedBy(client.get("/api/users/../status"))).isEqualTo("exact");
     }
 }

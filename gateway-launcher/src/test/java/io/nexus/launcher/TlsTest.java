@@ -1,44 +1,30 @@
 package io.nexus.launcher;
 
+import static io.nexus.launcher.TestCertificates.issue;
+import static io.nexus.launcher.TestCertificates.rsa;
+import static io.nexus.launcher.TestCertificates.writePem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nexus.gateway.testing.RecordingUpstream;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.math.BigInteger;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Base64;
-import java.util.Date;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 import org.awaitility.Awaitility;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.http.HttpVersion;
@@ -48,9 +34,8 @@ import org.eclipse.jetty.http2.api.Stream;
 import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.frames.HeadersFrame;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -59,26 +44,28 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TlsTest {
 
-    private static final AtomicLong SERIALS = new AtomicLong(1000);
-
     @TempDir
     static Path dir;
     static KeyPair caKeys;
     static X509Certificate ca;
     static X509Certificate api;
     static X509Certificate shop;
-    static RecordingUpstream upstream;
-    static TestGateway gateway;
     static TrustManagerFactory trustManagers;
     static SSLContext client;
 
-    @BeforeAll
-    static void start() throws Exception {
+    @RegisterExtension
+    static final GatewayExtension nexus = GatewayExtension.builder()
+        .recordingUpstream("up")
+        .config(TlsTest::config)
+        .build();
+
+    /** Makes the CA and the two certificates (PEM and PKCS12) the config names, then the config. */
+    private static String config() throws Exception {
         caKeys = rsa();
         ca = issue(caKeys, "Nexus Test CA", List.of(), caKeys, true);
         KeyPair apiKeys = rsa();
         api = issue(apiKeys, "api.test", List.of("api.test", "localhost"), caKeys, false);
-        writePem(api, apiKeys, dir.resolve("api.crt"), dir.resolve("api.key"));
+        writePem(api, ca, apiKeys, dir.resolve("api.crt"), dir.resolve("api.key"));
         KeyPair shopKeys = rsa();
         shop = issue(shopKeys, "shop.test", List.of("shop.test"), caKeys, false);
         KeyStore p12 = KeyStore.getInstance("PKCS12");
@@ -94,8 +81,7 @@ class TlsTest {
         trustManagers.init(trust);
         client = newClientContext();
 
-        upstream = RecordingUpstream.start("up");
-        gateway = TestGateway.start("""
+        return """
             nexus {
               server.max-request-body = 1KiB
               server.tls {
@@ -105,16 +91,14 @@ class TlsTest {
                   { name = "shop", keystore = "%s", keystore-password = "changeit" }
                 ]
               }
-              upstreams { up { targets = ["%s"] } }
+              upstreams { up { targets = [${upstreams.up}] } }
               routes = [ { name = "keep", path = "/keep", upstream = "up" } ]
             }
-            """.formatted(dir.resolve("api.crt"), dir.resolve("api.key"), dir.resolve("shop.p12"), upstream.url()));
+            """.formatted(dir.resolve("api.crt"), dir.resolve("api.key"), dir.resolve("shop.p12"));
     }
 
-    @AfterAll
-    static void stop() throws Exception {
-        gateway.close();
-        upstream.close();
+    private static RecordingUpstream upstream() {
+        return nexus.upstream("up");
     }
 
     @Test
@@ -136,7 +120,7 @@ class TlsTest {
             String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
             assertThat(response).startsWith("HTTP/1.1 200 ");
         }
-        RecordingUpstream.Recorded seen = upstream.takeRequest();
+        RecordingUpstream.Recorded seen = upstream().takeRequest();
         assertThat(seen.path()).isEqualTo("/keep/secure");
         assertThat(seen.header("X-Forwarded-Proto")).isEqualTo("https");
     }
@@ -165,13 +149,13 @@ class TlsTest {
             ssl.setSslContext(client);
             ssl.setEndpointIdentificationAlgorithm(null);
             ssl.start();
-            Session session = http2.connect(ssl, new InetSocketAddress("127.0.0.1", gateway.gateway.tlsPort()), new Session.Listener() { })
+            Session session = http2.connect(ssl, new InetSocketAddress("127.0.0.1", nexus.gateway().tlsPort()), new Session.Listener() { })
                 .get(5, TimeUnit.SECONDS);
             assertThat(get(session, "/keep/before")).isEqualTo(200);
 
             KeyPair renewedKeys = rsa();
             X509Certificate renewed = issue(renewedKeys, "api.test", List.of("api.test", "localhost"), caKeys, false);
-            writePem(renewed, renewedKeys, dir.resolve("api.crt"), dir.resolve("api.key"));
+            writePem(renewed, ca, renewedKeys, dir.resolve("api.crt"), dir.resolve("api.key"));
 
             Awaitility.await().atMost(Duration.ofSeconds(10))
                 .untilAsserted(() -> assertThat(handshake("api.test").getSerialNumber()).isEqualTo(renewed.getSerialNumber()));
@@ -180,7 +164,7 @@ class TlsTest {
             assertThat(session.isClosed()).isFalse();
             assertThat(get(session, "/keep/after")).isEqualTo(200);
             api = renewed;
-            gateway.awaitMetrics(metrics -> {
+            nexus.awaitMetrics(metrics -> {
                 assertThat(metric(metrics, "nexus_tls_reloads_total{result=\"success\"}")).isGreaterThanOrEqualTo(1);
                 assertThat(metric(metrics, "nexus_tls_certificate_expiry_seconds{name=\"api\"}"))
                     .isEqualTo(renewed.getNotAfter().toInstant().getEpochSecond());
@@ -189,7 +173,7 @@ class TlsTest {
             });
         } finally {
             http2.stop();
-            upstream.clear();
+            upstream().clear();
         }
     }
 
@@ -202,9 +186,9 @@ class TlsTest {
             ssl.setSslContext(client);
             ssl.setEndpointIdentificationAlgorithm(null);
             ssl.start();
-            Session session = http2.connect(ssl, new InetSocketAddress("127.0.0.1", gateway.gateway.tlsPort()), new Session.Listener() { })
+            Session session = http2.connect(ssl, new InetSocketAddress("127.0.0.1", nexus.gateway().tlsPort()), new Session.Listener() { })
                 .get(5, TimeUnit.SECONDS);
-            MetaData.Request request = new MetaData.Request("POST", HttpURI.from("https://api.test:" + gateway.gateway.tlsPort() + "/keep/upload"),
+            MetaData.Request request = new MetaData.Request("POST", HttpURI.from("https://api.test:" + nexus.gateway().tlsPort() + "/keep/upload"),
                 HttpVersion.HTTP_2, HttpFields.EMPTY);
             CompletableFuture<Integer> status = new CompletableFuture<>();
             Stream stream = session.newStream(new HeadersFrame(request, null, false), new Stream.Listener() {
@@ -218,7 +202,7 @@ class TlsTest {
                 stream.data(new org.eclipse.jetty.http2.frames.DataFrame(stream.getId(), java.nio.ByteBuffer.allocate(512), i == 2));
             }
             assertThat(status.get(10, TimeUnit.SECONDS)).isEqualTo(413);
-            assertThat(upstream.pending()).isZero();
+            assertThat(upstream().pending()).isZero();
 
             // Within the limit, a body without content-length arrives whole; a GET stays without one.
             CompletableFuture<Integer> small = new CompletableFuture<>();
@@ -244,9 +228,9 @@ class TlsTest {
             upload.data(new org.eclipse.jetty.http2.frames.DataFrame(upload.getId(),
                 java.nio.ByteBuffer.wrap("hello".getBytes(StandardCharsets.US_ASCII)), true));
             assertThat(small.get(10, TimeUnit.SECONDS)).isEqualTo(200);
-            assertThat(upstream.takeRequest().bodyText()).isEqualTo("hello");
+            assertThat(upstream().takeRequest().bodyText()).isEqualTo("hello");
             assertThat(get(session, "/keep/plain")).isEqualTo(200);
-            RecordingUpstream.Recorded plain = upstream.takeRequest();
+            RecordingUpstream.Recorded plain = upstream().takeRequest();
             assertThat(plain.body()).isEmpty();
             assertThat(plain.header("Transfer-Encoding")).isNull();
         } finally {
@@ -260,7 +244,7 @@ class TlsTest {
     }
 
     private static int get(Session session, String path) throws Exception {
-        MetaData.Request request = new MetaData.Request("GET", HttpURI.from("https://api.test:" + gateway.gateway.tlsPort() + path),
+        MetaData.Request request = new MetaData.Request("GET", HttpURI.from("https://api.test:" + nexus.gateway().tlsPort() + path),
             HttpVersion.HTTP_2, HttpFields.EMPTY);
         CompletableFuture<Integer> status = new CompletableFuture<>();
         session.newStream(new HeadersFrame(request, null, true), new Stream.Listener() {
@@ -295,7 +279,7 @@ class TlsTest {
     }
 
     private static SSLSocket socket(String sni) throws Exception {
-        SSLSocket socket = (SSLSocket) newClientContext().getSocketFactory().createSocket("127.0.0.1", gateway.gateway.tlsPort());
+        SSLSocket socket = (SSLSocket) newClientContext().getSocketFactory().createSocket("127.0.0.1", nexus.gateway().tlsPort());
         socket.setSoTimeout(5000);
         if (sni != null) {
             SSLParameters parameters = socket.getSSLParameters();
@@ -310,41 +294,5 @@ class TlsTest {
             socket.startHandshake();
             return (X509Certificate) socket.getSession().getPeerCertificates()[0];
         }
-    }
-
-    private static KeyPair rsa() throws Exception {
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-        generator.initialize(2048);
-        return generator.generateKeyPair();
-    }
-
-    private static X509Certificate issue(KeyPair subject, String cn, List<String> dnsNames, KeyPair issuer, boolean isCa) throws Exception {
-        Instant now = Instant.now();
-        X500Name issuerName = new X500Name("CN=Nexus Test CA");
-        X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(issuerName, BigInteger.valueOf(SERIALS.incrementAndGet()),
-            Date.from(now.minusSeconds(60)), Date.from(now.plus(Duration.ofDays(30))), new X500Name("CN=" + cn), subject.getPublic());
-        if (isCa) {
-            builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
-        } else {
-            builder.addExtension(Extension.subjectAlternativeName, false,
-                new GeneralNames(dnsNames.stream().map(d -> new GeneralName(GeneralName.dNSName, d)).toArray(GeneralName[]::new)));
-        }
-        return new JcaX509CertificateConverter().getCertificate(builder.build(new JcaContentSignerBuilder("SHA256withRSA").build(issuer.getPrivate())));
-    }
-
-    /** Writes the key, then the chain, each by an atomic move: the order a renewal tool would use. */
-    private static void writePem(X509Certificate certificate, KeyPair keys, Path certFile, Path keyFile) throws Exception {
-        Base64.Encoder base64 = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII));
-        String key = "-----BEGIN PRIVATE KEY-----\n" + base64.encodeToString(keys.getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n";
-        String chain = "-----BEGIN CERTIFICATE-----\n" + base64.encodeToString(certificate.getEncoded()) + "\n-----END CERTIFICATE-----\n"
-            + "-----BEGIN CERTIFICATE-----\n" + base64.encodeToString(ca.getEncoded()) + "\n-----END CERTIFICATE-----\n";
-        move(key, keyFile);
-        move(chain, certFile);
-    }
-
-    private static void move(String text, Path target) throws Exception {
-        Path next = target.resolveSibling(target.getFileName() + ".next");
-        Files.writeString(next, text);
-        Files.move(next, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 }

@@ -16,10 +16,10 @@ import java.util.Map;
 import java.util.function.Consumer;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.http.HttpFields;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Trace context end to end: a client's W3C or B3 context is continued by the gateway's span,
@@ -30,39 +30,40 @@ class TraceContextTest {
     private static final String TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
     private static final String CLIENT_SPAN = "00f067aa0ba902b7";
 
-    static RecordingUpstream upstream;
-    static TestGateway gateway;
     static final InMemorySpanExporter SPANS = InMemorySpanExporter.create();
 
-    @BeforeAll
-    static void start() throws Exception {
-        upstream = RecordingUpstream.start("up");
-        gateway = TestGateway.start("""
+    @RegisterExtension
+    static final GatewayExtension nexus = GatewayExtension.builder()
+        .recordingUpstream("up")
+        .recordingUpstream("collector")
+        .config("""
             nexus {
-              upstreams { backend { targets = ["%s"] } }
+              upstreams { backend { targets = [${upstreams.up}] } }
               routes = [{ name = "traced", path = "/api", upstream = "backend", strip-prefix = true }]
             }
-            """.formatted(upstream.url()));
-        gateway.gateway.gateway().metrics().tracing().addSpanProcessor(SimpleSpanProcessor.create(SPANS));
+            """)
+        .build();
+
+    private static RecordingUpstream upstream() {
+        return nexus.upstream("up");
     }
 
-    @AfterAll
-    static void stop() throws Exception {
-        gateway.close();
-        upstream.close();
+    @BeforeAll
+    static void collectSpans() {
+        nexus.gateway().addSpanProcessor(SimpleSpanProcessor.create(SPANS));
     }
 
     @BeforeEach
     void reset() {
         SPANS.reset();
-        upstream.clear();
+        upstream().clear();
     }
 
     /** Sends with the given headers; returns what the upstream received and the gateway's span. */
     private static Map.Entry<Recorded, SpanData> send(Consumer<HttpFields.Mutable> headers) throws Exception {
-        ContentResponse response = TestGateway.send(gateway.request("/api/orders").headers(headers));
+        ContentResponse response = TestGateway.send(nexus.request("/api/orders").headers(headers));
         assertThat(response.getStatus()).isEqualTo(200);
-        Recorded received = upstream.takeRequest();
+        Recorded received = upstream().takeRequest();
         await().atMost(Duration.ofSeconds(5)).until(() -> SPANS.getFinishedSpanItems().size() == 1);
         return Map.entry(received, SPANS.getFinishedSpanItems().get(0));
     }
@@ -129,7 +130,7 @@ class TraceContextTest {
         try (CapturedLog log = new CapturedLog(AccessLog.LOGGER)) {
             String traceId = "0af7651916cd43dd8448eb211c80319c";
             // A failing request is always written to the access log.
-            ContentResponse response = TestGateway.send(gateway.request("/api/status/502")
+            ContentResponse response = TestGateway.send(nexus.request("/api/status/502")
                 .headers(h -> h.put("traceparent", "00-" + traceId + "-" + CLIENT_SPAN + "-01")));
             assertThat(response.getStatus()).isEqualTo(502);
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(log.events)
@@ -137,21 +138,21 @@ class TraceContextTest {
             ILoggingEvent line = log.events.stream().filter(e -> traceId.equals(CapturedLog.field(e, "trace_id"))).findFirst().orElseThrow();
             assertThat(log.json(line).path("trace_id").asText()).isEqualTo(traceId);
         }
-        String openMetrics = TestGateway.send(gateway.adminRequest("/metrics")
+        String openMetrics = TestGateway.send(nexus.adminRequest("/metrics")
             .headers(h -> h.put("Accept", "application/openmetrics-text; version=1.0.0; charset=utf-8"))).getContentAsString();
         assertThat(openMetrics).containsPattern("nexus_request_duration_seconds_bucket\\{route=\"traced\",le=\"[^\"]+\"} \\d+ # \\{span_id=\"[0-9a-f]{16}\",trace_id=\"[0-9a-f]{32}\"}");
     }
 
     @Test
     void spansAreExportedOverOtlpWhenConfigured() throws Exception {
-        try (RecordingUpstream collector = RecordingUpstream.start("collector");
-             TestGateway exporting = TestGateway.start("""
+        RecordingUpstream collector = nexus.upstream("collector");
+        try (TestGateway exporting = nexus.startGateway("""
                  nexus {
-                   upstreams { backend { targets = ["%s"] } }
+                   upstreams { backend { targets = [${upstreams.up}] } }
                    routes = [{ name = "exported", path = "/api", upstream = "backend" }]
-                   observability.tracing.otlp { enabled = true, endpoint = "%s/v1/traces", timeout = 5s }
+                   observability.tracing.otlp { enabled = true, endpoint = ${upstreams.collector}"/v1/traces", timeout = 5s }
                  }
-                 """.formatted(upstream.url(), collector.url()))) {
+                 """)) {
             ContentResponse response = TestGateway.send(exporting.request("/api/x")
                 .headers(h -> h.put("traceparent", "00-" + TRACE_ID + "-" + CLIENT_SPAN + "-01")));
             assertThat(response.getStatus()).isEqualTo(200);
@@ -168,16 +169,16 @@ class TraceContextTest {
 
     @Test
     void withTracingOffTheClientsHeadersPassUnchanged() throws Exception {
-        try (TestGateway untraced = TestGateway.start("""
+        try (TestGateway untraced = nexus.startGateway("""
                  nexus {
-                   upstreams { backend { targets = ["%s"] } }
+                   upstreams { backend { targets = [${upstreams.up}] } }
                    routes = [{ name = "plain", path = "/api", upstream = "backend" }]
                    observability.tracing.enabled = false
                  }
-                 """.formatted(upstream.url()))) {
+                 """)) {
             String traceparent = "00-" + TRACE_ID + "-" + CLIENT_SPAN + "-01";
             assertThat(TestGateway.send(untraced.request("/api/x").headers(h -> h.put("traceparent", traceparent))).getStatus()).isEqualTo(200);
-            Recorded received = upstream.takeRequest();
+            Recorded received = upstream().takeRequest();
             assertThat(received.header("traceparent")).isEqualTo(traceparent);
             assertThat(received.header("X-B3-TraceId")).isNull();
         }
@@ -190,38 +191,38 @@ class TraceContextTest {
      */
     @Test
     void withoutExporterTheContextPropagatesTheSameWay() throws Exception {
-        try (TestGateway unexported = TestGateway.start("""
+        try (TestGateway unexported = nexus.startGateway("""
                  nexus {
-                   upstreams { backend { targets = ["%s"] } }
+                   upstreams { backend { targets = [${upstreams.up}] } }
                    routes = [{ name = "plain", path = "/api", upstream = "backend" }]
                  }
-                 """.formatted(upstream.url()));
-             TestGateway neverSampled = TestGateway.start("""
+                 """);
+             TestGateway neverSampled = nexus.startGateway("""
                  nexus {
-                   upstreams { backend { targets = ["%s"] } }
+                   upstreams { backend { targets = [${upstreams.up}] } }
                    routes = [{ name = "plain", path = "/api", upstream = "backend" }]
                    observability.tracing.sample-ratio = 0
                  }
-                 """.formatted(upstream.url()))) {
+                 """)) {
             TestGateway.send(unexported.request("/api/x").headers(h -> h.put("traceparent", "00-" + TRACE_ID + "-" + CLIENT_SPAN + "-01")
                 .put("tracestate", "vendor=abc")));
-            Recorded continued = upstream.takeRequest();
+            Recorded continued = upstream().takeRequest();
             assertThat(continued.header("traceparent")).matches("00-" + TRACE_ID + "-[0-9a-f]{16}-01").doesNotContain(CLIENT_SPAN);
             assertThat(continued.header("tracestate")).isEqualTo("vendor=abc");
             assertThat(continued.header("X-B3-SpanId")).isEqualTo(continued.header("traceparent").substring(36, 52));
 
             TestGateway.send(unexported.request("/api/x").headers(h -> h.put("b3", TRACE_ID + "-" + CLIENT_SPAN + "-0")));
-            assertThat(upstream.takeRequest().header("traceparent")).matches("00-" + TRACE_ID + "-[0-9a-f]{16}-00");
+            assertThat(upstream().takeRequest().header("traceparent")).matches("00-" + TRACE_ID + "-[0-9a-f]{16}-00");
 
             TestGateway.send(unexported.request("/api/x"));
-            String started = upstream.takeRequest().header("traceparent");
+            String started = upstream().takeRequest().header("traceparent");
             assertThat(started).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-0[13]").doesNotContain(TRACE_ID);
 
             // A caller's sampled flag wins over the ratio; a new trace follows the ratio.
             TestGateway.send(neverSampled.request("/api/x").headers(h -> h.put("traceparent", "00-" + TRACE_ID + "-" + CLIENT_SPAN + "-01")));
-            assertThat(upstream.takeRequest().header("traceparent")).matches("00-" + TRACE_ID + "-[0-9a-f]{16}-01");
+            assertThat(upstream().takeRequest().header("traceparent")).matches("00-" + TRACE_ID + "-[0-9a-f]{16}-01");
             TestGateway.send(neverSampled.request("/api/x"));
-            assertThat(upstream.takeRequest().header("traceparent")).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-0[02]");
+            assertThat(upstream().takeRequest().header("traceparent")).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-0[02]");
         }
     }
 
