@@ -24,6 +24,7 @@ import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpScheme;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.URIUtil;
@@ -127,7 +128,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     protected void addProxyHeaders(HttpServletRequest clientRequest, Request proxyRequest) {
         // X-Forwarded-* instead of Jetty's default Via and Forwarded: what upstreams expect.
         String clientAddress = clientRequest.getRemoteAddr();
-        String host = clientRequest.getHeader(HttpHeader.HOST.asString());
+        String host = requestedHost(clientRequest);
         String scheme = clientRequest.getScheme();
         Exchange exchange = Exchange.of(clientRequest);
         String requestId = exchange.requestId();
@@ -145,6 +146,21 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             // The gateway's span is the upstream's parent (W3C and B3), not the client's span.
             Tracing.inject(exchange.span(), headers);
         });
+    }
+
+    /**
+     * The host the client asked for: its {@code Host} header, or for HTTP/2 and HTTP/3, which
+     * carry it as the {@code :authority} pseudo-header instead, the server name and port the
+     * container took from it (the port only when it is not the scheme's default).
+     */
+    private static String requestedHost(HttpServletRequest clientRequest) {
+        String host = clientRequest.getHeader(HttpHeader.HOST.asString());
+        if (host != null || clientRequest.getProtocol().startsWith("HTTP/1")) {
+            return host;
+        }
+        int port = clientRequest.getServerPort();
+        boolean defaultPort = port <= 0 || port == HttpScheme.getDefaultPort(clientRequest.getScheme());
+        return defaultPort ? clientRequest.getServerName() : clientRequest.getServerName() + ":" + port;
     }
 
     @Override
