@@ -246,6 +246,8 @@ public final class EmbeddedGateway implements AutoCloseable {
         LOG.info("Drain delay over; stopping with {} requests in flight (waiting up to {} ms)",
             gateway.admission().inflight(), settings.timeout().toMillis());
         boolean clean = true;
+        // shutdown.* is reloadable: the live config's timeout, not the one the server started with.
+        server.setStopTimeout(settings.timeout().toMillis());
         try {
             server.stop();
         } catch (Exception e) {
