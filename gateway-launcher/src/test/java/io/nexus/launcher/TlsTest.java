@@ -197,9 +197,13 @@ class TlsTest {
                     status.complete(((MetaData.Response) frame.getMetaData()).getStatus());
                 }
             }).get(5, TimeUnit.SECONDS);
-            // No content-length: 3 x 512 bytes, over the 1 KiB limit at the third frame.
+            // No content-length: 3 x 512 bytes, over the 1 KiB limit at the third frame. A Jetty
+            // HTTP/2 stream takes one DATA write at a time: a write issued before the previous one
+            // completed fails with WritePendingException and its frame is never sent (with the last
+            // one, the stream never ends), so each write is awaited before the next.
             for (int i = 0; i < 3; i++) {
-                stream.data(new org.eclipse.jetty.http2.frames.DataFrame(stream.getId(), java.nio.ByteBuffer.allocate(512), i == 2));
+                stream.data(new org.eclipse.jetty.http2.frames.DataFrame(stream.getId(), java.nio.ByteBuffer.allocate(512), i == 2))
+                    .get(5, TimeUnit.SECONDS);
             }
             assertThat(status.get(10, TimeUnit.SECONDS)).isEqualTo(413);
             assertThat(upstream().pending()).isZero();
@@ -226,7 +230,7 @@ class TlsTest {
                 }
             }).get(5, TimeUnit.SECONDS);
             upload.data(new org.eclipse.jetty.http2.frames.DataFrame(upload.getId(),
-                java.nio.ByteBuffer.wrap("hello".getBytes(StandardCharsets.US_ASCII)), true));
+                java.nio.ByteBuffer.wrap("hello".getBytes(StandardCharsets.US_ASCII)), true)).get(5, TimeUnit.SECONDS);
             assertThat(small.get(10, TimeUnit.SECONDS)).isEqualTo(200);
             assertThat(upstream().takeRequest().bodyText()).isEqualTo("hello");
             assertThat(get(session, "/keep/plain")).isEqualTo(200);
