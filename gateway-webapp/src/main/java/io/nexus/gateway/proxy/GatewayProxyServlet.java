@@ -204,12 +204,20 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
      * Counts the body as it streams to the upstream: a body without (or with a lying)
      * Content-Length fails the exchange with 413 at the first chunk past the limit, before
      * that chunk is sent. The upstream sees an aborted request, never a complete one.
+     *
+     * <p>Also blames the client, not the upstream, for a body that fails on the client's side
+     * (over the limit, or unreadable because the client left or sent a broken one): Jetty
+     * 12.1's {@code StreamReader.onError} only fails the upstream request's content and never
+     * calls {@link #onClientRequestFailure}, so without this such an attempt ended as an
+     * upstream failure, and twenty abandoned or oversize uploads opened the upstream's breaker.
      */
     private final class LimitedStreamReader extends StreamReader {
+        private final HttpServletRequest request;
         private long received;
 
         LimitedStreamReader(HttpServletRequest request, HttpServletResponse response, Request proxyRequest, AsyncRequestContent content) {
             super(request, response, proxyRequest, content);
+            this.request = request;
         }
 
         @Override
@@ -220,10 +228,50 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
                 if (tooLarge != null) {
                     tooLarge.inc();
                 }
+                // Before the failure aborts the attempt, so that its outcome already knows.
+                blameClient(request);
                 callback.failed(new BodyTooLargeException(maxRequestBody));
                 return;
             }
             super.onRequestContent(request, proxyRequest, content, buffer, offset, length, callback);
+        }
+
+        /** Reads and relays what the client sent; a read that throws is the client's body failing (it left, or sent a broken one). */
+        @Override
+        protected Action process() throws Exception {
+            try {
+                return super.process();
+            } catch (Throwable failure) {
+                blameClient(request);
+                throw failure;
+            }
+        }
+
+        /** From the container: the client's body could not be read. */
+        @Override
+        public void onError(Throwable failure) {
+            blameClient(request);
+            super.onError(failure);
+        }
+
+        /**
+         * From the iteration: a read failed (blamed in {@link #process}), the body went over the
+         * limit (blamed where that is found), or a write to the upstream failed, which is the
+         * upstream's failure. Jetty's version only calls {@link #onError}; this one skips the
+         * override above, so as not to blame the client for the upstream.
+         */
+        @Override
+        protected void onFailure(Throwable cause) {
+            super.onError(cause);
+        }
+    }
+
+    /** The client's side failed: the current attempt's outcome says nothing about the upstream. */
+    private static void blameClient(HttpServletRequest clientRequest) {
+        Exchange exchange = Exchange.of(clientRequest);
+        UpstreamCall call = exchange == null ? null : exchange.get(UpstreamCall.KEY);
+        if (call != null) {
+            call.clientFailed();
         }
     }
 
@@ -278,11 +326,9 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
 
     @Override
     protected void onClientRequestFailure(HttpServletRequest clientRequest, Request proxyRequest, HttpServletResponse proxyResponse, Throwable failure) {
-        Exchange exchange = Exchange.of(clientRequest);
-        UpstreamCall call = exchange == null ? null : exchange.get(UpstreamCall.KEY);
-        if (call != null) {
-            call.clientFailed();
-        }
+        // Jetty calls this only when the body could not be set up (or relayed after a 100
+        // Continue); a body failing while it streams goes through LimitedStreamReader instead.
+        blameClient(clientRequest);
         super.onClientRequestFailure(clientRequest, proxyRequest, proxyResponse, failure);
     }
 
