@@ -7,4 +7,15 @@ cd "$(dirname "$0")/.."
 JAVA_HOME=$(scripts/java-home.sh)
 export JAVA_HOME
 echo "Using JDK at $JAVA_HOME"
+
+# The prometheus-tagged tests run Debian's promtool and prometheus against the shipped rules.
+if ! command -v promtool >/dev/null 2>&1; then
+  if ((EUID == 0)); then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus
+  else
+    echo "test.sh: promtool is missing; install it with: sudo apt-get install -y --no-install-recommends prometheus" >&2
+    exit 1
+  fi
+fi
 exec mvn -B -ntp verify "$@"
