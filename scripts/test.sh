@@ -8,6 +8,17 @@ JAVA_HOME=$(scripts/java-home.sh)
 export JAVA_HOME
 echo "Using JDK at $JAVA_HOME"
 
+# Maven is the only build tool.
+if ! command -v mvn >/dev/null 2>&1; then
+  if ((EUID == 0)); then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq maven
+  else
+    echo "test.sh: Maven is missing; install it with: sudo apt-get install -y maven" >&2
+    exit 1
+  fi
+fi
+
 # The prometheus-tagged tests run Debian's promtool and prometheus against the shipped rules.
 if ! command -v promtool >/dev/null 2>&1; then
   if ((EUID == 0)); then

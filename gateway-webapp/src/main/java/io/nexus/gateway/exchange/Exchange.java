@@ -91,7 +91,6 @@ public final class Exchange implements AsyncListener {
     private String routeName;
     private String upstreamName;
     private Identity identity;
-    private volatile boolean clientFailed;
     @SuppressWarnings("unused") // written through COMPLETED
     private volatile int completed;
 
@@ -124,10 +123,6 @@ public final class Exchange implements AsyncListener {
     public static String requestIdOf(ServletRequest request) {
         Exchange exchange = of(request);
         return exchange == null ? null : exchange.requestId;
-    }
-
-    public long startNanos() {
-        return startNanos;
     }
 
     public String method() {
@@ -209,15 +204,6 @@ public final class Exchange implements AsyncListener {
             throw new IllegalStateException("an exchange holds at most " + MAX_LEASES + " leases");
         }
         leases[leaseCount++] = lease;
-    }
-
-    /** The client's side failed (left, or sent a broken body): not the upstream's fault. */
-    public void clientFailed() {
-        clientFailed = true;
-    }
-
-    public boolean isClientFailed() {
-        return clientFailed;
     }
 
     /** Completes the exchange once: releases what it holds and records the request. */

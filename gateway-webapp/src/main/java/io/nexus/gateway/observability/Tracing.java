@@ -163,12 +163,6 @@ public final class Tracing implements AutoCloseable {
         INJECT.inject(Context.root().with(span), proxyHeaders, PROXY_HEADERS);
     }
 
-    /** The trace id for logs, {@code null} without a valid span. */
-    public static String traceId(Span span) {
-        SpanContext context = span.getSpanContext();
-        return context.isValid() ? context.getTraceId() : null;
-    }
-
     @Override
     public void close() {
         state.close();
