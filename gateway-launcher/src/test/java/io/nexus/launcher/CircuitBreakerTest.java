@@ -33,15 +33,25 @@ class CircuitBreakerTest {
     void breakerOpensHalfOpensAndClosesWithMetrics() throws Exception {
         RecordingUpstream upstream = nexus.upstream("up");
         TestGateway gateway = nexus.gateway();
-        upstream.answerAll(500);
+        // 500 and 501 are what any client provokes (a bug, an unknown method): they never count.
+        for (int status : new int[] {500, 501}) {
+            upstream.answerAll(status);
+            for (int i = 0; i < 8; i++) {
+                assertThat(gateway.get("/x").getStatus()).isEqualTo(status);
+            }
+        }
+        assertThat(gateway.metrics()).contains("nexus_circuit_breaker_state{state=\"closed\",upstream=\"up\"} 1.0");
+
+        upstream.answerAll(503);
         for (int i = 0; i < 4; i++) {
-            assertThat(gateway.get("/x").getStatus()).isEqualTo(500);
+            assertThat(gateway.get("/x").getStatus()).isEqualTo(503);
         }
         int reached = upstream.requestCount();
 
         ContentResponse refused = gateway.get("/x");
         assertThat(refused.getStatus()).isEqualTo(503);
-        assertThat(refused.getContentAsString()).contains("\"code\":\"upstream_unavailable\"").contains("circuit breaker of upstream up is open");
+        assertThat(refused.getContentAsString()).contains("\"code\":\"upstream_unavailable\"").contains("\"cause\":\"breaker_open\"")
+            .contains("circuit breaker of upstream up is open");
         assertThat(upstream.requestCount()).as("an open breaker does not touch the upstream").isEqualTo(reached);
         gateway.awaitMetrics(metrics -> assertThat(metrics)
             .contains("nexus_circuit_breaker_state{state=\"open\",upstream=\"up\"} 1.0")

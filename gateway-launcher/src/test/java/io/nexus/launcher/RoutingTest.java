@@ -94,7 +94,7 @@ class RoutingTest {
         String id = response.getHeaders().get("X-Request-Id");
         assertThat(id).isNotBlank();
         assertThat(response.getContentAsString())
-            .isEqualTo("{\"error\":{\"status\":404,\"code\":\"no_route\",\"message\":\"no route matches this request\",\"request_id\":\"" + id + "\"}}");
+            .isEqualTo("{\"error\":{\"status\":404,\"code\":\"no_route\",\"cause\":\"route_not_found\",\"message\":\"no route matches this request\",\"request_id\":\"" + id + "\"}}");
     }
 
     @ProtocolTest

@@ -47,6 +47,7 @@ final class AdminJson {
         Map<String, Object> error = new LinkedHashMap<>();
         error.put("status", 422);
         error.put("code", "invalid_config");
+        error.put("cause", "config_refused");
         error.put("message", message);
         error.put("request_id", null);
         error.put("problems", problems.stream().map(p -> {

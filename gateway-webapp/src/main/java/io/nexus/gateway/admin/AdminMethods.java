@@ -1,7 +1,6 @@
 package io.nexus.gateway.admin;
 
 import io.nexus.gateway.error.ErrorResponses;
-import io.nexus.gateway.error.GatewayError;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -26,7 +25,7 @@ final class AdminMethods {
         if (isRead(request)) {
             return true;
         }
-        ErrorResponses.send(response, GatewayError.METHOD_NOT_ALLOWED, endpoint + " answers GET", null);
+        ErrorResponses.send(response, 405, "method_not_allowed", "method_not_allowed", endpoint + " answers GET");
         return false;
     }
 }

@@ -2,7 +2,6 @@ package io.nexus.gateway.admin;
 
 import io.nexus.gateway.config.RouteSettings;
 import io.nexus.gateway.error.ErrorResponses;
-import io.nexus.gateway.error.GatewayError;
 import io.nexus.gateway.reload.ConfigPlane;
 import io.nexus.gateway.routing.Route;
 import io.nexus.gateway.upstream.Upstream;
@@ -48,7 +47,7 @@ final class AdminServlet extends HttpServlet {
                 if (path.startsWith("/api/v1/")) {
                     api(request, response, path.substring("/api/v1".length()));
                 } else {
-                    ErrorResponses.send(response, 404, "not_found", "no admin endpoint " + path, null);
+                    ErrorResponses.send(response, 404, "not_found", "admin_endpoint_not_found", "no admin endpoint " + path);
                 }
             }
         }
@@ -67,12 +66,12 @@ final class AdminServlet extends HttpServlet {
     private void api(HttpServletRequest request, HttpServletResponse response, String path) throws IOException {
         switch (token.check(request.getHeader("Authorization"))) {
             case NO_TOKEN_CONFIGURED -> {
-                ErrorResponses.send(response, GatewayError.FORBIDDEN, "the admin API is disabled: set nexus.admin.token", null);
+                ErrorResponses.send(response, 403, "forbidden", "admin_api_disabled", "the admin API is disabled: set nexus.admin.token");
                 return;
             }
             case MISSING_OR_WRONG -> {
                 response.setHeader("WWW-Authenticate", "Bearer realm=\"nexus-admin\"");
-                ErrorResponses.send(response, GatewayError.UNAUTHORIZED, "a valid admin bearer token is required", null);
+                ErrorResponses.send(response, 401, "unauthorized", "invalid_admin_token", "a valid admin bearer token is required");
                 return;
             }
             case ALLOWED -> {
@@ -93,7 +92,7 @@ final class AdminServlet extends HttpServlet {
             AdminJson.write(response, 200, path.equals("/routes") ? Map.of("routes", routes()) : Map.of("upstreams", upstreams()));
             return;
         }
-        ErrorResponses.send(response, 404, "not_found", "no admin endpoint /api/v1" + path, null);
+        ErrorResponses.send(response, 404, "not_found", "admin_endpoint_not_found", "no admin endpoint /api/v1" + path);
     }
 
     private List<Map<String, Object>> routes() {

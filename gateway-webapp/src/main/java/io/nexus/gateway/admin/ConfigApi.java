@@ -56,7 +56,7 @@ final class ConfigApi {
                 rollback(request, response);
             }
         } else {
-            ErrorResponses.send(response, 404, "not_found", "no admin endpoint /api/v1/config" + path, null);
+            ErrorResponses.send(response, 404, "not_found", "admin_endpoint_not_found", "no admin endpoint /api/v1/config" + path);
         }
     }
 
@@ -71,7 +71,7 @@ final class ConfigApi {
         if (fromParam == null) {
             from = plane.previous(to.get());
             if (from.isEmpty()) {
-                ErrorResponses.send(response, 404, "not_found", "no version before " + to.get().id() + " is kept; name one with from=ID", null);
+                ErrorResponses.send(response, 404, "not_found", "version_not_found", "no version before " + to.get().id() + " is kept; name one with from=ID");
                 return;
             }
         } else {
@@ -89,12 +89,12 @@ final class ConfigApi {
         String to = request.getParameter("to");
         Integer id = parseId(to);
         if (id == null) {
-            ErrorResponses.send(response, 400, "bad_request", "rollback needs ?to=<version id>", null);
+            ErrorResponses.send(response, 400, "bad_request", "missing_version", "rollback needs ?to=<version id>");
             return;
         }
         Optional<ReloadResult> result = plane.rollback(id);
         if (result.isEmpty()) {
-            ErrorResponses.send(response, 404, "not_found", "no version " + id + " in the history", null);
+            ErrorResponses.send(response, 404, "not_found", "version_not_found", "no version " + id + " in the history");
             return;
         }
         answer(response, result.get());
@@ -116,7 +116,7 @@ final class ConfigApi {
         Integer id = parseId(idText);
         Optional<ConfigVersion> version = id == null ? Optional.empty() : plane.version(id);
         if (version.isEmpty()) {
-            ErrorResponses.send(response, 404, "not_found", "no version " + idText + " in the history", null);
+            ErrorResponses.send(response, 404, "not_found", "version_not_found", "no version " + idText + " in the history");
         }
         return version;
     }
@@ -132,7 +132,7 @@ final class ConfigApi {
         if (method.equals("POST")) {
             return true;
         }
-        ErrorResponses.send(response, 405, "method_not_allowed", "this endpoint answers POST", null);
+        ErrorResponses.send(response, 405, "method_not_allowed", "method_not_allowed", "this endpoint answers POST");
         return false;
     }
 }

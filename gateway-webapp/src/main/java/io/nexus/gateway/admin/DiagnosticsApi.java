@@ -5,7 +5,6 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import io.nexus.gateway.error.ErrorResponses;
-import io.nexus.gateway.error.GatewayError;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -100,14 +99,14 @@ final class DiagnosticsApi {
                 } else if (AdminMethods.isRead(request)) {
                     recordingStatus(response);
                 } else {
-                    ErrorResponses.send(response, GatewayError.METHOD_NOT_ALLOWED, "/api/v1/debug/jfr answers POST (start) and GET (status)", null);
+                    ErrorResponses.send(response, 405, "method_not_allowed", "method_not_allowed", "/api/v1/debug/jfr answers POST (start) and GET (status)");
                 }
             }
             default -> {
                 if (path.startsWith("/jfr/") && AdminMethods.requireRead(request, response, "/api/v1/debug" + path)) {
                     recordingFile(response, path.substring("/jfr/".length()));
                 } else if (!path.startsWith("/jfr/")) {
-                    ErrorResponses.send(response, 404, "not_found", "no admin endpoint /api/v1/debug" + path, null);
+                    ErrorResponses.send(response, 404, "not_found", "admin_endpoint_not_found", "no admin endpoint /api/v1/debug" + path);
                 }
             }
         }
@@ -153,7 +152,7 @@ final class DiagnosticsApi {
             response.setHeader("Cache-Control", "no-store");
             response.getWriter().print(text);
         } catch (javax.management.JMException e) {
-            ErrorResponses.send(response, GatewayError.INTERNAL, "the heap histogram is not available in this JVM: " + e.getMessage(), null);
+            ErrorResponses.send(response, 500, "internal", "heap_histogram_unavailable", "the heap histogram is not available in this JVM: " + e.getMessage());
         } finally {
             snapshots.release();
         }
@@ -170,9 +169,9 @@ final class DiagnosticsApi {
                 problem = e.getMessage();
             }
             if (problem != null || duration.compareTo(Duration.ofSeconds(1)) < 0 || duration.compareTo(MAX_RECORDING) > 0) {
-                ErrorResponses.send(response, 400, "bad_request",
+                ErrorResponses.send(response, 400, "bad_request", "invalid_duration",
                     "duration must be between 1s and " + MAX_RECORDING.toSeconds() + "s, written like 30s, 1500ms or 2m; was \"" + asked + "\""
-                        + (problem == null ? "" : " (" + problem + ")"), null);
+                        + (problem == null ? "" : " (" + problem + ")"));
                 return;
             }
         }
@@ -180,8 +179,8 @@ final class DiagnosticsApi {
         synchronized (recordingLock) {
             if (recording != null && isRunning(recording)) {
                 response.setHeader("Retry-After", Long.toString(Math.max(1, Duration.between(Instant.now(), recording.endsAt()).toSeconds())));
-                ErrorResponses.send(response, 409, "recording_in_progress",
-                    "recording " + recording.id() + " runs until " + recording.endsAt() + "; one recording at a time", null);
+                ErrorResponses.send(response, 409, "recording_in_progress", "recording_in_progress",
+                    "recording " + recording.id() + " runs until " + recording.endsAt() + "; one recording at a time");
                 return;
             }
             if (recording != null) {
@@ -216,7 +215,7 @@ final class DiagnosticsApi {
             current = recording;
         }
         if (current == null) {
-            ErrorResponses.send(response, 404, "not_found", "no recording yet: POST /api/v1/debug/jfr?duration=30s starts one", null);
+            ErrorResponses.send(response, 404, "not_found", "recording_not_found", "no recording yet: POST /api/v1/debug/jfr?duration=30s starts one");
             return;
         }
         AdminJson.write(response, 200, describe(current));
@@ -228,7 +227,7 @@ final class DiagnosticsApi {
             current = recording;
         }
         if (current == null || !Integer.toString(current.id()).equals(idText)) {
-            ErrorResponses.send(response, 404, "not_found", "no recording " + idText + " (only the latest is kept)", null);
+            ErrorResponses.send(response, 404, "not_found", "recording_not_found", "no recording " + idText + " (only the latest is kept)");
             return;
         }
         if (isRunning(current)) {
@@ -238,7 +237,7 @@ final class DiagnosticsApi {
         }
         synchronized (recordingLock) {
             if (recording != current) {
-                ErrorResponses.send(response, 404, "not_found", "recording " + idText + " was replaced by a newer one", null);
+                ErrorResponses.send(response, 404, "not_found", "recording_replaced", "recording " + idText + " was replaced by a newer one");
                 return;
             }
             if (!current.written) {
@@ -294,6 +293,6 @@ final class DiagnosticsApi {
 
     private static void busy(HttpServletResponse response, String message) throws IOException {
         response.setHeader("Retry-After", "1");
-        ErrorResponses.send(response, 429, "busy", message, null);
+        ErrorResponses.send(response, 429, "busy", "diagnostics_busy", message);
     }
 }

@@ -45,7 +45,7 @@ final class ApiKeyAuthenticator implements Authenticator {
             key = QueryParameters.first(request.getQueryString(), queryParameter);
         }
         if (key == null || key.isEmpty()) {
-            return new Rejected(false, "an API key is required", challenge);
+            return new Rejected(false, "missing_credentials", "an API key is required", challenge);
         }
         byte[] presented = Sha256.of(key);
         int match = -1;
@@ -55,7 +55,7 @@ final class ApiKeyAuthenticator implements Authenticator {
             }
         }
         if (match < 0) {
-            return new Rejected(false, "the API key is not valid", challenge);
+            return new Rejected(false, "invalid_api_key", "the API key is not valid", challenge);
         }
         return new Authenticated(Map.of(KEY_ID_HEADER, ids[match], AuthHeaders.PROVIDER, settings.name()),
             settings.forwardCredential() ? null : settings.header(),

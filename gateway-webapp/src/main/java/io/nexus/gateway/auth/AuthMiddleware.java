@@ -86,8 +86,8 @@ public final class AuthMiddleware implements Middleware {
             case Authenticator.Rejected rejected -> {
                 HttpServletResponse proxyResponse = (HttpServletResponse) response;
                 proxyResponse.setHeader("WWW-Authenticate", rejected.challenge());
-                ErrorResponses.send(proxyResponse, rejected.forbidden() ? GatewayError.FORBIDDEN : GatewayError.UNAUTHORIZED,
-                    rejected.message() + " (route " + route + ")", Exchange.requestIdOf(request));
+                ErrorResponses.send(request, proxyResponse, rejected.forbidden() ? GatewayError.FORBIDDEN : GatewayError.UNAUTHORIZED,
+                    rejected.cause(), rejected.message() + " (route " + route + ")");
             }
         }
     }

@@ -34,8 +34,9 @@ interface Authenticator {
     /**
      * No identity (401, {@code missing} or bad credentials) or one the route does not allow (403).
      *
+     * @param cause the contract's cause ({@code missing_credentials}, {@code invalid_token}, ...)
      * @param challenge the {@code WWW-Authenticate} value
      */
-    record Rejected(boolean forbidden, String message, String challenge) implements Result {
+    record Rejected(boolean forbidden, String cause, String message, String challenge) implements Result {
     }
 }

@@ -205,26 +205,26 @@ final class JwtAuthenticator implements Authenticator {
     public Result authenticate(HttpServletRequest request) {
         String authorization = request.getHeader("Authorization");
         if (authorization == null || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
-            return new Rejected(false, "a bearer token is required", challenge);
+            return new Rejected(false, "missing_credentials", "a bearer token is required", challenge);
         }
         String token = authorization.substring(BEARER.length()).trim();
         Claims claims;
         try {
             claims = parser.parseSignedClaims(token).getPayload();
         } catch (ExpiredJwtException e) {
-            return invalid("the token has expired");
+            return invalid("expired_token", "the token has expired");
         } catch (PrematureJwtException e) {
-            return invalid("the token is not valid yet");
+            return invalid("premature_token", "the token is not valid yet");
         } catch (JwtException | IllegalArgumentException e) {
             LOG.debug("auth {}: token refused", settings.name(), e);
-            return invalid("the token is not valid");
+            return invalid("invalid_token", "the token is not valid");
         }
         if (settings.requireExpiry() && claims.getExpiration() == null) {
-            return invalid("the token has no expiry");
+            return invalid("missing_expiry", "the token has no expiry");
         }
         for (String scope : settings.requiredScopes()) {
             if (!scopes(claims).contains(scope)) {
-                return new Rejected(true, "the token lacks the scope " + scope,
+                return new Rejected(true, "insufficient_scope", "the token lacks the scope " + scope,
                     "Bearer realm=\"" + settings.name() + "\", error=\"insufficient_scope\", scope=\"" + String.join(" ", settings.requiredScopes()) + "\"");
             }
         }
@@ -234,7 +234,7 @@ final class JwtAuthenticator implements Authenticator {
                 ? values.stream().anyMatch(v -> required.getValue().equals(String.valueOf(v)))
                 : value != null && required.getValue().equals(String.valueOf(value));
             if (!ok) {
-                return new Rejected(true, "the token's claim " + required.getKey() + " does not allow this route",
+                return new Rejected(true, "claim_not_allowed", "the token's claim " + required.getKey() + " does not allow this route",
                     "Bearer realm=\"" + settings.name() + "\", error=\"insufficient_scope\"");
             }
         }
@@ -253,8 +253,8 @@ final class JwtAuthenticator implements Authenticator {
         return new Authenticated(headers, settings.forwardCredential() ? null : "Authorization", null);
     }
 
-    private Rejected invalid(String message) {
-        return new Rejected(false, message, challenge + ", error=\"invalid_token\"");
+    private Rejected invalid(String cause, String message) {
+        return new Rejected(false, cause, message, challenge + ", error=\"invalid_token\"");
     }
 
     private static List<String> scopes(Claims claims) {

@@ -2,8 +2,13 @@ package io.nexus.gateway.config;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 
-/** One entry of {@code nexus.upstreams}, merged over {@code nexus.upstream-defaults}. */
+/**
+ * One entry of {@code nexus.upstreams}, merged over {@code nexus.upstream-defaults}.
+ *
+ * @param failureStatuses upstream statuses that count as failures for the breaker and passive health
+ */
 public record UpstreamSettings(
     String name,
     List<TargetSettings> targets,
@@ -13,10 +18,12 @@ public record UpstreamSettings(
     Duration requestTimeout,
     int maxConnectionsPerTarget,
     int maxIdleConnectionsPerTarget,
+    Set<Integer> failureStatuses,
     HealthCheckSettings healthCheck,
     CircuitBreakerSettings circuitBreaker) {
 
     public UpstreamSettings {
         targets = List.copyOf(targets);
+        failureStatuses = Set.copyOf(failureStatuses);
     }
 }

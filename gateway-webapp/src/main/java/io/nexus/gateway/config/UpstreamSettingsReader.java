@@ -44,6 +44,7 @@ final class UpstreamSettingsReader {
             s.duration("request-timeout", Duration.ofMillis(1)),
             s.intBetween("max-connections-per-target", 1, 100_000),
             s.intBetween("max-idle-connections-per-target", 0, 100_000),
+            statuses(s, "failure-statuses", 500),
             healthCheck(s.section("health-check")),
             circuitBreaker(s.section("circuit-breaker")));
     }
@@ -95,22 +96,27 @@ final class UpstreamSettingsReader {
         }
     }
 
-    private static HealthCheckSettings healthCheck(Section section) {
-        Section active = section.section("active");
+    /** A list of HTTP statuses between {@code min} and 599; a bad entry is a problem at {@code key}. */
+    private static Set<Integer> statuses(Section section, String key, int min) {
         Set<Integer> statuses = new LinkedHashSet<>();
-        List<String> expected = active.stringList("expected-statuses");
-        for (String status : expected) {
+        for (String status : section.stringList(key)) {
             try {
                 int code = Integer.parseInt(status.trim());
-                if (code < 100 || code > 599) {
+                if (code < min || code > 599) {
                     throw new NumberFormatException();
                 }
                 statuses.add(code);
             } catch (NumberFormatException e) {
-                active.problem("expected-statuses", "bad status \"" + status + "\" (100 to 599)");
+                section.problem(key, "bad status \"" + status + "\" (" + min + " to 599)");
             }
         }
-        if (expected.isEmpty() && active.has("expected-statuses")) {
+        return statuses;
+    }
+
+    private static HealthCheckSettings healthCheck(Section section) {
+        Section active = section.section("active");
+        Set<Integer> statuses = statuses(active, "expected-statuses", 100);
+        if (statuses.isEmpty() && active.has("expected-statuses")) {
             active.problem("expected-statuses", "needs at least one status");
         }
         String path = active.string("path");

@@ -4,13 +4,15 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.core.util.JsonRecyclerPools;
+import io.nexus.gateway.exchange.Exchange;
+import jakarta.servlet.ServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
  * Writes the contract's error body:
- * {@code {"error":{"status":503,"code":"overloaded","message":"...","request_id":"..."}}}.
+ * {@code {"error":{"status":503,"code":"overloaded","cause":"concurrency_limit","message":"...","request_id":"..."}}}.
  */
 public final class ErrorResponses {
 
@@ -31,41 +33,55 @@ public final class ErrorResponses {
     }
 
     /**
-     * Sends an error unless the response is already committed.
+     * Sends an error unless the response is already committed, and gives its cause to the
+     * request's exchange (when it has one) for the access log.
      *
+     * @param cause the stable snake_case reason, more precise than the code
      * @return whether the error was written
      */
-    public static boolean send(HttpServletResponse response, GatewayError error, String message, String requestId) throws IOException {
-        return send(response, error.status(), error.code(), message, requestId);
+    public static boolean send(ServletRequest request, HttpServletResponse response, GatewayError error, String cause, String message)
+        throws IOException {
+        return send(request, response, error.status(), error.code(), cause, message);
     }
 
-    /** Sends an error with a status and code of its own (the fault middleware's), unless committed. */
-    public static boolean send(HttpServletResponse response, int status, String code, String message, String requestId) throws IOException {
+    /** Sends an error with a status and code of its own (the fault middleware's, the admin API's), unless committed. */
+    public static boolean send(ServletRequest request, HttpServletResponse response, int status, String code, String cause, String message)
+        throws IOException {
+        Exchange exchange = Exchange.of(request);
+        if (exchange != null) {
+            exchange.cause(cause);
+        }
+        return send(response, status, code, cause, message, exchange == null ? null : exchange.requestId());
+    }
+
+    /** Sends an error of the admin API, which has no exchange and no request id, unless committed. */
+    public static boolean send(HttpServletResponse response, int status, String code, String cause, String message) throws IOException {
+        return send(response, status, code, cause, message, null);
+    }
+
+    private static boolean send(HttpServletResponse response, int status, String code, String cause, String message, String requestId)
+        throws IOException {
         if (response.isCommitted()) {
             return false;
         }
         response.resetBuffer();
         response.setStatus(status);
         response.setContentType("application/json");
-        byte[] body = body(status, code, message, requestId);
+        byte[] body = body(status, code, cause, message, requestId);
         response.setContentLength(body.length);
         response.getOutputStream().write(body);
         return true;
     }
 
-    /** The UTF-8 JSON of an error. */
-    public static byte[] body(GatewayError error, String message, String requestId) {
-        return body(error.status(), error.code(), message, requestId);
-    }
-
     /** The UTF-8 JSON of an error with a status and code of its own; a {@code null} message or id is JSON {@code null}. */
-    public static byte[] body(int status, String code, String message, String requestId) {
+    public static byte[] body(int status, String code, String cause, String message, String requestId) {
         ByteArrayBuilder bytes = new ByteArrayBuilder(INITIAL_BODY_BYTES);
         try (JsonGenerator json = JSON.createGenerator(bytes)) {
             json.writeStartObject();
             json.writeObjectFieldStart("error");
             json.writeNumberField("status", status);
             json.writeStringField("code", code);
+            json.writeStringField("cause", cause);
             json.writeStringField("message", message);
             json.writeStringField("request_id", requestId);
             json.writeEndObject();

@@ -7,6 +7,8 @@ public enum GatewayError {
     FORBIDDEN(403, "forbidden"),
     NO_ROUTE(404, "no_route"),
     METHOD_NOT_ALLOWED(405, "method_not_allowed"),
+    /** The client did not send its request in time (it stalled mid-body). */
+    REQUEST_TIMEOUT(408, "request_timeout"),
     PAYLOAD_TOO_LARGE(413, "payload_too_large"),
     RATE_LIMITED(429, "rate_limited"),
     INTERNAL(500, "internal"),

@@ -64,7 +64,7 @@ public final class GuardedFilter implements Filter {
             .addKeyValue("route", exchange != null ? exchange.routeName() : null)
             .log("Middleware {} failed; request_id={}", name, requestId);
         try {
-            ErrorResponses.send((HttpServletResponse) response, GatewayError.INTERNAL, "internal error in " + name, requestId);
+            ErrorResponses.send(request, (HttpServletResponse) response, GatewayError.INTERNAL, "internal_error", "internal error in " + name);
             if (request.isAsyncStarted()) {
                 request.getAsyncContext().complete();
             }

@@ -23,6 +23,12 @@ public final class Exchange implements AsyncListener {
     /** The header that carries the request id, both ways. */
     public static final String REQUEST_ID_HEADER = "X-Request-Id";
 
+    /**
+     * The status recorded for a request whose client went away before its answer (nginx's "client
+     * closed request"): nothing reached the client, whatever status the response held.
+     */
+    public static final int CLIENT_CLOSED_REQUEST = 499;
+
     private static final String ATTRIBUTE = Exchange.class.getName();
     private static final int MAX_LEASES = 4;
     private static final VarHandle COMPLETED;
@@ -91,6 +97,8 @@ public final class Exchange implements AsyncListener {
     private String routeName;
     private String upstreamName;
     private Identity identity;
+    private String cause;
+    private boolean clientGone;
     @SuppressWarnings("unused") // written through COMPLETED
     private volatile int completed;
 
@@ -189,6 +197,30 @@ public final class Exchange implements AsyncListener {
         this.identity = identity;
     }
 
+    /** The contract's {@code cause} of the error the gateway answered, {@code null} when it answered none. */
+    public String cause() {
+        return cause;
+    }
+
+    /** The gateway answered an error: its stable cause, for the access log. */
+    public void cause(String cause) {
+        this.cause = cause;
+    }
+
+    /**
+     * The client went away (or stalled past a timeout) before its answer: the request is recorded
+     * as {@value #CLIENT_CLOSED_REQUEST} with {@code cause}, whatever status the response held.
+     */
+    public void clientGone(String cause) {
+        this.cause = cause;
+        this.clientGone = true;
+    }
+
+    /** Whether the client went away before its answer. */
+    public boolean isClientGone() {
+        return clientGone;
+    }
+
     @SuppressWarnings("unchecked")
     public <T> T get(Key<T> key) {
         return (T) values[key.index];
@@ -214,7 +246,7 @@ public final class Exchange implements AsyncListener {
         for (int i = leaseCount - 1; i >= 0; i--) {
             leases[i].release();
         }
-        recorder.record(this, status, System.nanoTime() - startNanos);
+        recorder.record(this, clientGone ? CLIENT_CLOSED_REQUEST : status, System.nanoTime() - startNanos);
     }
 
     @Override

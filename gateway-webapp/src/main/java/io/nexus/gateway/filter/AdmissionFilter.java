@@ -37,7 +37,7 @@ public final class AdmissionFilter extends HttpFilter {
         Exchange exchange = Exchange.of(request);
         if (request.getContentLengthLong() > maxRequestBody) {
             tooLarge.inc();
-            ErrorResponses.send(response, GatewayError.PAYLOAD_TOO_LARGE, "request body is over " + maxRequestBody + " bytes", exchange.requestId());
+            ErrorResponses.send(request, response, GatewayError.PAYLOAD_TOO_LARGE, "request_body_too_large", "request body is over " + maxRequestBody + " bytes");
             return;
         }
         boolean admitted;
@@ -50,7 +50,7 @@ public final class AdmissionFilter extends HttpFilter {
         if (!admitted) {
             overloaded.inc();
             response.setHeader("Retry-After", RETRY_AFTER_SECONDS);
-            ErrorResponses.send(response, GatewayError.OVERLOADED, "too many concurrent requests", exchange.requestId());
+            ErrorResponses.send(request, response, GatewayError.OVERLOADED, "concurrency_limit", "too many concurrent requests");
             return;
         }
         exchange.hold(admission);

@@ -3,7 +3,6 @@ package io.nexus.gateway.filter;
 import io.nexus.gateway.config.RequestLimits;
 import io.nexus.gateway.error.ErrorResponses;
 import io.nexus.gateway.error.GatewayError;
-import io.nexus.gateway.exchange.Exchange;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpFilter;
@@ -34,8 +33,8 @@ public final class RequestLimitsFilter extends HttpFilter {
             }
         }
         if (count > maxHeaderCount) {
-            ErrorResponses.send(response, GatewayError.BAD_REQUEST, "more than " + maxHeaderCount + " header fields",
-                Exchange.requestIdOf(request));
+            ErrorResponses.send(request, response, GatewayError.BAD_REQUEST, "too_many_header_fields",
+                "more than " + maxHeaderCount + " header fields");
             return;
         }
         chain.doFilter(request, response);

@@ -43,9 +43,9 @@ public final class RoutingFilter extends HttpFilter {
         if (route == null) {
             exchange.recordWith(snapshot.unmatchedRecorder());
             if (routes.matchesPathWithOtherMethod(host, path)) {
-                ErrorResponses.send(response, GatewayError.METHOD_NOT_ALLOWED, "method " + request.getMethod() + " is not allowed here", exchange.requestId());
+                ErrorResponses.send(request, response, GatewayError.METHOD_NOT_ALLOWED, "method_not_allowed", "method " + request.getMethod() + " is not allowed here");
             } else {
-                ErrorResponses.send(response, GatewayError.NO_ROUTE, "no route matches this request", exchange.requestId());
+                ErrorResponses.send(request, response, GatewayError.NO_ROUTE, "route_not_found", "no route matches this request");
             }
             return;
         }

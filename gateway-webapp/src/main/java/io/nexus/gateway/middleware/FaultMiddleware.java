@@ -3,7 +3,6 @@ package io.nexus.gateway.middleware;
 import io.nexus.gateway.config.FaultSettings;
 import io.nexus.gateway.config.RouteSettings;
 import io.nexus.gateway.error.ErrorResponses;
-import io.nexus.gateway.exchange.Exchange;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
@@ -44,8 +43,8 @@ final class FaultMiddleware implements Middleware {
             }
         }
         if (settings.abortPercent() > 0 && random.nextDouble(100) < settings.abortPercent()) {
-            ErrorResponses.send((HttpServletResponse) response, settings.abortStatus(), CODE,
-                "fault injected by route " + route, Exchange.requestIdOf(request));
+            ErrorResponses.send(request, (HttpServletResponse) response, settings.abortStatus(), CODE, "fault_injected",
+                "fault injected by route " + route);
             return;
         }
         chain.doFilter(request, response);

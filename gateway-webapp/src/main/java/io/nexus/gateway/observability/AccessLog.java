@@ -1,6 +1,7 @@
 package io.nexus.gateway.observability;
 
 import io.nexus.gateway.config.ObservabilitySettings;
+import io.nexus.gateway.exchange.Exchange;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,9 +32,10 @@ public final class AccessLog {
      * @param traceId the request's trace id, {@code null} without tracing
      * @param route the route name, or {@code unmatched}
      * @param upstream the upstream name, {@code null} when the request had no route
+     * @param cause the contract's cause of an error the gateway answered (or of a client gone), else {@code null}
      */
     public void record(ObservabilitySettings.AccessLog settings, String requestId, String traceId, String method, String path,
-                       String route, String upstream, String clientAddress, int status, long durationNanos) {
+                       String route, String upstream, String clientAddress, int status, String cause, long durationNanos) {
         Policy current = policy;
         if (settings != null && current.settings != settings) {
             current = new Policy(settings);
@@ -52,6 +54,7 @@ public final class AccessLog {
             .addKeyValue("route", route)
             .addKeyValue("upstream", upstream)
             .addKeyValue("status", status)
+            .addKeyValue("cause", cause)
             .addKeyValue("duration_ms", millis)
             .addKeyValue("client_address", clientAddress)
             .addKeyValue("sampled", reason)
@@ -80,8 +83,8 @@ public final class AccessLog {
             if (!enabled) {
                 return null;
             }
-            // Status 0: the response never got one (the client left); count it as an error.
-            if (status >= 500 || status == 0 || (clientErrors && status >= 400)) {
+            // Status 0: the response never got one; 499: the client left. Both are logged as errors.
+            if (status >= 500 || status == 0 || status == Exchange.CLIENT_CLOSED_REQUEST || (clientErrors && status >= 400)) {
                 return "error";
             }
             if (durationNanos >= slowNanos) {

@@ -3,7 +3,6 @@ package io.nexus.gateway.observability;
 import io.nexus.gateway.config.ObservabilitySettings;
 import io.nexus.gateway.exchange.Exchange;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
-import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -35,6 +34,7 @@ public final class GatewayMetrics {
     private final Counter requests;
     private final Histogram requestDuration;
     private final Histogram upstreamDuration;
+    private final Counter upstreamErrors;
     private final Counter rejected;
     private final Counter middlewareFailures;
     private final Counter rateLimited;
@@ -64,6 +64,11 @@ public final class GatewayMetrics {
             .labelNames("upstream")
             .classicOnly()
             .classicUpperBounds(LATENCY_BUCKETS)
+            .register(registry);
+        upstreamErrors = Counter.builder()
+            .name("nexus_upstream_errors_total")
+            .help("Errors the gateway answered because of an upstream (a failed connection, a timeout, a refusal), by upstream and cause.")
+            .labelNames("upstream", "cause")
             .register(registry);
         rejected = Counter.builder()
             .name("nexus_rejected_requests_total")
@@ -143,9 +148,9 @@ public final class GatewayMetrics {
         return accessLog;
     }
 
-    /** The latency child of one upstream, resolved once per upstream. */
-    public DistributionDataPoint upstreamTimer(String upstream) {
-        return upstreamDuration.labelValues(upstream);
+    /** The meter of one upstream: its latency child resolved once, its error children on first use. */
+    public UpstreamMeter upstreamMeter(String upstream) {
+        return new UpstreamMeter(upstream, upstreamDuration.labelValues(upstream), upstreamErrors);
     }
 
     /** The rejection counter child of one reason, resolved once by the caller. */

@@ -25,7 +25,6 @@ import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpScheme;
-import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.URIUtil;
 
@@ -93,7 +92,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     /** No attempt could start (the breaker is open, or no target is healthy): 503 {@code upstream_unavailable}. */
     private void refuse(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, UpstreamCall call) {
         try {
-            ErrorResponses.send(proxyResponse, GatewayError.UPSTREAM_UNAVAILABLE, call.refusal(), Exchange.requestIdOf(clientRequest));
+            ErrorResponses.send(clientRequest, proxyResponse, GatewayError.UPSTREAM_UNAVAILABLE, call.refusalCause(), call.refusal());
         } catch (IOException e) {
             _log.debug("Could not send upstream_unavailable", e);
         }
@@ -188,11 +187,6 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         return new LimitedStreamReader(request, response, proxyRequest, content);
     }
 
-    @Override
-    protected int proxyResponseStatus(Throwable failure) {
-        return failure instanceof BodyTooLargeException ? HttpStatus.PAYLOAD_TOO_LARGE_413 : super.proxyResponseStatus(failure);
-    }
-
     /** Raised when a streamed body passes {@code max-request-body}; the exchange fails with 413. */
     static final class BodyTooLargeException extends IOException {
         BodyTooLargeException(long limit) {
@@ -263,6 +257,41 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         @Override
         protected void onFailure(Throwable cause) {
             super.onError(cause);
+        }
+    }
+
+    @Override
+    protected StreamWriter newWriteListener(HttpServletRequest request, Response proxyResponse) {
+        return new ClientStreamWriter(request, proxyResponse);
+    }
+
+    /**
+     * Writes the upstream's response to the client, and blames the client when that fails (it
+     * left, or stalled past the idle timeout, mid-response): Jetty aborts the upstream exchange
+     * with the write's failure, which would otherwise count as the upstream's.
+     */
+    private final class ClientStreamWriter extends StreamWriter {
+        private final HttpServletRequest request;
+
+        ClientStreamWriter(HttpServletRequest request, Response proxyResponse) {
+            super(request, proxyResponse);
+            this.request = request;
+        }
+
+        @Override
+        public void onWritePossible() throws IOException {
+            try {
+                super.onWritePossible();
+            } catch (IOException | RuntimeException failure) {
+                blameClient(request);
+                throw failure;
+            }
+        }
+
+        @Override
+        public void onError(Throwable failure) {
+            blameClient(request);
+            super.onError(failure);
         }
     }
 
@@ -422,6 +451,44 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         }
     }
 
+    /**
+     * The attempt failed and will not be retried: answers as its classification says (the
+     * contract's error with its cause, or an aborted response once committed), and records a
+     * client that went away as 499.
+     */
+    @Override
+    protected void onProxyResponseFailure(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse,
+                                          Throwable failure) {
+        Exchange exchange = Exchange.of(clientRequest);
+        UpstreamCall call = exchange.get(UpstreamCall.KEY);
+        ExchangeFailure classified = call.lastFailure() != null ? call.lastFailure() : ExchangeFailure.classify(failure, false);
+        if (classified.clientGone()) {
+            exchange.clientGone(classified.cause());
+        } else {
+            exchange.cause(classified.cause());
+        }
+        try {
+            if (proxyResponse.isCommitted() || (expects100Continue(clientRequest) && serverResponse != null && serverResponse.getStatus() >= 200)) {
+                // Committed: too late for an error body, Jetty aborts the response. After an
+                // Expect: 100-continue the upstream's own final status is the answer, as in Jetty.
+                super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
+                return;
+            }
+            ErrorResponses.send(clientRequest, proxyResponse, classified.error(), classified.cause(), classified.message());
+            if (clientRequest.isAsyncStarted()) {
+                clientRequest.getAsyncContext().complete();
+            }
+        } catch (IOException | RuntimeException e) {
+            _log.debug("Could not send {}", classified.error(), e);
+        } finally {
+            if (classified.clientGone()) {
+                // After a failed write, Jetty completes the async cycle only at the connection's
+                // idle timeout; the exchange lets go of its permits now.
+                exchange.complete(Exchange.CLIENT_CLOSED_REQUEST);
+            }
+        }
+    }
+
     @Override
     protected void sendProxyResponseError(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, int status) {
         if (proxyResponse.isCommitted()) {
@@ -429,21 +496,17 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             super.sendProxyResponseError(clientRequest, proxyResponse, status);
             return;
         }
+        // Only Jetty's own paths come here (an upstream's final status instead of 100 Continue);
+        // failed attempts are answered by onProxyResponseFailure.
         GatewayError error = switch (status) {
             case 504 -> GatewayError.GATEWAY_TIMEOUT;
-            case 502 -> GatewayError.BAD_GATEWAY;
             case 413 -> GatewayError.PAYLOAD_TOO_LARGE;
-            default -> status >= 400 && status < 500 ? GatewayError.BAD_REQUEST : GatewayError.INTERNAL;
+            default -> status >= 400 && status < 500 ? GatewayError.BAD_REQUEST : GatewayError.BAD_GATEWAY;
         };
-        String message = switch (error) {
-            case GATEWAY_TIMEOUT -> "upstream did not answer in time";
-            case BAD_GATEWAY -> "upstream connection failed or its response was invalid";
-            case BAD_REQUEST -> "the request body could not be read";
-            case PAYLOAD_TOO_LARGE -> "request body is over " + maxRequestBody + " bytes";
-            default -> "proxying failed";
-        };
+        String cause = error == GatewayError.BAD_GATEWAY || error == GatewayError.GATEWAY_TIMEOUT ? "upstream_failed" : "upstream_refused_body";
+        String message = "the upstream answered " + status + " before the request body was sent";
         try {
-            ErrorResponses.send(proxyResponse, error, message, Exchange.requestIdOf(clientRequest));
+            ErrorResponses.send(clientRequest, proxyResponse, error, cause, message);
         } catch (IOException e) {
             _log.debug("Could not send {}", error, e);
         } finally {

@@ -9,11 +9,6 @@ import io.nexus.gateway.upstream.Target;
 import io.nexus.gateway.upstream.Upstream;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.net.ConnectException;
-import java.net.NoRouteToHostException;
-import java.net.SocketTimeoutException;
-import java.net.UnknownHostException;
-import java.nio.channels.UnresolvedAddressException;
 import java.util.Set;
 
 /**
@@ -55,7 +50,9 @@ final class UpstreamCall implements Exchange.Lease {
     private int attempts;
     private long attemptStartNanos;
     private String refusal;
+    private String refusalCause;
     private volatile boolean clientFailed;
+    private volatile ExchangeFailure lastFailure;
     @SuppressWarnings("unused") // through STATE
     private volatile int state;
 
@@ -92,13 +89,18 @@ final class UpstreamCall implements Exchange.Lease {
      */
     boolean startAttempt() {
         if (!upstream.breaker().tryAcquire()) {
-            refusal = "the circuit breaker of upstream " + upstream.name() + " is open";
+            refused("breaker_open", "the circuit breaker of upstream " + upstream.name() + " is open");
             return false;
         }
         Target next = pick(upstream.balancer(), target);
         if (next == null || !STATE.compareAndSet(this, IDLE, HOLDING_PERMIT)) {
             upstream.breaker().release();
-            refusal = next == null ? "no healthy target in upstream " + upstream.name() : "the client request is complete";
+            if (next == null) {
+                refused("no_healthy_target", "no healthy target in upstream " + upstream.name());
+            } else {
+                refusal = "the client request is complete";
+                refusalCause = ExchangeFailure.CLIENT_CLOSED;
+            }
             return false;
         }
         target = next;
@@ -128,9 +130,20 @@ final class UpstreamCall implements Exchange.Lease {
         return attempts;
     }
 
+    private void refused(String cause, String message) {
+        refusal = message;
+        refusalCause = cause;
+        upstream.meter().error(cause);
+    }
+
     /** Why the last attempt could not start. */
     String refusal() {
         return refusal;
+    }
+
+    /** The contract's cause of {@link #refusal()}. */
+    String refusalCause() {
+        return refusalCause;
     }
 
     /** Milliseconds left until the deadline; at least 1 while time is left, else 0. */
@@ -139,35 +152,52 @@ final class UpstreamCall implements Exchange.Lease {
         return left <= 0 ? 0 : Math.max(1, left / 1_000_000);
     }
 
-    /** The client's side failed (left, or sent a broken body): not the upstream's fault. */
+    /** The client's side failed (it left, stalled, or sent a broken or oversize body): not the upstream's fault. */
     void clientFailed() {
         clientFailed = true;
     }
 
     /**
-     * Records how the current attempt ended and returns its permit: a failure or a 5xx counts
-     * against the breaker and the target's passive health, anything else for them; a client's
-     * failure says nothing about the upstream and only returns the permit.
+     * Records how the current attempt ended and returns its permit. A failure the upstream caused,
+     * or a status in the upstream's {@code failure-statuses}, counts against the breaker and the
+     * target's passive health; any other answer counts for them. A failure the client or the
+     * gateway caused says nothing about the upstream: it only returns the permit.
      *
      * @param status the upstream's status, 0 when there was no response
      * @param failure why the attempt failed, {@code null} when it did not
      */
     void attemptEnded(int status, Throwable failure) {
+        ExchangeFailure classified = failure == null ? null : ExchangeFailure.classify(failure, clientFailed);
+        lastFailure = classified;
         if (!STATE.compareAndSet(this, HOLDING_PERMIT, IDLE)) {
             // The exchange completed first (the client left) and returned the permit.
             return;
         }
         long duration = System.nanoTime() - attemptStartNanos;
-        upstream.latency().observe(duration / 1e9);
-        if (clientFailed) {
+        if (classified != null && classified.blame() != ExchangeFailure.Blame.UPSTREAM) {
             upstream.breaker().release();
-        } else if (failure != null || status >= 500) {
-            upstream.breaker().onFailure(duration, failure != null ? failure : new UpstreamStatusException(status));
+            if (classified.blame() == ExchangeFailure.Blame.GATEWAY) {
+                upstream.meter().error(classified.cause());
+            }
+            return;
+        }
+        upstream.meter().observe(duration);
+        if (classified != null) {
+            upstream.meter().error(classified.cause());
+            upstream.breaker().onFailure(duration, failure);
+            upstream.passiveHealth().onFailure(target);
+        } else if (upstream.settings().failureStatuses().contains(status)) {
+            upstream.breaker().onFailure(duration, new UpstreamStatusException(status));
             upstream.passiveHealth().onFailure(target);
         } else {
             upstream.breaker().onSuccess(duration);
             upstream.passiveHealth().onSuccess(target);
         }
+    }
+
+    /** How the last attempt failed, {@code null} when it did not (or none ended yet). */
+    ExchangeFailure lastFailure() {
+        return lastFailure;
     }
 
     /** Whether an answer with {@code status} is replaced by another attempt; takes a budget token when it says yes. */
@@ -177,7 +207,7 @@ final class UpstreamCall implements Exchange.Lease {
 
     /** Whether a failed attempt is replaced by another one (connect failures only); takes a budget token when it says yes. */
     boolean retriesFailure(Throwable failure) {
-        return retries != null && retries.retryOnConnectFailure() && isConnectFailure(failure) && mayRetry();
+        return retries != null && retries.retryOnConnectFailure() && ExchangeFailure.isConnectFailure(failure) && mayRetry();
     }
 
     /**
@@ -188,20 +218,6 @@ final class UpstreamCall implements Exchange.Lease {
     private boolean mayRetry() {
         return attempts < retries.attempts() && replayable && !clientFailed && state != CLOSED && remainingMillis() > 0
             && route.retryBudget().tryWithdraw();
-    }
-
-    /** A failure to connect: the request certainly never reached the upstream. */
-    static boolean isConnectFailure(Throwable failure) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof ConnectException || cause instanceof NoRouteToHostException || cause instanceof UnknownHostException
-                || cause instanceof UnresolvedAddressException) {
-                return true;
-            }
-            if (cause instanceof SocketTimeoutException && String.valueOf(cause.getMessage()).contains("Connect")) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Whether the exchange has completed: no attempt starts any more. */

@@ -4,7 +4,6 @@ import io.nexus.gateway.config.RateLimitSettings;
 import io.nexus.gateway.config.RouteSettings;
 import io.nexus.gateway.error.ErrorResponses;
 import io.nexus.gateway.error.GatewayError;
-import io.nexus.gateway.exchange.Exchange;
 import io.nexus.gateway.middleware.Middleware;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import jakarta.servlet.FilterChain;
@@ -78,7 +77,7 @@ final class RateLimitMiddleware implements Middleware {
         response.setHeader("RateLimit-Remaining", "0");
         response.setHeader("RateLimit-Reset", retryAfter);
         response.setHeader("Retry-After", retryAfter);
-        ErrorResponses.send(response, GatewayError.RATE_LIMITED, message, Exchange.requestIdOf(request));
+        ErrorResponses.send(request, response, GatewayError.RATE_LIMITED, "rate_limit_exceeded", message);
     }
 
     /** Whole seconds, rounded up, at least 1: {@code Retry-After: 0} would invite an instant retry. */

@@ -1,8 +1,8 @@
 package io.nexus.gateway.upstream;
 
 import io.nexus.gateway.config.UpstreamSettings;
+import io.nexus.gateway.observability.UpstreamMeter;
 import io.nexus.gateway.observability.UpstreamView;
-import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import java.util.List;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.util.component.LifeCycle;
@@ -19,16 +19,16 @@ public final class Upstream implements UpstreamView {
     private final UpstreamSettings settings;
     private final Balancer balancer;
     private final HttpClient client;
-    private final DistributionDataPoint latency;
+    private final UpstreamMeter meter;
     private final UpstreamBreaker breaker;
     private final PassiveHealth passiveHealth;
     private ActiveHealthChecker activeHealth;
 
-    public Upstream(UpstreamSettings settings, Balancer balancer, HttpClient client, DistributionDataPoint latency, UpstreamBreaker breaker) {
+    public Upstream(UpstreamSettings settings, Balancer balancer, HttpClient client, UpstreamMeter meter, UpstreamBreaker breaker) {
         this.settings = settings;
         this.balancer = balancer;
         this.client = client;
-        this.latency = latency;
+        this.meter = meter;
         this.breaker = breaker;
         this.passiveHealth = new PassiveHealth(settings.name(), settings.healthCheck().passive(), balancer.targets());
     }
@@ -76,9 +76,9 @@ public final class Upstream implements UpstreamView {
         return passiveHealth;
     }
 
-    /** Observes the duration of one upstream exchange, in seconds. */
-    public DistributionDataPoint latency() {
-        return latency;
+    /** Its attempts' latency and the errors answered because of it. */
+    public UpstreamMeter meter() {
+        return meter;
     }
 
     /** Stops health checking and the client; requests still running on it fail. The registry calls it once no config uses it. */

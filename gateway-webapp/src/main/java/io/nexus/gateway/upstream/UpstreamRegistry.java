@@ -136,7 +136,7 @@ public final class UpstreamRegistry {
             : new UpstreamBreaker(settings.name(), settings.circuitBreaker(),
                 transition -> metrics.breakerTransition(transition.upstream(), transition.from(), transition.to()));
         Upstream upstream = new Upstream(settings, Balancer.of(settings.balancer(), targets), clients.start(settings),
-            metrics.upstreamTimer(settings.name()), breaker);
+            metrics.upstreamMeter(settings.name()), breaker);
         upstream.startHealthChecks(scheduler);
         return upstream;
     }

@@ -107,7 +107,7 @@ class GuardedFilterTest {
         assertThat(failed.getHeaders().get("Content-Type")).isEqualTo("application/json");
         String id = failed.getHeaders().get("X-Request-Id");
         assertThat(failed.getContentAsString()).isEqualTo(
-            "{\"error\":{\"status\":500,\"code\":\"internal\",\"message\":\"internal error in boom\",\"request_id\":\"" + id + "\"}}");
+            "{\"error\":{\"status\":500,\"code\":\"internal\",\"cause\":\"internal_error\",\"message\":\"internal error in boom\",\"request_id\":\"" + id + "\"}}");
         assertThat(failures("boom")).isEqualTo(1.0);
 
         ContentResponse next = get(null);
