@@ -44,6 +44,7 @@ public final class EmbeddedGateway implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedGateway.class);
     private static final String PUBLIC = "public";
+    private static final int RESPONSE_HEADER_SIZE = 16 * 1024;
     private static final String ADMIN = "admin";
 
     private final Server server;
@@ -164,6 +165,9 @@ public final class EmbeddedGateway implements AutoCloseable {
         http.setHttpCompliance(HttpCompliance.STRICT);
         http.setUriCompliance(UriCompliance.DEFAULT);
         http.setRequestHeaderSize(limits.maxRequestHeaderSize());
+        // Above the largest max-response-header-size an upstream may set (12 KiB): room for the
+        // headers the gateway adds, so that a head the upstream client accepted can be written.
+        http.setResponseHeaderSize(RESPONSE_HEADER_SIZE);
         ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
         connector.setName(name);
         connector.setHost(host);

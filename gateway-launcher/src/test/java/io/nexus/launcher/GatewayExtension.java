@@ -188,6 +188,14 @@ final class GatewayExtension implements BeforeAllCallback, AfterAllCallback, Bef
             });
         }
 
+        /** A {@link ScriptedUpstream} on a raw socket, for answers no well-behaved server writes. */
+        Builder scriptedUpstream(String name) {
+            return declare(name, n -> {
+                ScriptedUpstream upstream = ScriptedUpstream.start();
+                return new StartedUpstream(upstream.url(), upstream, upstream);
+            });
+        }
+
         /** A Jetty server of its own running {@code handler}, for upstreams that answer in a way of their own. */
         Builder upstream(String name, Handler handler) {
             return declare(name, n -> {
@@ -450,6 +458,11 @@ final class GatewayExtension implements BeforeAllCallback, AfterAllCallback, Bef
     /** A declared {@link RecordingUpstream}. */
     RecordingUpstream upstream(String name) {
         return fixture(name, RecordingUpstream.class);
+    }
+
+    /** A declared {@link ScriptedUpstream}. */
+    ScriptedUpstream scripted(String name) {
+        return fixture(name, ScriptedUpstream.class);
     }
 
     /** The URL of a declared upstream, as {@code ${upstreams.NAME}} resolves. */

@@ -33,7 +33,8 @@ public record RouteSettings(
     Optional<FaultSettings> fault,
     Optional<RetrySettings> retries,
     Optional<RateLimitSettings> rateLimit,
-    Optional<AuthSettings> auth) {
+    Optional<AuthSettings> auth,
+    boolean forwardEarlyHints) {
 
     /** The middleware a route's {@code fault} block adds. */
     public static final String FAULT = "fault";
@@ -50,6 +51,13 @@ public record RouteSettings(
     public RouteSettings {
         methods = Set.copyOf(methods);
         middlewares = List.copyOf(middlewares);
+    }
+
+    /** A route with the defaults of the keys that most code never sets ({@code early-hints = forward}). */
+    public RouteSettings(String name, String path, MatchKind match, String upstream, boolean stripPrefix, Set<String> methods,
+                         Optional<String> host, Optional<Duration> requestTimeout, List<String> middlewares, Optional<FaultSettings> fault,
+                         Optional<RetrySettings> retries, Optional<RateLimitSettings> rateLimit, Optional<AuthSettings> auth) {
+        this(name, path, match, upstream, stripPrefix, methods, host, requestTimeout, middlewares, fault, retries, rateLimit, auth, true);
     }
 
     /** How a route's {@code path} is compared with the request path. */

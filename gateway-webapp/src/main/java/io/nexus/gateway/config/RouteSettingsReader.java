@@ -95,11 +95,15 @@ final class RouteSettingsReader {
         if (rateLimit.isPresent() && rateLimit.get().key() == RateLimitSettings.Key.SUBJECT && auth.isEmpty()) {
             s.problem("rate-limit", "key = subject needs the route's auth: the subject is the authenticated identity");
         }
+        String earlyHints = s.string("early-hints");
+        if (earlyHints != null && !earlyHints.equals("forward") && !earlyHints.equals("drop")) {
+            s.problem("early-hints", "must be forward or drop, was \"" + earlyHints + "\"");
+        }
         if (name == null || path == null || upstream == null) {
             return null;
         }
         return new RouteSettings(name, path, match, upstream, stripPrefix, methods, host, requestTimeout, routeMiddlewares, fault, retries,
-            rateLimit, auth);
+            rateLimit, auth, !"drop".equals(earlyHints));
     }
 
     /**

@@ -7,6 +7,7 @@ import java.util.Set;
 /**
  * One entry of {@code nexus.upstreams}, merged over {@code nexus.upstream-defaults}.
  *
+ * @param maxResponseHeaderSize bytes of an upstream's status line and header fields; more is 502 {@code upstream_response_too_large}
  * @param failureStatuses upstream statuses that count as failures for the breaker and passive health
  */
 public record UpstreamSettings(
@@ -18,6 +19,7 @@ public record UpstreamSettings(
     Duration requestTimeout,
     int maxConnectionsPerTarget,
     int maxIdleConnectionsPerTarget,
+    int maxResponseHeaderSize,
     Set<Integer> failureStatuses,
     HealthCheckSettings healthCheck,
     CircuitBreakerSettings circuitBreaker) {

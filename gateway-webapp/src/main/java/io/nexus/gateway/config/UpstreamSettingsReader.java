@@ -20,6 +20,8 @@ import java.util.Set;
  */
 final class UpstreamSettingsReader {
 
+    static final int MAX_RESPONSE_HEADER_SIZE = 12 * 1024;
+
     private UpstreamSettingsReader() {
     }
 
@@ -44,6 +46,7 @@ final class UpstreamSettingsReader {
             s.duration("request-timeout", Duration.ofMillis(1)),
             s.intBetween("max-connections-per-target", 1, 100_000),
             s.intBetween("max-idle-connections-per-target", 0, 100_000),
+            maxResponseHeaderSize(s),
             statuses(s, "failure-statuses", 500),
             healthCheck(s.section("health-check")),
             circuitBreaker(s.section("circuit-breaker")));
@@ -94,6 +97,18 @@ final class UpstreamSettingsReader {
         } catch (URISyntaxException e) {
             return null;
         }
+    }
+
+    /**
+     * At most {@value #MAX_RESPONSE_HEADER_SIZE} bytes: the launcher's server writes response
+     * heads up to 16 KiB, and the gateway adds headers of its own.
+     */
+    private static int maxResponseHeaderSize(Section s) {
+        long size = s.bytes("max-response-header-size", 1024);
+        if (size > MAX_RESPONSE_HEADER_SIZE) {
+            s.problem("max-response-header-size", "must be at most 12KiB, was " + size + " bytes");
+        }
+        return (int) Math.min(size, MAX_RESPONSE_HEADER_SIZE);
     }
 
     /** A list of HTTP statuses between {@code min} and 599; a bad entry is a problem at {@code key}. */

@@ -8,6 +8,9 @@ import io.nexus.gateway.filter.AdmissionControl;
 import io.nexus.gateway.middleware.MiddlewareRegistry;
 import io.nexus.gateway.observability.GatewayMetrics;
 import io.nexus.gateway.proxy.ContinueRelay;
+import io.nexus.gateway.proxy.EarlyHintsRelay;
+import io.nexus.gateway.proxy.InflightCalls;
+import io.nexus.gateway.proxy.InterimConsumer;
 import io.nexus.gateway.reload.LiveConfig;
 import io.nexus.gateway.snapshot.CurrentSnapshot;
 import io.nexus.gateway.snapshot.GatewaySnapshot;
@@ -16,6 +19,7 @@ import io.nexus.gateway.upstream.UpstreamRegistry;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -50,6 +54,7 @@ public final class Gateway implements LiveConfig, AdminView, AutoCloseable {
     private final MiddlewareRegistry middlewares;
     private final Scheduler scheduler;
     private final Executor executor;
+    private final InflightCalls inflightCalls = new InflightCalls();
     // Replaced snapshots waiting for their last request, closed at the latest when the gateway stops.
     private final Set<GatewaySnapshot> retiring = ConcurrentHashMap.newKeySet();
     private final Object applyLock = new Object();
@@ -66,6 +71,13 @@ public final class Gateway implements LiveConfig, AdminView, AutoCloseable {
         this.scheduler = scheduler;
         this.executor = executor;
         metrics.registerUpstreamGauges(() -> snapshots.get().upstreams().values());
+        metrics.registerInflightOldest(inflightCalls::oldestWaitingSeconds);
+        inflightCalls.start(scheduler);
+    }
+
+    /** The upstream calls in flight, watched for those stuck past their deadline. */
+    public InflightCalls inflightCalls() {
+        return inflightCalls;
     }
 
     /** {@link #start(GatewayConfig, Executor, MiddlewareRegistry)} with the built-in middlewares. */
@@ -84,7 +96,8 @@ public final class Gateway implements LiveConfig, AdminView, AutoCloseable {
         GatewayMetrics metrics = new GatewayMetrics(new PrometheusRegistry(), admission::inflight, admission::queued);
         Scheduler scheduler = new ScheduledExecutorScheduler("nexus-scheduler", true);
         scheduler.start();
-        UpstreamRegistry upstreams = new UpstreamRegistry(new UpstreamClients(executor, scheduler, new ContinueRelay()), scheduler, metrics);
+        UpstreamRegistry upstreams = new UpstreamRegistry(new UpstreamClients(executor, scheduler,
+            List.of(new ContinueRelay(), new EarlyHintsRelay(), new InterimConsumer())), scheduler, metrics);
         Executor background = executor != null ? executor : command -> Thread.ofVirtual().name("nexus-background").start(command);
         try {
             Gateway gateway = new Gateway(GatewaySnapshot.build(config, upstreams, middlewares, metrics, scheduler), admission, metrics,
@@ -221,6 +234,7 @@ public final class Gateway implements LiveConfig, AdminView, AutoCloseable {
             }
             retiring.clear();
         }
+        inflightCalls.stop();
         metrics.close();
         LifeCycle.stop(scheduler);
     }

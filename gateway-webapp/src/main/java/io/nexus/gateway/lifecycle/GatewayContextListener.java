@@ -62,7 +62,7 @@ public final class GatewayContextListener implements ServletContextListener {
         addGuarded(context, "middlewares", new RouteChainFilter(), metrics);
 
         ServletRegistration.Dynamic proxy = context.addServlet(PROXY_SERVLET, new GatewayProxyServlet(metrics.middlewareFailures("proxy"),
-            gateway.config().startup().server().maxRequestBody(), metrics.rejections("payload_too_large")));
+            gateway.config().startup().server().maxRequestBody(), metrics.rejections("payload_too_large"), gateway.inflightCalls()));
         proxy.setAsyncSupported(true);
         proxy.setLoadOnStartup(1);
         proxy.addMapping("/*");

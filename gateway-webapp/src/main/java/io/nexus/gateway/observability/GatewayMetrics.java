@@ -9,6 +9,7 @@ import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.Collection;
+import java.util.function.DoubleSupplier;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import org.eclipse.jetty.client.AbstractConnectionPool;
@@ -223,6 +224,15 @@ public final class GatewayMetrics {
                     }
                 }
             })
+            .register(registry);
+    }
+
+    /** The age of the oldest request still waiting for its upstream's response head, read at scrape time. */
+    public void registerInflightOldest(DoubleSupplier oldestSeconds) {
+        GaugeWithCallback.builder()
+            .name("nexus_inflight_oldest_seconds")
+            .help("Seconds the oldest request in flight has waited for its upstream's response head (0 with none); streaming responses are not counted.")
+            .callback(callback -> callback.call(oldestSeconds.getAsDouble()))
             .register(registry);
     }
 

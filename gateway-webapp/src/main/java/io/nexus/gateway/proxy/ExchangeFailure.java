@@ -59,7 +59,7 @@ record ExchangeFailure(Blame blame, GatewayError error, String cause, String mes
         }
         if (isConnectFailure(failure)) {
             return connectTimeout(failure)
-                ? new ExchangeFailure(Blame.UPSTREAM, GatewayError.GATEWAY_TIMEOUT, "connect_timeout", "connecting to the upstream timed out")
+                ? new ExchangeFailure(Blame.UPSTREAM, GatewayError.BAD_GATEWAY, "connect_timeout", "connecting to the upstream timed out")
                 : new ExchangeFailure(Blame.UPSTREAM, GatewayError.BAD_GATEWAY, "connect_refused", "the upstream refused the connection");
         }
         if (find(failure, TimeoutException.class) != null) {

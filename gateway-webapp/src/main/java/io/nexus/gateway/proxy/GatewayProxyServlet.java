@@ -12,6 +12,8 @@ import jakarta.servlet.ReadListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.AsyncRequestContent;
@@ -25,6 +27,7 @@ import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpScheme;
+import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.URIUtil;
 
@@ -44,20 +47,19 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     private final transient CounterDataPoint failures;
     private final long maxRequestBody;
     private final transient CounterDataPoint tooLarge;
-
-    /** @param failures counts throwables caught by this servlet's own guard */
-    public GatewayProxyServlet(CounterDataPoint failures) {
-        this(failures, Long.MAX_VALUE, null);
-    }
+    private final transient InflightCalls inflight;
 
     /**
+     * @param failures counts throwables caught by this servlet's own guard
      * @param maxRequestBody bytes of request body a client may stream (chunked bodies included)
      * @param tooLarge counts bodies stopped at that limit
+     * @param inflight where each call is in flight, for the stuck-request watchdog
      */
-    public GatewayProxyServlet(CounterDataPoint failures, long maxRequestBody, CounterDataPoint tooLarge) {
+    public GatewayProxyServlet(CounterDataPoint failures, long maxRequestBody, CounterDataPoint tooLarge, InflightCalls inflight) {
         this.failures = failures;
         this.maxRequestBody = maxRequestBody;
         this.tooLarge = tooLarge;
+        this.inflight = inflight;
     }
 
     @Override
@@ -76,7 +78,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     protected void service(HttpServletRequest clientRequest, HttpServletResponse proxyResponse) {
         try {
             Exchange exchange = Exchange.of(clientRequest);
-            UpstreamCall call = new UpstreamCall(exchange.get(Route.KEY), clientRequest.getMethod(), hasContent(clientRequest));
+            UpstreamCall call = new UpstreamCall(exchange, exchange.get(Route.KEY), clientRequest.getMethod(), hasContent(clientRequest), inflight);
             exchange.put(UpstreamCall.KEY, call);
             exchange.hold(call);
             if (!call.startAttempt()) {
@@ -168,6 +170,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         // Replaces the servlet-wide timeout that service() set: what is left of the route's
         // request timeout, which retries share.
         proxyRequest.timeout(Math.max(1, call.remainingMillis()), TimeUnit.MILLISECONDS);
+        call.sending(proxyRequest::abort);
         super.sendProxyRequest(clientRequest, proxyResponse, proxyRequest);
     }
 
@@ -390,6 +393,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
                 retrying = true;
                 return;
             }
+            call.responseBegins();
             super.onBegin(serverResponse);
         }
 
@@ -462,6 +466,10 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         Exchange exchange = Exchange.of(clientRequest);
         UpstreamCall call = exchange.get(UpstreamCall.KEY);
         ExchangeFailure classified = call.lastFailure() != null ? call.lastFailure() : ExchangeFailure.classify(failure, false);
+        if (classified.blame() == ExchangeFailure.Blame.GATEWAY && classified.error() == GatewayError.BAD_GATEWAY) {
+            // Not a failure of the client or the upstream that the classification knows: say what it was.
+            _log.warn("Proxying to upstream {} failed; request_id={}", call.upstream().name(), exchange.requestId(), failure);
+        }
         if (classified.clientGone()) {
             exchange.clientGone(classified.cause());
         } else {
@@ -513,6 +521,28 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             if (clientRequest.isAsyncStarted()) {
                 clientRequest.getAsyncContext().complete();
             }
+        }
+    }
+
+    /**
+     * An upstream's {@code 103 Early Hints}: relayed to the client with its {@code Link} fields,
+     * unless the route drops them or the final response has begun.
+     */
+    void earlyHints(Request proxyRequest, HttpFields fields) {
+        HttpServletRequest clientRequest = (HttpServletRequest) proxyRequest.getAttributes().get(CLIENT_REQUEST_ATTRIBUTE);
+        Exchange exchange = clientRequest == null ? null : Exchange.of(clientRequest);
+        UpstreamCall call = exchange == null ? null : exchange.get(UpstreamCall.KEY);
+        if (call == null || call.isClosed() || !call.route().settings().forwardEarlyHints() || !clientRequest.isAsyncStarted()) {
+            return;
+        }
+        List<String[]> links = new ArrayList<>(2);
+        for (HttpField field : fields) {
+            if (field.is(HttpHeader.LINK.asString())) {
+                links.add(new String[] {field.getName(), field.getValue()});
+            }
+        }
+        if (!links.isEmpty()) {
+            InterimResponses.write(clientRequest.getAsyncContext().getResponse(), HttpStatus.EARLY_HINTS_103, links);
         }
     }
 

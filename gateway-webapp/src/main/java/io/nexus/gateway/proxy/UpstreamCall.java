@@ -10,6 +10,8 @@ import io.nexus.gateway.upstream.Upstream;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Set;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * One client request's calls to its route's upstream: the deadline all attempts share, the
@@ -42,8 +44,11 @@ final class UpstreamCall implements Exchange.Lease {
     }
 
     private final Route route;
+    private final Exchange exchange;
+    private final InflightCalls inflight;
     private final Upstream upstream;
     private final RetrySettings retries;
+    private final long startNanos;
     private final long deadlineNanos;
     private final boolean replayable;
     private Target target;
@@ -53,6 +58,9 @@ final class UpstreamCall implements Exchange.Lease {
     private String refusalCause;
     private volatile boolean clientFailed;
     private volatile ExchangeFailure lastFailure;
+    private volatile boolean responseBegun;
+    private volatile Consumer<Throwable> abortAttempt;
+    private volatile boolean stuckAborted;
     @SuppressWarnings("unused") // through STATE
     private volatile int state;
 
@@ -60,17 +68,22 @@ final class UpstreamCall implements Exchange.Lease {
      * Starts the call's clock: the route's request timeout covers every attempt.
      *
      * @param hasBody whether the request streams a body, which cannot be replayed
+     * @param inflight where the call is in flight until the exchange completes
      */
-    UpstreamCall(Route route, String method, boolean hasBody) {
+    UpstreamCall(Exchange exchange, Route route, String method, boolean hasBody, InflightCalls inflight) {
+        this.exchange = exchange;
         this.route = route;
+        this.inflight = inflight;
         this.upstream = route.upstream();
         this.retries = route.settings().retries().orElse(null);
-        this.deadlineNanos = System.nanoTime() + route.requestTimeoutMillis() * 1_000_000;
+        this.startNanos = System.nanoTime();
+        this.deadlineNanos = startNanos + route.requestTimeoutMillis() * 1_000_000;
         this.replayable = IDEMPOTENT.contains(method) && !hasBody;
         RetryBudget budget = route.retryBudget();
         if (budget != null) {
             budget.deposit();
         }
+        inflight.add(this);
     }
 
     Route route() {
@@ -220,6 +233,59 @@ final class UpstreamCall implements Exchange.Lease {
             && route.retryBudget().tryWithdraw();
     }
 
+    long startNanos() {
+        return startNanos;
+    }
+
+    long deadlineNanos() {
+        return deadlineNanos;
+    }
+
+    /** An attempt goes out; {@code abort} ends it early (the watchdog's last resort). */
+    void sending(Consumer<Throwable> abort) {
+        abortAttempt = abort;
+    }
+
+    /** The response that answers the client has begun: from here the idle timeouts bound the call. */
+    void responseBegins() {
+        responseBegun = true;
+    }
+
+    boolean responseBegun() {
+        return responseBegun;
+    }
+
+    /**
+     * The watchdog found the call waiting past its deadline: aborts the current attempt (the
+     * client gets 504), once.
+     *
+     * @return {@code false} when it was aborted before and is still there
+     */
+    boolean abortStuck() {
+        if (stuckAborted) {
+            return false;
+        }
+        stuckAborted = true;
+        Consumer<Throwable> abort = abortAttempt;
+        if (abort != null) {
+            abort.accept(new DeadlineExceededException());
+        }
+        return true;
+    }
+
+    /** The abort did not end the call: completes its exchange, which releases what it holds. */
+    void forceComplete() {
+        exchange.cause("response_timeout");
+        exchange.complete(504);
+    }
+
+    /** The watchdog's abort: a deadline the client's own timeout did not enforce. */
+    static final class DeadlineExceededException extends TimeoutException {
+        DeadlineExceededException() {
+            super("the exchange passed its deadline without a response");
+        }
+    }
+
     /** Whether the exchange has completed: no attempt starts any more. */
     boolean isClosed() {
         return state == CLOSED;
@@ -228,6 +294,7 @@ final class UpstreamCall implements Exchange.Lease {
     /** The exchange completed: returns a permit that no attempt used, and lets no attempt start. */
     @Override
     public void release() {
+        inflight.remove(this);
         if ((int) STATE.getAndSet(this, CLOSED) == HOLDING_PERMIT) {
             upstream.breaker().release();
         }

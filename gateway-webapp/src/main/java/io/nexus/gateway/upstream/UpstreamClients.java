@@ -1,6 +1,7 @@
 package io.nexus.gateway.upstream;
 
 import io.nexus.gateway.config.UpstreamSettings;
+import java.util.List;
 import java.util.concurrent.Executor;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.ProtocolHandler;
@@ -16,17 +17,17 @@ public final class UpstreamClients {
 
     private final Executor executor;
     private final Scheduler scheduler;
-    private final ProtocolHandler continueHandler;
+    private final List<ProtocolHandler> interimHandlers;
 
     /**
      * @param executor the server's executor, shared so that the client adds no thread pool of its own
      * @param scheduler the gateway's scheduler, shared so that the client adds no timer thread of its own
-     * @param continueHandler relays {@code 100 Continue} from the upstream to the client
+     * @param interimHandlers consume or relay the upstreams' interim responses (100, 102, 103, other 1xx)
      */
-    public UpstreamClients(Executor executor, Scheduler scheduler, ProtocolHandler continueHandler) {
+    public UpstreamClients(Executor executor, Scheduler scheduler, List<ProtocolHandler> interimHandlers) {
         this.executor = executor;
         this.scheduler = scheduler;
-        this.continueHandler = continueHandler;
+        this.interimHandlers = List.copyOf(interimHandlers);
     }
 
     /** A started client; the caller stops it when the upstream goes away. */
@@ -55,6 +56,9 @@ public final class UpstreamClients {
         client.setConnectTimeout(settings.connectTimeout().toMillis());
         client.setIdleTimeout(settings.idleTimeout().toMillis());
         client.setMaxConnectionsPerDestination(settings.maxConnectionsPerTarget());
+        // A larger head could not be written to the client (the server's response header limit,
+        // 8 KiB by default in Jetty): refused here, it is the upstream's fault, a 502, never a 500.
+        client.setMaxResponseHeadersSize(settings.maxResponseHeaderSize());
         // A pooled network buffer per connection. Jetty's default sizes the pool's buckets by the
         // executor's max threads, or by 2 x cores when it is not a sized pool (virtual threads):
         // 2 buffers on one core, so nearly every response allocated a direct buffer (a cleaner
@@ -66,11 +70,10 @@ public final class UpstreamClients {
         client.start();
         // Content must not be decoded: bodies are relayed as the upstream sent them.
         client.getContentDecoderFactories().clear();
-        // Pass every response through; only 100 Continue needs the proxy's help.
+        // Pass every final response through (no redirects, no authentication); only interim
+        // responses (1xx) need the proxy's handlers, or one would be taken for the final answer.
         client.getProtocolHandlers().clear();
-        if (continueHandler != null) {
-            client.getProtocolHandlers().put(continueHandler);
-        }
+        interimHandlers.forEach(client.getProtocolHandlers()::put);
         return client;
     }
 }

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.nexus.gateway.config.ConfigLoader;
 import io.nexus.gateway.config.GatewayConfig;
 import io.nexus.gateway.config.UpstreamSettings;
+import io.nexus.gateway.exchange.Exchange;
 import io.nexus.gateway.routing.Route;
 import io.nexus.gateway.observability.GatewayMetrics;
 import io.nexus.gateway.upstream.Target;
@@ -13,13 +14,19 @@ import io.nexus.gateway.upstream.Upstream;
 import io.nexus.gateway.upstream.UpstreamBreaker;
 import io.nexus.gateway.upstream.UpstreamClients;
 import io.nexus.gateway.upstream.UpstreamRegistry;
+import io.opentelemetry.api.trace.Span;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import jakarta.servlet.http.HttpServletRequest;
 import java.io.EOFException;
+import java.lang.reflect.Proxy;
 import java.net.ConnectException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.util.component.LifeCycle;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.eclipse.jetty.util.thread.Scheduler;
@@ -65,7 +72,7 @@ class UpstreamCallTest {
         UpstreamSettings settings = config.upstreams().get("up");
         scheduler = new ScheduledExecutorScheduler("test-scheduler", true);
         scheduler.start();
-        registry = new UpstreamRegistry(new UpstreamClients(null, scheduler, null), scheduler,
+        registry = new UpstreamRegistry(new UpstreamClients(null, scheduler, List.of()), scheduler,
             new GatewayMetrics(new PrometheusRegistry(), () -> 0, () -> 0));
         upstream = registry.acquire(List.of(settings)).get("up");
         breaker = upstream.breaker();
@@ -100,8 +107,8 @@ class UpstreamCallTest {
 
     @Test
     void aRecordedAttemptUsesItsPermitAndCompletionReleasesNothingMore() {
-        UpstreamCall first = new UpstreamCall(plain, "GET", false);
-        UpstreamCall second = new UpstreamCall(plain, "GET", false);
+        UpstreamCall first = new UpstreamCall(null, plain, "GET", false, new InflightCalls());
+        UpstreamCall second = new UpstreamCall(null, plain, "GET", false, new InflightCalls());
         assertThat(first.startAttempt()).isTrue();
         assertThat(second.startAttempt()).isTrue();
         first.attemptEnded(200, null);
@@ -114,8 +121,8 @@ class UpstreamCallTest {
 
     @Test
     void failuresAndTimeoutsAreRecordedAgainstTheUpstream() {
-        UpstreamCall failed = new UpstreamCall(plain, "GET", false);
-        UpstreamCall timedOut = new UpstreamCall(plain, "GET", false);
+        UpstreamCall failed = new UpstreamCall(null, plain, "GET", false, new InflightCalls());
+        UpstreamCall timedOut = new UpstreamCall(null, plain, "GET", false, new InflightCalls());
         assertThat(failed.startAttempt()).isTrue();
         assertThat(timedOut.startAttempt()).isTrue();
         failed.attemptEnded(502, null);
@@ -128,7 +135,7 @@ class UpstreamCallTest {
     @Test
     void anAttemptThatNeverReportsHasItsPermitReturnedByCompletion() {
         // Jetty failed before the request went out (a guard answered 500): no outcome ever comes.
-        UpstreamCall call = new UpstreamCall(plain, "GET", false);
+        UpstreamCall call = new UpstreamCall(null, plain, "GET", false, new InflightCalls());
         assertThat(call.startAttempt()).isTrue();
         call.release();
         assertPermitsAllBack();
@@ -136,7 +143,7 @@ class UpstreamCallTest {
 
     @Test
     void aClientFailureReturnsThePermitWithoutBlamingTheUpstream() {
-        UpstreamCall call = new UpstreamCall(plain, "POST", true);
+        UpstreamCall call = new UpstreamCall(null, plain, "POST", true, new InflightCalls());
         assertThat(call.startAttempt()).isTrue();
         call.clientFailed();
         call.attemptEnded(0, new EOFException("client left mid-body"));
@@ -147,7 +154,7 @@ class UpstreamCallTest {
 
     @Test
     void aClientThatLeftBeforeTheOutcomeGetsOneReleaseNotTwo() {
-        UpstreamCall call = new UpstreamCall(plain, "GET", false);
+        UpstreamCall call = new UpstreamCall(null, plain, "GET", false, new InflightCalls());
         assertThat(call.startAttempt()).isTrue();
         // The exchange completes first (the client is gone), the attempt's outcome arrives later.
         call.release();
@@ -159,7 +166,7 @@ class UpstreamCallTest {
 
     @Test
     void aRetryTakesANewPermitAfterRecordingTheFirstAttemptOnAnotherTarget() {
-        UpstreamCall call = new UpstreamCall(retrying, "GET", false);
+        UpstreamCall call = new UpstreamCall(null, retrying, "GET", false, new InflightCalls());
         assertThat(call.startAttempt()).isTrue();
         Target first = call.target();
         assertThat(call.retriesStatus(503)).isTrue();
@@ -176,15 +183,15 @@ class UpstreamCallTest {
 
     @Test
     void connectFailuresRetryOnlyReplayableRequests() {
-        UpstreamCall get = new UpstreamCall(retrying, "GET", false);
-        UpstreamCall post = new UpstreamCall(retrying, "POST", false);
-        UpstreamCall putWithBody = new UpstreamCall(retrying, "PUT", true);
+        UpstreamCall get = new UpstreamCall(null, retrying, "GET", false, new InflightCalls());
+        UpstreamCall post = new UpstreamCall(null, retrying, "POST", false, new InflightCalls());
+        UpstreamCall putWithBody = new UpstreamCall(null, retrying, "PUT", true, new InflightCalls());
         ConnectException refused = new ConnectException("Connection refused");
         assertThat(get.retriesFailure(new RuntimeException(refused))).isTrue();
         assertThat(get.retriesFailure(new TimeoutException())).as("not a connect failure").isFalse();
         assertThat(post.retriesFailure(refused)).isFalse();
         assertThat(putWithBody.retriesFailure(refused)).isFalse();
-        assertThat(new UpstreamCall(plain, "GET", false).retriesStatus(503)).as("route without retries").isFalse();
+        assertThat(new UpstreamCall(null, plain, "GET", false, new InflightCalls()).retriesStatus(503)).as("route without retries").isFalse();
         assertPermitsAllBack();
     }
 
@@ -193,7 +200,7 @@ class UpstreamCallTest {
         // Other requests hold both half-open permits: to this one the breaker is closed to calls.
         assertThat(breaker.tryAcquire()).isTrue();
         assertThat(breaker.tryAcquire()).isTrue();
-        UpstreamCall refused = new UpstreamCall(plain, "GET", false);
+        UpstreamCall refused = new UpstreamCall(null, plain, "GET", false, new InflightCalls());
         assertThat(refused.startAttempt()).isFalse();
         assertThat(refused.refusal()).isEqualTo("the circuit breaker of upstream up is open");
         refused.release();
@@ -205,7 +212,7 @@ class UpstreamCallTest {
     @Test
     void noHealthyTargetRefusesWithAReasonAndGivesThePermitBack() {
         upstream.targets().forEach(target -> target.setHealthy(false));
-        UpstreamCall refused = new UpstreamCall(plain, "GET", false);
+        UpstreamCall refused = new UpstreamCall(null, plain, "GET", false, new InflightCalls());
         assertThat(refused.startAttempt()).isFalse();
         assertThat(refused.refusal()).isEqualTo("no healthy target in upstream up");
         refused.release();
@@ -214,8 +221,62 @@ class UpstreamCallTest {
 
     @Test
     void theDeadlineCoversEveryAttempt() {
-        UpstreamCall call = new UpstreamCall(retrying, "GET", false);
+        UpstreamCall call = new UpstreamCall(null, retrying, "GET", false, new InflightCalls());
         assertThat(call.remainingMillis()).isBetween(1L, 5_000L);
         call.release();
+    }
+
+    @Test
+    void theWatchdogAbortsACallStuckPastItsDeadlineThenCompletesItsExchange() {
+        InflightCalls inflight = new InflightCalls();
+        AtomicInteger recorded = new AtomicInteger();
+        Exchange exchange = Exchange.open(request(), Span.getInvalid(), (completed, status, nanos) -> recorded.set(status));
+        UpstreamCall call = new UpstreamCall(exchange, plain, "GET", false, inflight);
+        exchange.hold(call);
+        assertThat(call.startAttempt()).isTrue();
+        List<Throwable> aborts = new ArrayList<>();
+        call.sending(aborts::add);
+        assertThat(inflight.oldestWaitingSeconds()).isGreaterThanOrEqualTo(0);
+
+        long late = call.deadlineNanos() + InflightCalls.GRACE_NANOS;
+        inflight.scan(late - 1);
+        assertThat(aborts).as("within the grace").isEmpty();
+        inflight.scan(late);
+        assertThat(aborts).singleElement().isInstanceOf(TimeoutException.class);
+        assertThat(inflight.size()).as("aborted, not yet ended").isEqualTo(1);
+        // The abort did not end it (a lost callback): the next pass completes the exchange.
+        inflight.scan(late + 1_000_000_000L);
+        assertThat(recorded.get()).isEqualTo(504);
+        assertThat(exchange.cause()).isEqualTo("response_timeout");
+        assertThat(inflight.size()).isZero();
+        assertPermitsAllBack();
+    }
+
+    @Test
+    void aCallWhoseResponseStreamsIsNeverStuck() {
+        InflightCalls inflight = new InflightCalls();
+        UpstreamCall call = new UpstreamCall(null, plain, "GET", false, inflight);
+        List<Throwable> aborts = new ArrayList<>();
+        call.sending(aborts::add);
+        call.responseBegins();
+        inflight.scan(call.deadlineNanos() + 10 * InflightCalls.GRACE_NANOS);
+        assertThat(aborts).isEmpty();
+        assertThat(inflight.oldestWaitingSeconds()).isZero();
+        call.release();
+        assertThat(inflight.size()).isZero();
+    }
+
+    /** A request with what an exchange reads, for the exchange a watchdog test completes. */
+    private static HttpServletRequest request() {
+        Map<String, Object> attributes = new HashMap<>();
+        return (HttpServletRequest) Proxy.newProxyInstance(UpstreamCallTest.class.getClassLoader(), new Class<?>[] {HttpServletRequest.class},
+            (proxy, method, args) -> switch (method.getName()) {
+                case "getMethod" -> "GET";
+                case "getRemoteAddr" -> "127.0.0.1";
+                case "getRequestURI" -> "/p";
+                case "setAttribute" -> attributes.put((String) args[0], args[1]);
+                case "getAttribute" -> attributes.get((String) args[0]);
+                default -> throw new UnsupportedOperationException(method.getName());
+            });
     }
 }

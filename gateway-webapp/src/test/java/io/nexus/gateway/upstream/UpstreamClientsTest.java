@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.nexus.gateway.config.ConfigLoader;
 import io.nexus.gateway.config.UpstreamSettings;
 import io.nexus.gateway.testing.RecordingUpstream;
+import java.util.List;
 import java.util.Map;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
@@ -27,7 +28,7 @@ class UpstreamClientsTest {
         VirtualThreadPool threads = new VirtualThreadPool(0);
         threads.start();
         try (RecordingUpstream upstream = RecordingUpstream.start("up")) {
-            HttpClient client = new UpstreamClients(threads, null, null).start(settings);
+            HttpClient client = new UpstreamClients(threads, null, List.of()).start(settings);
             try {
                 ContentResponse response = client.GET(upstream.url() + "/x");
                 assertThat(response.getStatus()).isEqualTo(200);

@@ -26,7 +26,7 @@ class UpstreamRegistryTest {
         scheduler = new ScheduledExecutorScheduler("test-scheduler", true);
         scheduler.start();
         GatewayMetrics metrics = new GatewayMetrics(new PrometheusRegistry(), () -> 0, () -> 0);
-        registry = new UpstreamRegistry(new UpstreamClients(null, scheduler, null), scheduler, metrics);
+        registry = new UpstreamRegistry(new UpstreamClients(null, scheduler, List.of()), scheduler, metrics);
     }
 
     @AfterEach

@@ -1,0 +1,100 @@
+package io.nexus.gateway.proxy;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.util.thread.Scheduler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The upstream calls in flight, and a watchdog for those that slip past their deadline. Each
+ * call's route timeout bounds it until the upstream's response head (Jetty's client enforces it);
+ * a call still waiting for its head {@link #GRACE_NANOS} after that deadline has slipped through
+ * (an upstream that sent an interim response and fell silent, a lost callback): the watchdog
+ * aborts its upstream exchange (the client gets 504), and if even that does not end it, completes
+ * the exchange itself, so that its permits are never held for good. A call whose response streams
+ * is not stuck: the idle timeouts bound its silences.
+ */
+public final class InflightCalls {
+
+    private static final Logger LOG = LoggerFactory.getLogger(InflightCalls.class);
+    /** How long past its deadline a call may still be waiting for its response head. */
+    static final long GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
+    private static final long SCAN_MILLIS = 1000;
+
+    private final Set<UpstreamCall> calls = ConcurrentHashMap.newKeySet();
+    private volatile Scheduler.Task next;
+    private volatile boolean running;
+
+    void add(UpstreamCall call) {
+        calls.add(call);
+    }
+
+    void remove(UpstreamCall call) {
+        calls.remove(call);
+    }
+
+    /** Calls in flight now. */
+    public int size() {
+        return calls.size();
+    }
+
+    /** Seconds the oldest call still waiting for its response head has been waiting; 0 with none. */
+    public double oldestWaitingSeconds() {
+        long now = System.nanoTime();
+        long oldest = 0;
+        for (UpstreamCall call : calls) {
+            if (!call.responseBegun()) {
+                oldest = Math.max(oldest, now - call.startNanos());
+            }
+        }
+        return oldest / 1e9;
+    }
+
+    /** Starts scanning every second on {@code scheduler}. */
+    public void start(Scheduler scheduler) {
+        running = true;
+        schedule(scheduler);
+    }
+
+    private void schedule(Scheduler scheduler) {
+        if (running) {
+            next = scheduler.schedule(() -> {
+                try {
+                    scan(System.nanoTime());
+                } catch (RuntimeException e) {
+                    LOG.warn("The stuck-request watchdog failed a scan", e);
+                } finally {
+                    schedule(scheduler);
+                }
+            }, SCAN_MILLIS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    public void stop() {
+        running = false;
+        Scheduler.Task task = next;
+        if (task != null) {
+            task.cancel();
+        }
+    }
+
+    /** One pass: aborts the calls past their deadline plus the grace; force-completes those still there at the next pass. */
+    void scan(long now) {
+        for (UpstreamCall call : calls) {
+            if (call.responseBegun() || now - call.deadlineNanos() < GRACE_NANOS) {
+                continue;
+            }
+            if (call.abortStuck()) {
+                LOG.warn("Aborting a request {} ms past its deadline with no response from upstream {} (route {}, target {})",
+                    (now - call.deadlineNanos()) / 1_000_000, call.upstream().name(), call.route().settings().name(), call.target());
+            } else {
+                LOG.warn("Completing a request the upstream abort did not end (route {}, upstream {})", call.route().settings().name(),
+                    call.upstream().name());
+                call.forceComplete();
+                calls.remove(call);
+            }
+        }
+    }
+}
