@@ -25,6 +25,11 @@ final class GatewayClient {
         return protocol;
     }
 
+    /** The underlying client, for a test that installs handlers of its own (interim responses). */
+    HttpClient http() {
+        return http;
+    }
+
     String url(String path) {
         return origin + path;
     }

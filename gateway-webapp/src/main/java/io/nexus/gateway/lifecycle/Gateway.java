@@ -10,6 +10,7 @@ import io.nexus.gateway.observability.GatewayMetrics;
 import io.nexus.gateway.proxy.ContinueRelay;
 import io.nexus.gateway.proxy.EarlyHintsRelay;
 import io.nexus.gateway.proxy.InflightCalls;
+import io.nexus.gateway.routing.Route;
 import io.nexus.gateway.proxy.InterimConsumer;
 import io.nexus.gateway.reload.LiveConfig;
 import io.nexus.gateway.snapshot.CurrentSnapshot;
@@ -71,7 +72,8 @@ public final class Gateway implements LiveConfig, AdminView, AutoCloseable {
         this.scheduler = scheduler;
         this.executor = executor;
         metrics.registerUpstreamGauges(() -> snapshots.get().upstreams().values());
-        metrics.registerInflightOldest(inflightCalls::oldestWaitingSeconds);
+        metrics.registerInflightOldest(inflightCalls::oldestWaitingSeconds,
+            () -> snapshots.get().routes().routes().stream().mapToLong(Route::requestTimeoutMillis).max().orElse(0) / 1000.0);
         inflightCalls.start(scheduler);
     }
 

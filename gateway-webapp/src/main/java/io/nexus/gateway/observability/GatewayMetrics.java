@@ -227,12 +227,21 @@ public final class GatewayMetrics {
             .register(registry);
     }
 
-    /** The age of the oldest request still waiting for its upstream's response head, read at scrape time. */
-    public void registerInflightOldest(DoubleSupplier oldestSeconds) {
+    /**
+     * The age of the oldest request still waiting for its upstream's response head, and the
+     * largest route timeout of the live config it is compared with (alert NexusStuckRequests),
+     * both read at scrape time.
+     */
+    public void registerInflightOldest(DoubleSupplier oldestSeconds, DoubleSupplier largestTimeoutSeconds) {
         GaugeWithCallback.builder()
             .name("nexus_inflight_oldest_seconds")
             .help("Seconds the oldest request in flight has waited for its upstream's response head (0 with none); streaming responses are not counted.")
             .callback(callback -> callback.call(oldestSeconds.getAsDouble()))
+            .register(registry);
+        GaugeWithCallback.builder()
+            .name("nexus_request_timeout_max_seconds")
+            .help("The largest request timeout of the live config's routes.")
+            .callback(callback -> callback.call(largestTimeoutSeconds.getAsDouble()))
             .register(registry);
     }
 

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
@@ -37,6 +38,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  *   <li>{@code ?echo=1}: the request body back;</li>
  *   <li>{@code ?header=Name:Value}: adds that response header (repeatable);</li>
  *   <li>{@code /hold}: waits until {@link #release()} before answering;</li>
+ *   <li>query {@code early-hint=LINK} (repeatable): a {@code 103 Early Hints} with that {@code Link} first;</li>
  *   <li>request header {@value #DELAY_HEADER}: answers that many milliseconds later, without
  *       holding a thread;</li>
  *   <li>otherwise: a JSON reflection of the request ({@code upstream, method, path, query,
@@ -219,6 +221,10 @@ public final class RecordingUpstream implements AutoCloseable {
                 } finally {
                     holding.decrementAndGet();
                 }
+            }
+            for (String hint : params.getValuesOrEmpty("early-hint")) {
+                // A 103 Early Hints before the final answer, as Puma or h2o send.
+                response.writeInterim(HttpStatus.EARLY_HINTS_103, HttpFields.build().add("Link", hint)).get(5, TimeUnit.SECONDS);
             }
             int status = forcedStatus != 0 ? forcedStatus
                 : path.startsWith("/status/") ? Integer.parseInt(path.substring("/status/".length())) : 200;

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nexus.gateway.testing.RecordingUpstream;
 import io.nexus.gateway.testing.RecordingUpstream.Recorded;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.StringRequestContent;
@@ -69,6 +71,20 @@ class WarInJettyIT {
         assertThat(received.header("X-Forwarded-Proto")).isEqualTo("http");
         assertThat(received.header("X-Forwarded-Host")).isEqualTo(nexus.authority());
         assertThat(JSON.readTree(response.getContentAsString()).path("path").asText()).isEqualTo("/users/42");
+    }
+
+    /** Servlet 6.0 has no interim responses: the WAR reaches the server's own through its class loader. */
+    @Test
+    void earlyHintsFromTheUpstreamReachTheClientInsideAStockJetty() throws Exception {
+        String[] hostPort = nexus.authority().split(":");
+        try (Socket socket = new Socket(hostPort[0], Integer.parseInt(hostPort[1]))) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("GET /api/page?bytes=5&early-hint=%3C%2Fapp.js%3E%3B%20rel%3Dpreload HTTP/1.1\r\nHost: "
+                + nexus.authority() + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            String raw = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertThat(raw).startsWith("HTTP/1.1 103 Early Hints\r\n").contains("Link: </app.js>; rel=preload\r\n");
+            assertThat(raw.substring(raw.indexOf("\r\n\r\n") + 4)).startsWith("HTTP/1.1 200 OK\r\n");
+        }
     }
 
     @Test
