@@ -44,7 +44,7 @@ class ClientFailureTest {
               server.max-request-body = 4KiB
               upstreams {
                 up { targets = [${upstreams.up}] }
-                resetting { targets = [${upstreams.resetting}] }
+                resetting { targets = [${upstreams.resetting}, ${upstreams.resetting}"/second"] }
               }
               routes = [
                 { name = "up", path = "/up", upstream = "up", strip-prefix = true }
@@ -158,7 +158,7 @@ class ClientFailureTest {
     }
 
     @Test
-    void anUpstreamThatResetsStillOpensItsBreakerAndIsCountedByCause() throws Exception {
+    void anUpstreamThatResetsStillOpensItsBreakerEjectsATargetAndIsCountedByCause() throws Exception {
         TestGateway gateway = nexus.gateway();
         for (int i = 0; i < 20; i++) {
             var response = gateway.get("/resetting/x");
@@ -170,6 +170,7 @@ class ClientFailureTest {
         assertThat(refused.getContentAsString()).contains("\"cause\":\"breaker_open\"");
         assertThat(gateway.metrics())
             .contains("nexus_circuit_breaker_state{state=\"open\",upstream=\"resetting\"} 1.0")
+            .containsPattern("nexus_upstream_target_healthy\\{target=\"[^\"]+\",upstream=\"resetting\"} 0.0")
             .contains("nexus_upstream_errors_total{cause=\"upstream_reset\",upstream=\"resetting\"} 20.0")
             .contains("nexus_upstream_errors_total{cause=\"breaker_open\",upstream=\"resetting\"} 1.0");
         assertThat(causes("resetting")).contains("upstream_reset", "breaker_open");

@@ -69,6 +69,7 @@ class UpstreamInteropTest {
             .script("two-lengths", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!")
             .script("length-and-chunked", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
             .script("nul", "HTTP/1.1 200 OK\r\nX-Bad: a\0b\r\nContent-Length: 5\r\n\r\nhello")
+            .script("bare-lf", "HTTP/1.1 200 OK\nContent-Type: text/plain\nContent-Length: 5\n\nhello")
             .script("bad-status", "HTTP/1.1 2xx OK\r\nContent-Length: 5\r\n\r\nhello")
             .script("huge-header", "HTTP/1.1 200 OK\r\nX-Huge: " + "h".repeat(200_000) + "\r\nContent-Length: 5\r\n\r\nhello")
             .script("short-body", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello", CLOSE)
@@ -160,6 +161,14 @@ class UpstreamInteropTest {
             assertThat(response.getStatus()).as(script).isEqualTo(502);
             assertThat(response.getContentAsString()).as(script).contains("\"cause\":\"upstream_protocol_error\"");
         }
+    }
+
+    /** Lines ended by a bare LF are tolerated in responses (RFC 9112 §2.2 allows a recipient to), unlike in requests. */
+    @Test
+    void bareLineFeedsInAResponseAreTolerated() throws Exception {
+        ContentResponse response = nexus.gateway().get("/raw/bare-lf");
+        assertThat(response.getStatus()).isEqualTo(200);
+        assertThat(response.getContentAsString()).isEqualTo("hello");
     }
 
     @Test
