@@ -19,6 +19,7 @@ import java.util.Set;
  * @param rateLimit the rate limiter's settings, when the route has a {@code rate-limit} block
  *     (which adds {@code rate-limit} to {@code middlewares})
  * @param auth the {@code nexus.auth} entry the route's {@code auth} names (the {@code auth} middleware runs it)
+ * @param clientHeaders which of the client's own headers the route lets through to its upstream
  */
 public record RouteSettings(
     String name,
@@ -33,7 +34,8 @@ public record RouteSettings(
     Optional<FaultSettings> fault,
     Optional<RetrySettings> retries,
     Optional<RateLimitSettings> rateLimit,
-    Optional<AuthSettings> auth) {
+    Optional<AuthSettings> auth,
+    ClientHeaderPolicy clientHeaders) {
 
     /** The middleware a route's {@code fault} block adds. */
     public static final String FAULT = "fault";
@@ -50,6 +52,33 @@ public record RouteSettings(
     public RouteSettings {
         methods = Set.copyOf(methods);
         middlewares = List.copyOf(middlewares);
+    }
+
+    /** A route with reference.conf's client-header policy (for tests and benchmarks). */
+    public RouteSettings(String name, String path, MatchKind match, String upstream, boolean stripPrefix, Set<String> methods,
+                         Optional<String> host, Optional<Duration> requestTimeout, List<String> middlewares, Optional<FaultSettings> fault,
+                         Optional<RetrySettings> retries, Optional<RateLimitSettings> rateLimit, Optional<AuthSettings> auth) {
+        this(name, path, match, upstream, stripPrefix, methods, host, requestTimeout, middlewares, fault, retries, rateLimit, auth,
+            ClientHeaderPolicy.STRICT);
+    }
+
+    /**
+     * What a route forwards of the headers a client wrote (docs/security.md, "Edges closed in round 2").
+     *
+     * @param forwardUnderscoreHeaders forward header names containing {@code _} (dropped by default,
+     *     as nginx does: CGI, WSGI and Rack upstreams read {@code X_Auth_Subject} as {@code X-Auth-Subject})
+     * @param trustForwardingHeaders keep the client's {@code Forwarded}, {@code X-Forwarded-*},
+     *     {@code X-Real-IP} and override headers whoever sent them
+     * @param trustedProxies CIDRs of peers whose forwarding and override headers are kept
+     */
+    public record ClientHeaderPolicy(boolean forwardUnderscoreHeaders, boolean trustForwardingHeaders, List<String> trustedProxies) {
+
+        /** reference.conf's defaults: nothing of the kind is forwarded. */
+        public static final ClientHeaderPolicy STRICT = new ClientHeaderPolicy(false, false, List.of());
+
+        public ClientHeaderPolicy {
+            trustedProxies = List.copyOf(trustedProxies);
+        }
     }
 
     /** How a route's {@code path} is compared with the request path. */

@@ -95,11 +95,24 @@ final class RouteSettingsReader {
         if (rateLimit.isPresent() && rateLimit.get().key() == RateLimitSettings.Key.SUBJECT && auth.isEmpty()) {
             s.problem("rate-limit", "key = subject needs the route's auth: the subject is the authenticated identity");
         }
+        RouteSettings.ClientHeaderPolicy clientHeaders = clientHeaders(s);
         if (name == null || path == null || upstream == null) {
             return null;
         }
         return new RouteSettings(name, path, match, upstream, stripPrefix, methods, host, requestTimeout, routeMiddlewares, fault, retries,
-            rateLimit, auth);
+            rateLimit, auth, clientHeaders);
+    }
+
+    private static RouteSettings.ClientHeaderPolicy clientHeaders(Section s) {
+        List<String> trusted = s.stringList("trusted-proxies");
+        for (String cidr : trusted) {
+            try {
+                IpLiteral.cidr(cidr);
+            } catch (IllegalArgumentException e) {
+                s.problem("trusted-proxies", e.getMessage());
+            }
+        }
+        return new RouteSettings.ClientHeaderPolicy(s.bool("forward-underscore-headers"), s.bool("trust-forwarding-headers"), trusted);
     }
 
     /**

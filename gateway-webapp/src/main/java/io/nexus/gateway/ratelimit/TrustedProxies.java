@@ -94,7 +94,7 @@ public final class TrustedProxies {
     }
 
     /** Whether an IP literal is in a trusted range; false for anything else. */
-    boolean contains(String text) {
+    public boolean contains(String text) {
         return ranges.test(IpLiteral.parse(text));
     }
 
