@@ -159,7 +159,8 @@ class LauncherProcessTest {
         awaitListening();
         process.destroy();
         assertThat(process.waitFor(20, TimeUnit.SECONDS)).isTrue();
-        assertThat(Files.readString(dir.resolve("state/last-known-good.conf"))).isEqualTo(good);
+        assertThat(Files.readString(dir.resolve("state/last-known-good.conf")))
+            .isEqualTo("# nexus last-known-good copy of " + config.toAbsolutePath().normalize() + "\n" + good);
 
         // The mounted file breaks while the gateway is down.
         Files.writeString(config, good.replace("upstream = \"kept\"", "upstream = \"gone\""));
@@ -171,6 +172,90 @@ class LauncherProcessTest {
         String metrics = client.newRequest("http://127.0.0.1:" + ports.group(2) + "/metrics").timeout(5, TimeUnit.SECONDS).send()
             .getContentAsString();
         assertThat(metrics).contains("nexus_config_last_known_good_active 1.0");
+    }
+
+    /** A config that starts, on the "kept" upstream, with the admin token given. */
+    private String goodConfig(String token) {
+        return nexus.resolve("""
+            nexus {
+              server { host = "127.0.0.1", port = 0, shutdown { drain-delay = 0s } }
+              admin { port = 0, token = "%s" }
+              upstreams { kept { targets = [${upstreams.kept}] } }
+              routes = [{ name = "kept", path = "/kept", upstream = "kept" }]
+            }
+            """.formatted(token));
+    }
+
+    private void runOnceAndStop(Path config) throws Exception {
+        launch("--config", config.toString());
+        awaitListening();
+        process.destroy();
+        assertThat(process.waitFor(20, TimeUnit.SECONDS)).isTrue();
+    }
+
+    /** Finding 8 of issue 13: a gateway with a broken file started on the copy another gateway saved. */
+    @Test
+    void aCopySavedFromAnotherConfigFileIsRefusedAndStartUpExits2() throws Exception {
+        Path other = dir.resolve("other-gateway.conf");
+        Files.writeString(other, goodConfig("someone-elses-token-0123456789"));
+        runOnceAndStop(other);
+        assertThat(dir.resolve("state/last-known-good.conf")).exists();
+
+        Path mine = dir.resolve("gateway.conf");
+        Files.writeString(mine, "nexus { routes = [{ name = \"x\", path = \"/x\", upstream = \"missing\" }] }");
+        Process launched = launch("--config", mine.toString());
+        assertThat(launched.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(launched.exitValue()).isEqualTo(NexusLauncher.EXIT_BAD_CONFIG);
+        assertThat(output()).contains("Not using the last-known-good copy")
+            .contains("it was saved from " + other.toAbsolutePath().normalize() + ", not from " + mine.toAbsolutePath().normalize())
+            .contains("unknown upstream \"missing\"");
+    }
+
+    /** Finding 8 of issue 13: whoever can write the copy chooses the admin token of the next start. */
+    @Test
+    void aCopyOthersCanWriteIsRefused() throws Exception {
+        Path config = dir.resolve("gateway.conf");
+        String good = goodConfig("the-operators-token-0123456789");
+        Files.writeString(config, good);
+        runOnceAndStop(config);
+        Path copy = dir.resolve("state/last-known-good.conf");
+        Files.writeString(copy, Files.readString(copy).replace("the-operators-token-0123456789", "a-planted-admin-token-0123456"));
+        Files.setPosixFilePermissions(copy, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+
+        Files.writeString(config, good.replace("upstream = \"kept\"", "upstream = \"gone\""));
+        Process launched = launch("--config", config.toString());
+        assertThat(launched.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(launched.exitValue()).isEqualTo(NexusLauncher.EXIT_BAD_CONFIG);
+        assertThat(output()).contains("Not using the last-known-good copy " + copy).contains("can be written by other users (rw-rw-rw-)");
+
+        // The same for a directory others can write, even when the file itself is private.
+        Files.setPosixFilePermissions(copy, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Files.setPosixFilePermissions(copy.getParent(), java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        launched = launch("--config", config.toString());
+        assertThat(launched.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(launched.exitValue()).isEqualTo(NexusLauncher.EXIT_BAD_CONFIG);
+        assertThat(output()).contains("its directory " + copy.getParent() + " can be written by other users (rwxrwxrwx)");
+    }
+
+    /** Finding 8 of issue 13: the default was /tmp/nexus/last-known-good.conf, shared by every gateway on the host. */
+    @Test
+    void byDefaultTheCopyIsInAPrivateDirectoryOnePerConfigFile() throws Exception {
+        Path state = dir.resolve("xdg-state");
+        Path config = dir.resolve("gateway.conf");
+        Files.writeString(config, goodConfig("the-operators-token-0123456789"));
+        launch(Map.of("XDG_STATE_HOME", state.toString(), "NEXUS_LAST_KNOWN_GOOD", ""), List.of(), "--config", config.toString());
+        awaitListening();
+        Path directory = state.resolve("nexus");
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.isDirectory(directory));
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(directory))).isEqualTo("rwx------");
+        try (var copies = Files.list(directory)) {
+            List<Path> files = copies.toList();
+            assertThat(files).singleElement().satisfies(copy -> {
+                assertThat(copy.getFileName().toString()).matches("last-known-good-[0-9a-f]{16}\\.conf");
+                assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(copy))).isEqualTo("rw-------");
+                assertThat(Files.readString(copy)).startsWith("# nexus last-known-good copy of " + config.toAbsolutePath().normalize() + "\n");
+            });
+        }
     }
 
     /** Finding 1 of issue 13: a JFR recording left the host with the environment and the JVM's arguments. */
