@@ -20,6 +20,7 @@ import java.util.Set;
  *     (which adds {@code rate-limit} to {@code middlewares})
  * @param auth the {@code nexus.auth} entry the route's {@code auth} names (the {@code auth} middleware runs it)
  * @param clientHeaders which of the client's own headers the route lets through to its upstream
+ * @param pathMatching how leniently {@code path} is compared with the request path
  */
 public record RouteSettings(
     String name,
@@ -35,7 +36,8 @@ public record RouteSettings(
     Optional<RetrySettings> retries,
     Optional<RateLimitSettings> rateLimit,
     Optional<AuthSettings> auth,
-    ClientHeaderPolicy clientHeaders) {
+    ClientHeaderPolicy clientHeaders,
+    PathMatching pathMatching) {
 
     /** The middleware a route's {@code fault} block adds. */
     public static final String FAULT = "fault";
@@ -59,7 +61,19 @@ public record RouteSettings(
                          Optional<String> host, Optional<Duration> requestTimeout, List<String> middlewares, Optional<FaultSettings> fault,
                          Optional<RetrySettings> retries, Optional<RateLimitSettings> rateLimit, Optional<AuthSettings> auth) {
         this(name, path, match, upstream, stripPrefix, methods, host, requestTimeout, middlewares, fault, retries, rateLimit, auth,
-            ClientHeaderPolicy.STRICT);
+            ClientHeaderPolicy.STRICT, PathMatching.STRICT);
+    }
+
+    /**
+     * How a route's path is compared with the request path, besides {@code match}.
+     *
+     * @param caseInsensitive {@code /ADMIN} matches {@code /admin}
+     * @param trailingSlashEquivalent {@code /admin/} matches an exact {@code /admin} (a prefix route always did)
+     */
+    public record PathMatching(boolean caseInsensitive, boolean trailingSlashEquivalent) {
+
+        /** reference.conf's defaults: the path as written, byte for byte. */
+        public static final PathMatching STRICT = new PathMatching(false, false);
     }
 
     /**

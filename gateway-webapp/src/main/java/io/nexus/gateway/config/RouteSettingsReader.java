@@ -96,11 +96,12 @@ final class RouteSettingsReader {
             s.problem("rate-limit", "key = subject needs the route's auth: the subject is the authenticated identity");
         }
         RouteSettings.ClientHeaderPolicy clientHeaders = clientHeaders(s);
+        RouteSettings.PathMatching pathMatching = new RouteSettings.PathMatching(s.bool("case-insensitive"), s.bool("trailing-slash-equivalent"));
         if (name == null || path == null || upstream == null) {
             return null;
         }
         return new RouteSettings(name, path, match, upstream, stripPrefix, methods, host, requestTimeout, routeMiddlewares, fault, retries,
-            rateLimit, auth, clientHeaders);
+            rateLimit, auth, clientHeaders, pathMatching);
     }
 
     private static RouteSettings.ClientHeaderPolicy clientHeaders(Section s) {
