@@ -46,7 +46,9 @@ final class StartupSettingsReader {
                 s.problem("token", "must be at least 16 characters long");
             }
         });
-        return new AdminSettings(s.nonBlankString("host"), s.intBetween("port", 0, 65535), token);
+        Section war = s.section("war");
+        return new AdminSettings(s.nonBlankString("host"), s.intBetween("port", 0, 65535), token,
+            new AdminSettings.War(war.bool("metrics-require-token"), war.bool("remote-probes")));
     }
 
     private static DemoSettings demo(Section s) {
