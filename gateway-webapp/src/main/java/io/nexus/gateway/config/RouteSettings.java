@@ -84,14 +84,38 @@ public record RouteSettings(
      * @param trustForwardingHeaders keep the client's {@code Forwarded}, {@code X-Forwarded-*},
      *     {@code X-Real-IP} and override headers whoever sent them
      * @param trustedProxies CIDRs of peers whose forwarding and override headers are kept
+     * @param forwardedHosts lower-case hosts ({@code *.example.com} for subdomains) that may go
+     *     upstream as {@code X-Forwarded-Host}; empty: any
      */
-    public record ClientHeaderPolicy(boolean forwardUnderscoreHeaders, boolean trustForwardingHeaders, List<String> trustedProxies) {
+    public record ClientHeaderPolicy(boolean forwardUnderscoreHeaders, boolean trustForwardingHeaders, List<String> trustedProxies,
+                                     List<String> forwardedHosts) {
 
         /** reference.conf's defaults: nothing of the kind is forwarded. */
-        public static final ClientHeaderPolicy STRICT = new ClientHeaderPolicy(false, false, List.of());
+        public static final ClientHeaderPolicy STRICT = new ClientHeaderPolicy(false, false, List.of(), List.of());
 
         public ClientHeaderPolicy {
             trustedProxies = List.copyOf(trustedProxies);
+            forwardedHosts = List.copyOf(forwardedHosts);
+        }
+
+        /** Whether the client's host (port ignored, case-insensitive) may go upstream as {@code X-Forwarded-Host}. */
+        public boolean forwardsHost(String host) {
+            if (forwardedHosts.isEmpty()) {
+                return true;
+            }
+            String name = host;
+            int colon = host.lastIndexOf(':');
+            if (colon > 0 && host.indexOf(']') < colon && (host.startsWith("[") || host.indexOf(':') == colon)) {
+                name = host.substring(0, colon);
+            }
+            for (String allowed : forwardedHosts) {
+                if (allowed.startsWith("*.")
+                    ? name.length() > allowed.length() - 1 && name.regionMatches(true, name.length() - allowed.length() + 1, allowed, 1, allowed.length() - 1)
+                    : name.equalsIgnoreCase(allowed)) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 

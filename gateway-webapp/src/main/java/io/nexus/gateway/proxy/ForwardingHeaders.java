@@ -43,8 +43,10 @@ final class ForwardingHeaders {
      * Cleans the client's headers (copied to {@code headers} by Jetty) and writes the gateway's
      * forwarding headers.
      */
-    static void apply(HttpServletRequest clientRequest, Route route, String host, HttpFields.Mutable headers) {
+    static void apply(HttpServletRequest clientRequest, Route route, String requestedHost, HttpFields.Mutable headers) {
         ClientHeaderPolicy policy = route.settings().clientHeaders();
+        // Upstreams build absolute links from X-Forwarded-Host: only a host the route allows.
+        String host = requestedHost != null && policy.forwardsHost(requestedHost) ? requestedHost : null;
         String peer = clientRequest.getRemoteAddr();
         boolean trusted = route.trustsForwardingHeadersFrom(peer);
         String forwardedFor = null;

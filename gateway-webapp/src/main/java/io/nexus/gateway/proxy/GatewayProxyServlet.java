@@ -77,7 +77,8 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     protected void service(HttpServletRequest clientRequest, HttpServletResponse proxyResponse) {
         try {
             Exchange exchange = Exchange.of(clientRequest);
-            UpstreamCall call = new UpstreamCall(exchange.get(Route.KEY), clientRequest.getMethod(), hasContent(clientRequest));
+            UpstreamCall call = new UpstreamCall(exchange.get(Route.KEY), clientRequest.getMethod(), hasContent(clientRequest),
+                exchange.deadlineNanos());
             exchange.put(UpstreamCall.KEY, call);
             exchange.hold(call);
             if (!call.startAttempt()) {

@@ -60,15 +60,20 @@ final class UpstreamCall implements Exchange.Lease {
     private volatile int state;
 
     /**
-     * Starts the call's clock: the route's request timeout covers every attempt.
+     * The route's request timeout covers every attempt, and what ran before them.
      *
      * @param hasBody whether the request streams a body, which cannot be replayed
      */
     UpstreamCall(Route route, String method, boolean hasBody) {
+        this(route, method, hasBody, Long.MAX_VALUE);
+    }
+
+    /** @param deadlineNanos the exchange's deadline ({@code Exchange.deadlineNanos}), when it started before this call */
+    UpstreamCall(Route route, String method, boolean hasBody, long deadlineNanos) {
         this.route = route;
         this.upstream = route.upstream();
         this.retries = route.settings().retries().orElse(null);
-        this.deadlineNanos = System.nanoTime() + route.requestTimeoutMillis() * 1_000_000;
+        this.deadlineNanos = Math.min(deadlineNanos, System.nanoTime() + route.requestTimeoutMillis() * 1_000_000);
         this.replayable = IDEMPOTENT.contains(method) && !hasBody;
         RetryBudget budget = route.retryBudget();
         if (budget != null) {
