@@ -88,9 +88,10 @@ public final class EmbeddedGateway implements AutoCloseable {
             gateway = Gateway.start(config, threads, middlewares);
             plane = ConfigPlane.start(gateway, initial, loader, lastKnownGood, gateway.scheduler(), gateway.executor());
             DroppedLogEvents.register(gateway.metrics().registry());
-            ServerConnector publicConnector = connector(server, PUBLIC, settings.host(), settings.port(), settings.limits());
+            ServerConnector publicConnector = connector(server, PUBLIC, settings.host(), settings.port(), settings.limits(),
+                settings.connections().minRequestBodyRate());
             ServerConnector adminConnector = connector(server, ADMIN, config.startup().admin().host(), config.startup().admin().port(),
-                settings.limits());
+                settings.limits(), 0);
             server.setConnectors(new Connector[] {publicConnector, adminConnector});
             // Parse errors, over-limit headers and ambiguous URIs are answered before any filter: as JSON too.
             server.setErrorHandler(new JsonErrorHandler());
@@ -102,6 +103,8 @@ public final class EmbeddedGateway implements AutoCloseable {
                 server.addConnector(tls.connector());
                 server.addBean(tls);
             }
+            ClientConnections.apply(server, tls == null ? List.of(publicConnector) : List.of(publicConnector, tls.connector()),
+                settings.connections(), gateway.metrics().registry());
 
             ContextHandlerCollection contexts = new ContextHandlerCollection(
                 publicContext(gateway), adminContext(gateway, plane));
@@ -154,7 +157,7 @@ public final class EmbeddedGateway implements AutoCloseable {
         return pool;
     }
 
-    private static ServerConnector connector(Server server, String name, String host, int port, RequestLimits limits) {
+    private static ServerConnector connector(Server server, String name, String host, int port, RequestLimits limits, long minRequestBodyRate) {
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
@@ -164,6 +167,8 @@ public final class EmbeddedGateway implements AutoCloseable {
         http.setHttpCompliance(HttpCompliance.STRICT);
         http.setUriCompliance(UriCompliance.DEFAULT);
         http.setRequestHeaderSize(limits.maxRequestHeaderSize());
+        // A request body slower than this on average fails with 408 (docs/security.md).
+        http.setMinRequestDataRate(minRequestBodyRate);
         ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
         connector.setName(name);
         connector.setHost(host);

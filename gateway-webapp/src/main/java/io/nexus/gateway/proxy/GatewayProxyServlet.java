@@ -184,7 +184,16 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
 
     @Override
     protected int proxyResponseStatus(Throwable failure) {
-        return failure instanceof BodyTooLargeException ? HttpStatus.PAYLOAD_TOO_LARGE_413 : super.proxyResponseStatus(failure);
+        if (failure instanceof BodyTooLargeException) {
+            return HttpStatus.PAYLOAD_TOO_LARGE_413;
+        }
+        // The container's minimum request data rate (nexus.server.min-request-body-rate) failed the read.
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof org.eclipse.jetty.http.HttpException http && http.getCode() == HttpStatus.REQUEST_TIMEOUT_408) {
+                return HttpStatus.REQUEST_TIMEOUT_408;
+            }
+        }
+        return super.proxyResponseStatus(failure);
     }
 
     /** Raised when a streamed body passes {@code max-request-body}; the exchange fails with 413. */
@@ -421,6 +430,19 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         if (proxyResponse.isCommitted()) {
             // Too late for an error body: Jetty aborts the response so the client sees a failure.
             super.sendProxyResponseError(clientRequest, proxyResponse, status);
+            return;
+        }
+        if (status == HttpStatus.REQUEST_TIMEOUT_408) {
+            try {
+                ErrorResponses.send(proxyResponse, status, "request_timeout", "the request body arrived slower than the minimum data rate",
+                    Exchange.requestIdOf(clientRequest));
+            } catch (IOException e) {
+                _log.debug("Could not send request_timeout", e);
+            } finally {
+                if (clientRequest.isAsyncStarted()) {
+                    clientRequest.getAsyncContext().complete();
+                }
+            }
             return;
         }
         GatewayError error = switch (status) {
