@@ -22,7 +22,7 @@ public record ConnectionSettings(int maxConnections, boolean maxConnectionsAuto,
 
     /** reference.conf's defaults, with {@code auto} for this JVM. */
     public static final ConnectionSettings DEFAULTS =
-        new ConnectionSettings(auto(Runtime.getRuntime().maxMemory()), true, Duration.ofSeconds(30), Duration.ofSeconds(10), 1024);
+        new ConnectionSettings(auto(Runtime.getRuntime().maxMemory()), true, Duration.ofSeconds(30), Duration.ofSeconds(10), 0);
 
     /** {@code auto}: the maximum heap over 256 KiB, between 256 and 65,536. */
     public static int auto(long maxHeapBytes) {
