@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -34,8 +35,9 @@ public final class LastKnownGood {
     static final String SOURCE_LINE = "# nexus last-known-good copy of ";
 
     private static final Logger LOG = LoggerFactory.getLogger(LastKnownGood.class);
-    private static final Set<PosixFilePermission> WRITABLE_BY_OTHERS =
-        Set.of(PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_WRITE);
+    /** Checked in this order, so that the log names the widest access first. */
+    private static final List<PosixFilePermission> WRITABLE_BY_OTHERS =
+        List.of(PosixFilePermission.OTHERS_WRITE, PosixFilePermission.GROUP_WRITE);
 
     /** The one file named by the setting, or {@code null} for one file per config in {@link #directory}. */
     private final Path file;
