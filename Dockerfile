@@ -15,8 +15,9 @@ COPY gateway-webapp/src gateway-webapp/src
 COPY gateway-launcher/src gateway-launcher/src
 RUN mvn -B -ntp -q -DskipTests -pl gateway-launcher -am package
 
-# Run stage: a JRE only.
-FROM eclipse-temurin:21.0.5_11-jre-noble
+# Run stage: a JRE only, on the tag of its line (21), which moves to each new patch release:
+# a rebuild picks up the JRE's security fixes (a pinned patch such as 21.0.5_11 went stale).
+FROM eclipse-temurin:21-jre-noble
 RUN groupadd --system --gid 10001 nexus \
  && useradd --system --uid 10001 --gid nexus --home-dir /nonexistent --shell /usr/sbin/nologin nexus \
  && mkdir -p /etc/nexus /var/lib/nexus \

@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TIMEOUT=${DRILL_TIMEOUT:-120}
-TOKEN="drill-token-$(date +%s)-0123456789"
+# Random: a token someone could guess opens the admin API of the drill's gateway.
+TOKEN=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
 JAVA_HOME=$(scripts/java-home.sh)
 export JAVA_HOME
 jar=gateway-launcher/target/nexus-gateway.jar
@@ -62,7 +63,8 @@ pids+=($!)
 until grep -q "Nexus listening on" "$work/gateway.log"; do check_deadline "start-up"; sleep 0.2; done
 public_port=$(sed -n 's/.*Nexus listening on [^:]*:\([0-9]*\) (admin [^:]*:\([0-9]*\)).*/\1/p' "$work/gateway.log" | head -n 1)
 admin_port=$(sed -n 's/.*Nexus listening on [^:]*:\([0-9]*\) (admin [^:]*:\([0-9]*\)).*/\2/p' "$work/gateway.log" | head -n 1)
-api() { curl -s -H "Authorization: Bearer $TOKEN" "$@"; }
+# The header goes to curl on stdin (-K -), never on its command line, where ps would show it.
+api() { printf 'header = "Authorization: Bearer %s"\n' "$TOKEN" | curl -s -K - "$@"; }
 errors() { # 5xx answers of the echo route so far
   curl -s "http://127.0.0.1:$admin_port/metrics" \
     | awk '/^nexus_requests_total\{/ && /route="echo"/ && /code="5/ { sum += $NF } END { printf "%d\n", sum }'

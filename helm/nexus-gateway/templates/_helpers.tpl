@@ -31,9 +31,13 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 {{- end -}}
 
-{{/* The gateway config: HOCON accepts JSON, so the nexus values are rendered as JSON. */}}
+{{/* The gateway config: HOCON accepts JSON, so the nexus values are rendered as JSON; then
+     extraConfig, HOCON as written, for what JSON cannot say (${?VAR} substitutions of secrets). */}}
 {{- define "nexus.config" -}}
 nexus = {{ toPrettyJson .Values.nexus }}
+{{- with .Values.extraConfig }}
+{{ . }}
+{{- end }}
 {{- end -}}
 
 {{/* preStop + drain-delay + shutdown timeout + 10 s of slack, in seconds. */}}

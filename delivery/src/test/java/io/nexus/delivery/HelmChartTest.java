@@ -24,7 +24,88 @@ class HelmChartTest {
     @Test
     void defaultValuesRenderTheCoreObjectsOnly() {
         assertThat(Chart.render().kinds())
-            .containsExactlyInAnyOrder("ConfigMap", "Service", "Deployment", "PodDisruptionBudget", "HorizontalPodAutoscaler");
+            .containsExactlyInAnyOrder("ConfigMap", "Service", "Service", "NetworkPolicy", "Deployment", "PodDisruptionBudget",
+                "HorizontalPodAutoscaler");
+    }
+
+    private static List<Map<String, Object>> services(Chart.Rendered rendered) {
+        return rendered.objects().stream().filter(o -> "Service".equals(o.get("kind"))).toList();
+    }
+
+    private static Map<String, Object> service(Chart.Rendered rendered, String component) {
+        return services(rendered).stream()
+            .filter(s -> component.equals(Chart.map(s, "metadata", "labels").get("app.kubernetes.io/component"))).findFirst().orElseThrow();
+    }
+
+    /** Issue 13, finding 5: port 9090 sat on the traffic Service, a LoadBalancer exposed it to the internet. */
+    @Test
+    void theAdminPortHasAClusterIpServiceOfItsOwnWhateverTheServiceType() {
+        Chart.Rendered rendered = Chart.render(c -> c.set("service.type", "LoadBalancer").set("serviceMonitor.enabled", true));
+        Map<String, Object> traffic = service(rendered, "traffic");
+        assertThat(at(traffic, "spec", "type").toString()).isEqualTo("LoadBalancer");
+        assertThat(Chart.list(traffic, "spec", "ports")).extracting(p -> (Object) ((Map<?, ?>) p).get("name")).containsExactly("http");
+        Map<String, Object> admin = service(rendered, "admin");
+        assertThat(at(admin, "spec", "type").toString()).isEqualTo("ClusterIP");
+        assertThat(Chart.list(admin, "spec", "ports")).extracting(p -> (Object) ((Map<?, ?>) p).get("name")).containsExactly("admin");
+        // Prometheus scrapes the admin Service, and only it.
+        assertThat(Chart.map(rendered.one("ServiceMonitor"), "spec", "selector", "matchLabels"))
+            .containsEntry("app.kubernetes.io/component", "admin");
+    }
+
+    /** Issue 13, finding 5: anyone in the cluster reached the admin port. */
+    @Test
+    void aNetworkPolicyLetsOnlyTheMonitoringNamespaceReachTheAdminPort() {
+        Map<String, Object> policy = Chart.render(c -> c.set("networkPolicy.adminAccess.podSelectors[0].app", "ops-console"))
+            .one("NetworkPolicy");
+        List<Object> rules = Chart.list(policy, "spec", "ingress");
+        assertThat(rules).hasSize(2);
+        assertThat(at(rules.get(0), "ports", 0, "port").toString()).isEqualTo("http");
+        assertThat(Chart.map(rules.get(0))).doesNotContainKey("from");
+        assertThat(at(rules.get(1), "ports", 0, "port").toString()).isEqualTo("admin");
+        assertThat(at(rules.get(1), "from", 0, "namespaceSelector", "matchLabels", "kubernetes.io/metadata.name").toString())
+            .isEqualTo("monitoring");
+        assertThat(at(rules.get(1), "from", 1, "podSelector", "matchLabels", "app").toString()).isEqualTo("ops-console");
+        assertThat(Chart.render(c -> c.set("networkPolicy.enabled", false)).kinds()).doesNotContain("NetworkPolicy");
+    }
+
+    /** Issue 13, finding 5: the pod carried a service account token it never uses. */
+    @Test
+    void thePodMountsNoServiceAccountToken() {
+        Map<String, Object> pod = Chart.map(Chart.render().one("Deployment"), "spec", "template", "spec");
+        assertThat(pod.get("automountServiceAccountToken")).isEqualTo(false);
+    }
+
+    /**
+     * Issue 13, finding 6: the chart renders all of {@code nexus} into a ConfigMap, so a secret had
+     * to be written there in clear. Now it comes from a Secret through the environment or a
+     * mounted file, and the config names it as {@code ${?VAR}}.
+     */
+    @Test
+    void secretsReachTheGatewayThroughTheEnvironmentNeverTheConfigMap() throws Exception {
+        String secret = "hmac-secret-that-lives-only-in-a-secret-0123456789";
+        Chart.Rendered rendered = Chart.render(c -> c
+            .set("extraEnv[0].name", "JWT_SECRET").set("extraEnv[0].valueFrom.secretKeyRef.name", "nexus-jwt")
+            .set("extraEnv[0].valueFrom.secretKeyRef.key", "secret")
+            .set("envFrom[0].secretRef.name", "nexus-secrets")
+            .set("extraVolumes[0].name", "keys").set("extraVolumes[0].secret.secretName", "nexus-keys")
+            .set("extraVolumeMounts[0].name", "keys").set("extraVolumeMounts[0].mountPath", "/etc/nexus/keys")
+            .set("nexus.upstreams.api.targets[0]", "http://api.internal:8080")
+            .set("nexus.routes[0].name", "api").set("nexus.routes[0].path", "/api").set("nexus.routes[0].upstream", "api")
+            .set("nexus.routes[0].auth", "users")
+            // Lines, not commas: --set reads a comma as the next key.
+            .set("extraConfig", "nexus.auth.users {\n type = jwt\n algorithms = [HS256]\n hmac-secret = ${?JWT_SECRET}\n issuer = \"i\"\n}"));
+        Map<String, Object> container = at(rendered.one("Deployment"), "spec", "template", "spec", "containers", 0);
+        assertThat(Chart.list(container, "env")).anySatisfy(env -> assertThat(at(env, "valueFrom", "secretKeyRef", "name").toString())
+            .isEqualTo("nexus-jwt"));
+        assertThat(at(container, "envFrom", 0, "secretRef", "name").toString()).isEqualTo("nexus-secrets");
+        assertThat(Chart.list(container, "volumeMounts")).anySatisfy(m -> assertThat(at(m, "mountPath").toString()).isEqualTo("/etc/nexus/keys"));
+        String gatewayConf = at(rendered.one("ConfigMap"), "data", "gateway.conf");
+        assertThat(gatewayConf).contains("hmac-secret = ${?JWT_SECRET}").doesNotContain(secret);
+        assertThat(rendered.yaml()).doesNotContain(secret);
+        // The pod's environment fills the substitution in: the gateway accepts the config with it.
+        GatewayConfig config = ConfigLoader.parse(gatewayConf, "gateway.conf", Map.of("JWT_SECRET", secret));
+        assertThat(config.routes()).singleElement().satisfies(route -> assertThat(route.auth()).isPresent());
+        assertThat(config.redacted()).doesNotContain(secret);
     }
 
     @Test

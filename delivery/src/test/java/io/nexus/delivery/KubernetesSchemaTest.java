@@ -32,7 +32,8 @@ class KubernetesSchemaTest {
         "Deployment", Deployment.class,
         "PodDisruptionBudget", PodDisruptionBudget.class,
         "HorizontalPodAutoscaler", HorizontalPodAutoscaler.class,
-        "Ingress", Ingress.class);
+        "Ingress", Ingress.class,
+        "NetworkPolicy", io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
@@ -41,7 +42,14 @@ class KubernetesSchemaTest {
             .set("ingress.enabled", true).set("ingress.host", "api.example.com")
             .set("ingress.tls.enabled", true).set("ingress.tls.secretName", "api-tls")
             .set("tls.enabled", true).set("tls.secretName", "gateway-certs")
-            .set("adminToken.value", "a-long-enough-admin-token"));
+            .set("adminToken.value", "a-long-enough-admin-token")
+            .set("networkPolicy.adminAccess.podSelectors[0].app", "prometheus")
+            .set("extraEnv[0].name", "JWT_SECRET").set("extraEnv[0].valueFrom.secretKeyRef.name", "nexus-jwt")
+            .set("extraEnv[0].valueFrom.secretKeyRef.key", "secret")
+            .set("envFrom[0].secretRef.name", "nexus-secrets")
+            .set("extraVolumes[0].name", "keys").set("extraVolumes[0].secret.secretName", "nexus-keys")
+            .set("extraVolumeMounts[0].name", "keys").set("extraVolumeMounts[0].mountPath", "/etc/nexus/keys")
+            .set("extraVolumeMounts[0].readOnly", true));
         for (Map<String, Object> object : rendered.objects()) {
             String kind = (String) object.get("kind");
             Class<?> model = MODELS.get(kind);

@@ -89,9 +89,10 @@ public final class EmbeddedGateway implements AutoCloseable {
             gateway = Gateway.start(config, threads, middlewares);
             plane = ConfigPlane.start(gateway, initial, loader, lastKnownGood, gateway.scheduler(), gateway.executor());
             DroppedLogEvents.register(gateway.metrics().registry());
-            ServerConnector publicConnector = connector(server, PUBLIC, settings.host(), settings.port(), settings.limits());
+            ServerConnector publicConnector = connector(server, PUBLIC, settings.host(), settings.port(), settings.limits(),
+                settings.connections().minRequestBodyRate());
             ServerConnector adminConnector = connector(server, ADMIN, config.startup().admin().host(), config.startup().admin().port(),
-                settings.limits());
+                settings.limits(), 0);
             server.setConnectors(new Connector[] {publicConnector, adminConnector});
             // Parse errors, over-limit headers and ambiguous URIs are answered before any filter: as JSON too.
             server.setErrorHandler(new JsonErrorHandler());
@@ -103,6 +104,8 @@ public final class EmbeddedGateway implements AutoCloseable {
                 server.addConnector(tls.connector());
                 server.addBean(tls);
             }
+            ClientConnections.apply(server, tls == null ? List.of(publicConnector) : List.of(publicConnector, tls.connector()),
+                settings.connections(), gateway.metrics().registry());
 
             ContextHandlerCollection contexts = new ContextHandlerCollection(
                 publicContext(gateway), adminContext(gateway, plane));
@@ -155,7 +158,7 @@ public final class EmbeddedGateway implements AutoCloseable {
         return pool;
     }
 
-    private static ServerConnector connector(Server server, String name, String host, int port, RequestLimits limits) {
+    private static ServerConnector connector(Server server, String name, String host, int port, RequestLimits limits, long minRequestBodyRate) {
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
@@ -168,6 +171,8 @@ public final class EmbeddedGateway implements AutoCloseable {
         // Above the largest max-response-header-size an upstream may set (12 KiB): room for the
         // headers the gateway adds, so that a head the upstream client accepted can be written.
         http.setResponseHeaderSize(RESPONSE_HEADER_SIZE);
+        // A request body slower than this on average fails with 408 (docs/security.md).
+        http.setMinRequestDataRate(minRequestBodyRate);
         ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
         connector.setName(name);
         connector.setHost(host);

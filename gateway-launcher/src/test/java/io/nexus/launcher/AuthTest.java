@@ -92,7 +92,7 @@ class AuthTest {
                 mixed { type = jwt, algorithms = [RS256, HS256], public-keys = [""\"%s""\"], hmac-secret = "%s",
                         issuer = "%s", audience = "%s" }
                 rotating { type = jwt, algorithms = [RS256], jwks-file = "%s", jwks-refresh = 50ms, issuer = "%s", audience = "%s" }
-                fetched { type = jwt, algorithms = [RS256], jwks-url = ${upstreams.jwks}"/jwks", jwks-refresh = 50ms, issuer = "%s", audience = "%s" }
+                fetched { type = jwt, algorithms = [RS256], jwks-url = ${upstreams.jwks}"/jwks", allow-insecure-jwks = true, jwks-refresh = 50ms, issuer = "%s", audience = "%s" }
                 admins { type = jwt, algorithms = [RS256], public-keys = [""\"%s""\"], issuer = "%s", audience = "%s",
                          required-scopes = [admin] }
               }

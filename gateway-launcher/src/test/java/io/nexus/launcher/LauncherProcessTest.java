@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -57,14 +58,22 @@ class LauncherProcessTest {
     }
 
     private Process launch(String... args) throws IOException {
+        return launch(Map.of(), List.of(), args);
+    }
+
+    /** The launcher with extra environment variables and JVM options. */
+    private Process launch(Map<String, String> environment, List<String> jvmOptions, String... args) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         log = dir.resolve("launcher.log");
-        List<String> command = new java.util.ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"), NexusLauncher.class.getName()));
+        List<String> command = new java.util.ArrayList<>(List.of(java));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), NexusLauncher.class.getName()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().remove("NEXUS_CONFIG");
         builder.environment().remove("NEXUS_PORT");
         builder.environment().put("NEXUS_LAST_KNOWN_GOOD", dir.resolve("state/last-known-good.conf").toString());
+        builder.environment().putAll(environment);
         process = builder.start();
         return process;
     }
@@ -150,7 +159,8 @@ class LauncherProcessTest {
         awaitListening();
         process.destroy();
         assertThat(process.waitFor(20, TimeUnit.SECONDS)).isTrue();
-        assertThat(Files.readString(dir.resolve("state/last-known-good.conf"))).isEqualTo(good);
+        assertThat(Files.readString(dir.resolve("state/last-known-good.conf")))
+            .isEqualTo("# nexus last-known-good copy of " + config.toAbsolutePath().normalize() + "\n" + good);
 
         // The mounted file breaks while the gateway is down.
         Files.writeString(config, good.replace("upstream = \"kept\"", "upstream = \"gone\""));
@@ -162,6 +172,138 @@ class LauncherProcessTest {
         String metrics = client.newRequest("http://127.0.0.1:" + ports.group(2) + "/metrics").timeout(5, TimeUnit.SECONDS).send()
             .getContentAsString();
         assertThat(metrics).contains("nexus_config_last_known_good_active 1.0");
+    }
+
+    /** A config that starts, on the "kept" upstream, with the admin token given. */
+    private String goodConfig(String token) {
+        return nexus.resolve("""
+            nexus {
+              server { host = "127.0.0.1", port = 0, shutdown { drain-delay = 0s } }
+              admin { port = 0, token = "%s" }
+              upstreams { kept { targets = [${upstreams.kept}] } }
+              routes = [{ name = "kept", path = "/kept", upstream = "kept" }]
+            }
+            """.formatted(token));
+    }
+
+    private void runOnceAndStop(Path config) throws Exception {
+        launch("--config", config.toString());
+        awaitListening();
+        process.destroy();
+        assertThat(process.waitFor(20, TimeUnit.SECONDS)).isTrue();
+    }
+
+    /** Finding 8 of issue 13: a gateway with a broken file started on the copy another gateway saved. */
+    @Test
+    void aCopySavedFromAnotherConfigFileIsRefusedAndStartUpExits2() throws Exception {
+        Path other = dir.resolve("other-gateway.conf");
+        Files.writeString(other, goodConfig("someone-elses-token-0123456789"));
+        runOnceAndStop(other);
+        assertThat(dir.resolve("state/last-known-good.conf")).exists();
+
+        Path mine = dir.resolve("gateway.conf");
+        Files.writeString(mine, "nexus { routes = [{ name = \"x\", path = \"/x\", upstream = \"missing\" }] }");
+        Process launched = launch("--config", mine.toString());
+        assertThat(launched.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(launched.exitValue()).isEqualTo(NexusLauncher.EXIT_BAD_CONFIG);
+        assertThat(output()).contains("Not using the last-known-good copy")
+            .contains("it was saved from " + other.toAbsolutePath().normalize() + ", not from " + mine.toAbsolutePath().normalize())
+            .contains("unknown upstream \"missing\"");
+    }
+
+    /** Finding 8 of issue 13: whoever can write the copy chooses the admin token of the next start. */
+    @Test
+    void aCopyOthersCanWriteIsRefused() throws Exception {
+        Path config = dir.resolve("gateway.conf");
+        String good = goodConfig("the-operators-token-0123456789");
+        Files.writeString(config, good);
+        runOnceAndStop(config);
+        Path copy = dir.resolve("state/last-known-good.conf");
+        Files.writeString(copy, Files.readString(copy).replace("the-operators-token-0123456789", "a-planted-admin-token-0123456"));
+        Files.setPosixFilePermissions(copy, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+
+        Files.writeString(config, good.replace("upstream = \"kept\"", "upstream = \"gone\""));
+        Process launched = launch("--config", config.toString());
+        assertThat(launched.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(launched.exitValue()).isEqualTo(NexusLauncher.EXIT_BAD_CONFIG);
+        assertThat(output()).contains("Not using the last-known-good copy " + copy).contains("can be written by other users (rw-rw-rw-)");
+
+        // The same for a directory others can write, even when the file itself is private.
+        Files.setPosixFilePermissions(copy, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Files.setPosixFilePermissions(copy.getParent(), java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        launched = launch("--config", config.toString());
+        assertThat(launched.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(launched.exitValue()).isEqualTo(NexusLauncher.EXIT_BAD_CONFIG);
+        assertThat(output()).contains("its directory " + copy.getParent() + " can be written by other users (rwxrwxrwx)");
+    }
+
+    /** Finding 8 of issue 13: the default was /tmp/nexus/last-known-good.conf, shared by every gateway on the host. */
+    @Test
+    void byDefaultTheCopyIsInAPrivateDirectoryOnePerConfigFile() throws Exception {
+        Path state = dir.resolve("xdg-state");
+        Path config = dir.resolve("gateway.conf");
+        Files.writeString(config, goodConfig("the-operators-token-0123456789"));
+        launch(Map.of("XDG_STATE_HOME", state.toString(), "NEXUS_LAST_KNOWN_GOOD", ""), List.of(), "--config", config.toString());
+        awaitListening();
+        Path directory = state.resolve("nexus");
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.isDirectory(directory));
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(directory))).isEqualTo("rwx------");
+        try (var copies = Files.list(directory)) {
+            List<Path> files = copies.toList();
+            assertThat(files).singleElement().satisfies(copy -> {
+                assertThat(copy.getFileName().toString()).matches("last-known-good-[0-9a-f]{16}\\.conf");
+                assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(copy))).isEqualTo("rw-------");
+                assertThat(Files.readString(copy)).startsWith("# nexus last-known-good copy of " + config.toAbsolutePath().normalize() + "\n");
+            });
+        }
+    }
+
+    /** Finding 1 of issue 13: a JFR recording left the host with the environment and the JVM's arguments. */
+    @Test
+    void jfrRecordingCarriesNoEnvironmentSystemPropertiesOrArguments() throws Exception {
+        String envSecret = "env-secret-" + Long.toHexString(System.nanoTime()) + "-0123456789abcdef";
+        String propertySecret = "property-secret-" + Long.toHexString(System.nanoTime());
+        String token = "jfr-admin-token-0123456789abcdef";
+        Path config = dir.resolve("gateway.conf");
+        Files.writeString(config, nexus.resolve("""
+            nexus {
+              server { host = "127.0.0.1", port = 0, shutdown { drain-delay = 0s } }
+              admin { port = 0, token = "%s" }
+              auth { jwt { type = jwt, algorithms = [HS256], hmac-secret = ${?JFR_TEST_JWT_SECRET}, issuer = "i" } }
+              upstreams { kept { targets = [${upstreams.kept}] } }
+              routes = [{ name = "kept", path = "/kept", upstream = "kept", auth = "jwt" }]
+            }
+            """.formatted(token)));
+        launch(Map.of("JFR_TEST_JWT_SECRET", envSecret), List.of("-Dnexus.test.secret=" + propertySecret), "--config", config.toString());
+        Matcher ports = awaitListening();
+        String adminUrl = "http://127.0.0.1:" + ports.group(2);
+
+        ContentResponse started = client.newRequest(adminUrl + "/api/v1/debug/jfr?duration=1s").method("POST")
+            .headers(h -> h.put("Authorization", "Bearer " + token)).timeout(10, TimeUnit.SECONDS).send();
+        assertThat(started.getStatus()).as(started.getContentAsString()).isEqualTo(202);
+        String file = started.getHeaders().get("Location");
+        ContentResponse[] download = new ContentResponse[1];
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            download[0] = client.newRequest(adminUrl + file).headers(h -> h.put("Authorization", "Bearer " + token))
+                .timeout(10, TimeUnit.SECONDS).send();
+            return download[0].getStatus() == 200;
+        });
+        Path jfr = dir.resolve("recording.jfr");
+        Files.write(jfr, download[0].getContent());
+
+        List<String> types = new java.util.ArrayList<>();
+        try (jdk.jfr.consumer.RecordingFile recording = new jdk.jfr.consumer.RecordingFile(jfr)) {
+            while (recording.hasMoreEvents()) {
+                jdk.jfr.consumer.RecordedEvent event = recording.readEvent();
+                types.add(event.getEventType().getName());
+                String text = event.toString();
+                assertThat(text).as(event.getEventType().getName()).doesNotContain(envSecret).doesNotContain(propertySecret);
+            }
+        }
+        assertThat(types).isNotEmpty().doesNotContain("jdk.InitialEnvironmentVariable", "jdk.InitialSystemProperty", "jdk.JVMInformation");
+        // Nowhere in the file either, not even in the constant pools that no event reached.
+        String bytes = new String(Files.readAllBytes(jfr), StandardCharsets.ISO_8859_1);
+        assertThat(bytes).doesNotContain(envSecret).doesNotContain(propertySecret);
     }
 
     private Matcher awaitListening() {

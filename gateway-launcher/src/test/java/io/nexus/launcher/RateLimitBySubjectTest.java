@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** A rate limit keyed on the authenticated subject runs after auth and never trusts a client's header. */
+/** A rate limit keyed on the authenticated subject counts what auth established and never trusts a client's header. */
 class RateLimitBySubjectTest {
 
     @RegisterExtension
@@ -28,7 +28,7 @@ class RateLimitBySubjectTest {
         // Same key, another claimed subject: still acme's budget, which is spent.
         assertThat(status("acme-secret-key", "globex")).isEqualTo(429);
         assertThat(status("globex-secret-key", "acme")).isEqualTo(200);
-        // No credential: auth answers first, the limiter never counts it.
+        // No credential: auth answers 401; the failure counts under the client's address (LimiterEvasionTest).
         assertThat(status(null, "acme")).isEqualTo(401);
     }
 

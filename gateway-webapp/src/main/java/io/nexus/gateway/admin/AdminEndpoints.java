@@ -20,5 +20,11 @@ public final class AdminEndpoints {
     public static void register(ServletContext context, String prefix, AdminView gateway, ConfigPlane plane) {
         context.addServlet("nexus-admin", new AdminServlet(gateway, plane)).addMapping(prefix + "/*");
         context.addServlet("nexus-metrics", new PrometheusMetricsServlet(gateway.registry())).addMapping(prefix + "/metrics");
+        if (!prefix.isEmpty()) {
+            // On the public port: what the admin connector keeps private by its loopback address.
+            context.addFilter("nexus-war-admin-guard", new WarAdminGuard(prefix, gateway.startupAdminSettings()))
+                .addMappingForUrlPatterns(java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST), true,
+                    prefix + "/metrics", prefix + "/healthz", prefix + "/readyz");
+        }
     }
 }

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
 import javax.management.ObjectName;
@@ -36,6 +37,14 @@ final class DiagnosticsApi {
     /** The longest recording one request may ask for. */
     static final Duration MAX_RECORDING = Duration.ofMinutes(5);
     static final Duration DEFAULT_RECORDING = Duration.ofSeconds(30);
+
+    /**
+     * Events whose fields carry environment variables, system properties, command lines or
+     * agent options. Names unknown to this JDK are ignored by JFR.
+     */
+    static final List<String> SECRET_BEARING_EVENTS = List.of(
+        "jdk.InitialEnvironmentVariable", "jdk.InitialSystemProperty", "jdk.JVMInformation",
+        "jdk.JavaAgent", "jdk.NativeAgent", "jdk.SystemProcess", "jdk.ProcessStart");
 
     private static final Logger LOG = LoggerFactory.getLogger(DiagnosticsApi.class);
     /** Where a bad duration came from, in Typesafe Config's message. */
@@ -189,7 +198,7 @@ final class DiagnosticsApi {
             Path file = Files.createTempDirectory("nexus-jfr").resolve("nexus-" + (recordings + 1) + ".jfr");
             Recording jfr;
             try {
-                jfr = new Recording(Configuration.getConfiguration("default"));
+                jfr = new Recording(settings());
             } catch (java.text.ParseException e) {
                 throw new IOException("JFR's default configuration is unreadable", e);
             }
@@ -207,6 +216,20 @@ final class DiagnosticsApi {
         // Relative to where the admin servlet is mounted: / on the admin port, /_nexus in a WAR.
         response.setHeader("Location", request.getContextPath() + request.getServletPath() + "/api/v1/debug/jfr/" + started.id());
         AdminJson.write(response, 202, describe(started));
+    }
+
+    /**
+     * JFR's {@code default} profile without the events that copy the process's secrets into the
+     * file: environment variables (an HMAC secret given as {@code ${?JWT_SECRET}}), system
+     * properties, JVM arguments and agent options, and the command lines of other processes.
+     * The recording leaves the host through the API, so it must carry no more than the metrics.
+     */
+    static Map<String, String> settings() throws IOException, java.text.ParseException {
+        Map<String, String> settings = new LinkedHashMap<>(Configuration.getConfiguration("default").getSettings());
+        for (String event : SECRET_BEARING_EVENTS) {
+            settings.put(event + "#enabled", "false");
+        }
+        return settings;
     }
 
     private void recordingStatus(HttpServletResponse response) throws IOException {

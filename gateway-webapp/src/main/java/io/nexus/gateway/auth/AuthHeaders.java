@@ -8,7 +8,7 @@ import org.eclipse.jetty.http.HttpFields;
 
 /**
  * What the proxy sends upstream about the client's identity. Every {@code X-Auth-*} header a
- * client sent is dropped on every route, with or without authentication: an upstream shared
+ * client sent (also written with {@code _} for {@code -}) is dropped on every route, with or without authentication: an upstream shared
  * by several routes can trust them. The authenticated identity's own headers replace them, and
  * the credential is removed unless its provider forwards it.
  */
@@ -42,7 +42,8 @@ public final class AuthHeaders {
         for (ListIterator<HttpField> fields = headers.listIterator(); fields.hasNext(); ) {
             HttpField field = fields.next();
             String name = field.getLowerCaseName();
-            if (name.startsWith(PREFIX) || (credential != null && field.is(credential))) {
+            // X_Auth_Subject is X-Auth-Subject to CGI, WSGI and Rack upstreams (HTTP_X_AUTH_SUBJECT).
+            if (name.replace('_', '-').startsWith(PREFIX) || (credential != null && field.is(credential))) {
                 fields.remove();
             }
         }

@@ -4,6 +4,7 @@ import io.nexus.gateway.config.AuthSettings;
 import io.nexus.gateway.config.RouteSettings;
 import io.nexus.gateway.error.ErrorResponses;
 import io.nexus.gateway.error.GatewayError;
+import io.nexus.gateway.exchange.AuthenticationGate;
 import io.nexus.gateway.exchange.Exchange;
 import io.nexus.gateway.middleware.Middleware;
 import jakarta.servlet.FilterChain;
@@ -80,11 +81,19 @@ public final class AuthMiddleware implements Middleware {
         HttpServletRequest clientRequest = (HttpServletRequest) request;
         switch (authenticator.authenticate(clientRequest)) {
             case Authenticator.Authenticated identity -> {
-                Exchange.of(request).identity(AuthHeaders.identity(identity));
-                chain.doFilter(request, response);
+                Exchange exchange = Exchange.of(request);
+                exchange.identity(AuthHeaders.identity(identity));
+                AuthenticationGate gate = exchange.get(AuthenticationGate.KEY);
+                if (gate == null || gate.onAuthenticated(clientRequest, (HttpServletResponse) response, exchange.identity().subject())) {
+                    chain.doFilter(request, response);
+                }
             }
             case Authenticator.Rejected rejected -> {
                 HttpServletResponse proxyResponse = (HttpServletResponse) response;
+                AuthenticationGate gate = Exchange.of(request).get(AuthenticationGate.KEY);
+                if (gate != null && !gate.onFailed(clientRequest, proxyResponse)) {
+                    return;
+                }
                 proxyResponse.setHeader("WWW-Authenticate", rejected.challenge());
                 ErrorResponses.send(request, proxyResponse, rejected.forbidden() ? GatewayError.FORBIDDEN : GatewayError.UNAUTHORIZED,
                     rejected.cause(), rejected.message() + " (route " + route + ")");

@@ -77,6 +77,10 @@ final class JwtAuthenticator implements Authenticator {
         settings.issuer().ifPresent(builder::requireIssuer);
         settings.audience().ifPresent(builder::requireAudience);
         this.parser = builder.build();
+        if (settings.issuer().isEmpty() && settings.audience().isEmpty()) {
+            LOG.warn("auth {}: neither issuer nor audience is set, so any token its keys signed passes, also one issued for "
+                + "another service; set issuer and audience", settings.name());
+        }
     }
 
     private JwtKeys loadKeys() throws IOException {
@@ -137,7 +141,7 @@ final class JwtAuthenticator implements Authenticator {
         HttpRequest request = HttpRequest.newBuilder(url).timeout(FETCH_TIMEOUT).header("Accept", "application/json").GET().build();
         CompletableFuture<HttpResponse<String>> sent;
         try {
-            sent = HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+            sent = HTTP.sendAsync(request, info -> new BoundedBody(MAX_JWKS));
         } catch (RuntimeException e) {
             sent = CompletableFuture.failedFuture(e);
         }
@@ -157,9 +161,6 @@ final class JwtAuthenticator implements Authenticator {
                 throw new IOException("status " + response.statusCode());
             }
             String text = response.body();
-            if (text.length() > MAX_JWKS) {
-                throw new IOException("document over " + MAX_JWKS + " characters");
-            }
             if (text.equals(jwksUrlText)) {
                 failing = false;
                 return;
@@ -177,6 +178,60 @@ final class JwtAuthenticator implements Authenticator {
             LOG.info("auth {}: fetched {} keys from {}", settings.name(), keys.entries().size(), url);
         } catch (IOException | RuntimeException e) {
             fetchFailed(url, e);
+        }
+    }
+
+    /**
+     * A response body read into a string, refused as soon as it passes {@code limit} bytes: the
+     * connection is cancelled there, so an endless or huge document costs at most the limit,
+     * not whatever arrives before the fetch timeout.
+     */
+    static final class BoundedBody implements HttpResponse.BodySubscriber<String> {
+        private final int limit;
+        private final CompletableFuture<String> body = new CompletableFuture<>();
+        private final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        private java.util.concurrent.Flow.Subscription subscription;
+
+        BoundedBody(int limit) {
+            this.limit = limit;
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<String> getBody() {
+            return body;
+        }
+
+        @Override
+        public void onSubscribe(java.util.concurrent.Flow.Subscription subscription) {
+            this.subscription = subscription;
+            subscription.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(java.util.List<java.nio.ByteBuffer> buffers) {
+            if (body.isDone()) {
+                return;
+            }
+            for (java.nio.ByteBuffer buffer : buffers) {
+                if (bytes.size() + buffer.remaining() > limit) {
+                    subscription.cancel();
+                    body.completeExceptionally(new IOException("document over " + limit + " bytes"));
+                    return;
+                }
+                byte[] chunk = new byte[buffer.remaining()];
+                buffer.get(chunk);
+                bytes.write(chunk, 0, chunk.length);
+            }
+        }
+
+        @Override
+        public void onError(Throwable failure) {
+            body.completeExceptionally(failure);
+        }
+
+        @Override
+        public void onComplete() {
+            body.complete(bytes.toString(java.nio.charset.StandardCharsets.UTF_8));
         }
     }
 

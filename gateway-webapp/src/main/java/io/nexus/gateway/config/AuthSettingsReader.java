@@ -33,6 +33,8 @@ final class AuthSettingsReader {
     /** Identity headers: clients can never send these upstream themselves (see AuthHeaders). */
     private static final Pattern AUTH_HEADER = Pattern.compile("X-Auth-[A-Za-z0-9-]{1,56}", Pattern.CASE_INSENSITIVE);
     private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-fA-F]{64}");
+    /** The most {@code clock-skew} may be: each second of it is a second an expired token still passes. */
+    private static final Duration MAX_CLOCK_SKEW = Duration.ofMinutes(5);
 
     private AuthSettingsReader() {
     }
@@ -171,6 +173,10 @@ final class AuthSettingsReader {
         Optional<String> issuer = s.optionalString("issuer");
         Optional<String> audience = s.optionalString("audience");
         Duration clockSkew = s.duration("clock-skew", Duration.ZERO);
+        if (clockSkew.compareTo(MAX_CLOCK_SKEW) > 0) {
+            // A long skew keeps an expired token valid that much longer.
+            s.problem("clock-skew", "must be at most 5m, was " + clockSkew.toSeconds() + "s");
+        }
         boolean requireExpiry = s.bool("require-expiry");
         List<String> publicKeys = new ArrayList<>(s.stringList("public-keys"));
         for (String file : s.stringList("public-key-files")) {
@@ -185,16 +191,25 @@ final class AuthSettingsReader {
         if (jwksFile.isPresent() && !Files.isReadable(jwksFile.get())) {
             s.problem("jwks-file", "file not found or not readable: " + jwksFile.get());
         }
+        boolean allowInsecureJwks = s.bool("allow-insecure-jwks");
         Optional<URI> jwksUrl = s.optionalString("jwks-url").map(url -> {
             try {
                 URI uri = new URI(url);
-                if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null) {
+                if ("https".equals(uri.getScheme()) && uri.getHost() != null) {
                     return uri;
+                }
+                if ("http".equals(uri.getScheme()) && uri.getHost() != null) {
+                    if (allowInsecureJwks) {
+                        return uri;
+                    }
+                    // Not the URL itself: it may carry credentials.
+                    s.problem("jwks-url", "an http:// JWKS URL lets anyone on the path swap the keys: use https://, or set allow-insecure-jwks = true");
+                    return null;
                 }
             } catch (URISyntaxException e) {
                 // reported below
             }
-            s.problem("jwks-url", "must be an http:// or https:// URL, was \"" + url + "\"");
+            s.problem("jwks-url", "must be an https:// URL (http:// with allow-insecure-jwks = true)");
             return null;
         });
         Duration jwksRefresh = s.duration("jwks-refresh", Duration.ofMillis(50));

@@ -17,12 +17,21 @@ import java.util.Optional;
  *     {@link Key#SUBJECT} comes from the route's {@code auth}, never from a header)
  * @param trustedProxies CIDRs of proxies whose {@code X-Forwarded-For} is believed ({@link Key#CLIENT_IP})
  * @param maxKeys the most keys tracked at once; beyond it the least recently used are dropped
+ * @param ipv6PrefixLength IPv6 clients are counted by this prefix ({@link Key#CLIENT_IP}): one host
+ *     holds a whole /64, so counting single addresses would let it rotate past the limit
  */
 public record RateLimitSettings(int requests, Duration window, Key key, Optional<String> header,
-                                List<String> trustedProxies, int maxKeys) {
+                                List<String> trustedProxies, int maxKeys, int ipv6PrefixLength) {
+
+    /** The IPv6 prefix of reference.conf. */
+    public static final int DEFAULT_IPV6_PREFIX_LENGTH = 64;
 
     public RateLimitSettings {
         trustedProxies = List.copyOf(trustedProxies);
+    }
+
+    public RateLimitSettings(int requests, Duration window, Key key, Optional<String> header, List<String> trustedProxies, int maxKeys) {
+        this(requests, window, key, header, trustedProxies, maxKeys, DEFAULT_IPV6_PREFIX_LENGTH);
     }
 
     /** What a request is counted under. */
@@ -31,7 +40,7 @@ public record RateLimitSettings(int requests, Duration window, Key key, Optional
         CLIENT_IP("client-ip"),
         /** The value of a request header; requests without it share one key. */
         HEADER("header"),
-        /** The authenticated subject (JWT {@code sub}, API key id): the limit runs after the route's {@code auth}. */
+        /** The authenticated subject (JWT {@code sub}, API key id), as the route's {@code auth} reports it; failed authentications count under the client's address. */
         SUBJECT("subject"),
         /** One key for the whole route. */
         ROUTE("route");

@@ -66,6 +66,6 @@ final class RateLimitSettingsReader {
             }
         }
         int maxKeys = s.intBetween("max-keys", 1, 100_000_000);
-        return new RateLimitSettings(requests, window, key, header, trusted, maxKeys);
+        return new RateLimitSettings(requests, window, key, header, trusted, maxKeys, s.intBetween("ipv6-prefix-length", 1, 128));
     }
 }

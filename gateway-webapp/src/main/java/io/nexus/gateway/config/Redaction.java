@@ -15,13 +15,14 @@ import java.util.Map;
 /**
  * Renders a configuration for people to read: HOCON with sorted keys, no comments, and every
  * secret replaced by {@value #REDACTED}. A key is a secret when its name contains token, secret,
- * password, sha256, private-key or credential, at any depth and inside lists: a rule by name
+ * password, sha256, private-key, credential or jwks-url, at any depth and inside lists: a rule by name
  * rather than a list of paths, so that secrets of later sections are redacted too.
  */
 final class Redaction {
 
     public static final String REDACTED = "<redacted>";
-    private static final String[] SECRET_WORDS = {"token", "secret", "password", "sha256", "private-key", "credential"};
+    // jwks-url: identity providers put API keys and signatures in JWKS URLs' queries and user info.
+    private static final String[] SECRET_WORDS = {"token", "secret", "password", "sha256", "private-key", "credential", "jwks-url"};
     private static final ConfigRenderOptions RENDER = ConfigRenderOptions.defaults()
         .setOriginComments(false).setComments(false).setJson(false).setFormatted(true);
 

@@ -19,6 +19,8 @@ import java.util.Set;
  * @param rateLimit the rate limiter's settings, when the route has a {@code rate-limit} block
  *     (which adds {@code rate-limit} to {@code middlewares})
  * @param auth the {@code nexus.auth} entry the route's {@code auth} names (the {@code auth} middleware runs it)
+ * @param clientHeaders which of the client's own headers the route lets through to its upstream
+ * @param pathMatching how leniently {@code path} is compared with the request path
  */
 public record RouteSettings(
     String name,
@@ -34,6 +36,8 @@ public record RouteSettings(
     Optional<RetrySettings> retries,
     Optional<RateLimitSettings> rateLimit,
     Optional<AuthSettings> auth,
+    ClientHeaderPolicy clientHeaders,
+    PathMatching pathMatching,
     boolean forwardEarlyHints) {
 
     /** The middleware a route's {@code fault} block adds. */
@@ -53,11 +57,67 @@ public record RouteSettings(
         middlewares = List.copyOf(middlewares);
     }
 
-    /** A route with the defaults of the keys that most code never sets ({@code early-hints = forward}). */
+    /** A route with reference.conf's client-header policy, path matching and {@code early-hints = forward} (for tests and benchmarks). */
     public RouteSettings(String name, String path, MatchKind match, String upstream, boolean stripPrefix, Set<String> methods,
                          Optional<String> host, Optional<Duration> requestTimeout, List<String> middlewares, Optional<FaultSettings> fault,
                          Optional<RetrySettings> retries, Optional<RateLimitSettings> rateLimit, Optional<AuthSettings> auth) {
-        this(name, path, match, upstream, stripPrefix, methods, host, requestTimeout, middlewares, fault, retries, rateLimit, auth, true);
+        this(name, path, match, upstream, stripPrefix, methods, host, requestTimeout, middlewares, fault, retries, rateLimit, auth,
+            ClientHeaderPolicy.STRICT, PathMatching.STRICT, true);
+    }
+
+    /**
+     * How a route's path is compared with the request path, besides {@code match}.
+     *
+     * @param caseInsensitive {@code /ADMIN} matches {@code /admin}
+     * @param trailingSlashEquivalent {@code /admin/} matches an exact {@code /admin} (a prefix route always did)
+     */
+    public record PathMatching(boolean caseInsensitive, boolean trailingSlashEquivalent) {
+
+        /** reference.conf's defaults: the path as written, byte for byte. */
+        public static final PathMatching STRICT = new PathMatching(false, false);
+    }
+
+    /**
+     * What a route forwards of the headers a client wrote (docs/security.md, "Edges closed in round 2").
+     *
+     * @param forwardUnderscoreHeaders forward header names containing {@code _} (dropped by default,
+     *     as nginx does: CGI, WSGI and Rack upstreams read {@code X_Auth_Subject} as {@code X-Auth-Subject})
+     * @param trustForwardingHeaders keep the client's {@code Forwarded}, {@code X-Forwarded-*},
+     *     {@code X-Real-IP} and override headers whoever sent them
+     * @param trustedProxies CIDRs of peers whose forwarding and override headers are kept
+     * @param forwardedHosts lower-case hosts ({@code *.example.com} for subdomains) that may go
+     *     upstream as {@code X-Forwarded-Host}; empty: any
+     */
+    public record ClientHeaderPolicy(boolean forwardUnderscoreHeaders, boolean trustForwardingHeaders, List<String> trustedProxies,
+                                     List<String> forwardedHosts) {
+
+        /** reference.conf's defaults: nothing of the kind is forwarded. */
+        public static final ClientHeaderPolicy STRICT = new ClientHeaderPolicy(false, false, List.of(), List.of());
+
+        public ClientHeaderPolicy {
+            trustedProxies = List.copyOf(trustedProxies);
+            forwardedHosts = List.copyOf(forwardedHosts);
+        }
+
+        /** Whether the client's host (port ignored, case-insensitive) may go upstream as {@code X-Forwarded-Host}. */
+        public boolean forwardsHost(String host) {
+            if (forwardedHosts.isEmpty()) {
+                return true;
+            }
+            String name = host;
+            int colon = host.lastIndexOf(':');
+            if (colon > 0 && host.indexOf(']') < colon && (host.startsWith("[") || host.indexOf(':') == colon)) {
+                name = host.substring(0, colon);
+            }
+            for (String allowed : forwardedHosts) {
+                if (allowed.startsWith("*.")
+                    ? name.length() > allowed.length() - 1 && name.regionMatches(true, name.length() - allowed.length() + 1, allowed, 1, allowed.length() - 1)
+                    : name.equalsIgnoreCase(allowed)) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     /** How a route's {@code path} is compared with the request path. */

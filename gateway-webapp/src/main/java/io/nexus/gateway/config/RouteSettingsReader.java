@@ -25,6 +25,7 @@ final class RouteSettingsReader {
     private static final Pattern METHOD = Pattern.compile("[A-Z]{1,20}");
     private static final Pattern HOST = Pattern.compile("(\\*\\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?");
     private static final Set<Integer> RETRYABLE_STATUSES = Set.of(502, 503, 504);
+    private static final Duration MAX_FAULT_DELAY = Duration.ofMinutes(5);
 
     private RouteSettingsReader() {
     }
@@ -99,11 +100,33 @@ final class RouteSettingsReader {
         if (earlyHints != null && !earlyHints.equals("forward") && !earlyHints.equals("drop")) {
             s.problem("early-hints", "must be forward or drop, was \"" + earlyHints + "\"");
         }
+        RouteSettings.ClientHeaderPolicy clientHeaders = clientHeaders(s);
+        RouteSettings.PathMatching pathMatching = new RouteSettings.PathMatching(s.bool("case-insensitive"), s.bool("trailing-slash-equivalent"));
         if (name == null || path == null || upstream == null) {
             return null;
         }
         return new RouteSettings(name, path, match, upstream, stripPrefix, methods, host, requestTimeout, routeMiddlewares, fault, retries,
-            rateLimit, auth, !"drop".equals(earlyHints));
+            rateLimit, auth, clientHeaders, pathMatching, !"drop".equals(earlyHints));
+    }
+
+    private static RouteSettings.ClientHeaderPolicy clientHeaders(Section s) {
+        List<String> trusted = s.stringList("trusted-proxies");
+        for (String cidr : trusted) {
+            try {
+                IpLiteral.cidr(cidr);
+            } catch (IllegalArgumentException e) {
+                s.problem("trusted-proxies", e.getMessage());
+            }
+        }
+        List<String> hosts = new ArrayList<>();
+        for (String host : s.stringList("forwarded-hosts")) {
+            String lower = host.toLowerCase(Locale.ROOT);
+            if (!HOST.matcher(lower).matches()) {
+                s.problem("forwarded-hosts", "bad host \"" + host + "\" (a name, or *.suffix)");
+            }
+            hosts.add(lower);
+        }
+        return new RouteSettings.ClientHeaderPolicy(s.bool("forward-underscore-headers"), s.bool("trust-forwarding-headers"), trusted, hosts);
     }
 
     /**
@@ -122,9 +145,18 @@ final class RouteSettingsReader {
         return Optional.of(new FaultSettings(
             s.intBetween("abort-status", 200, 599),
             s.doubleBetween("abort-percent", 0, 100),
-            s.duration("delay", Duration.ZERO),
+            faultDelay(s),
             s.doubleBetween("delay-percent", 0, 100),
             s.bool("throw")));
+    }
+
+    /** A fault delay holds a request thread and the client: at most {@link #MAX_FAULT_DELAY}. */
+    private static Duration faultDelay(Section s) {
+        Duration delay = s.duration("delay", Duration.ZERO);
+        if (delay.compareTo(MAX_FAULT_DELAY) > 0) {
+            s.problem("delay", "must be at most 5m, was " + delay.toSeconds() + "s");
+        }
+        return delay;
     }
 
     /** Retries only when the route has a {@code retries} block: they are opt-in. */

@@ -11,6 +11,7 @@ import java.time.Duration;
  * @param virtualThreads whether the launcher runs request handling on virtual threads
  * @param limits request line and header limits, applied by the connectors and the first filters
  * @param tls TLS termination on a port of its own (launcher only)
+ * @param connections limits of the public connectors' client connections (launcher only)
  */
 public record ServerSettings(
     String host,
@@ -20,5 +21,12 @@ public record ServerSettings(
     long maxRequestBody,
     boolean virtualThreads,
     RequestLimits limits,
-    TlsSettings tls) {
+    TlsSettings tls,
+    ConnectionSettings connections) {
+
+    /** With reference.conf's connection limits. */
+    public ServerSettings(String host, int port, int maxConcurrentRequests, Duration queueTimeout, long maxRequestBody, boolean virtualThreads,
+                          RequestLimits limits, TlsSettings tls) {
+        this(host, port, maxConcurrentRequests, queueTimeout, maxRequestBody, virtualThreads, limits, tls, ConnectionSettings.DEFAULTS);
+    }
 }

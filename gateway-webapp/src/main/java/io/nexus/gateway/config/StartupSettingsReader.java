@@ -36,7 +36,28 @@ final class StartupSettingsReader {
             s.bytes("max-request-body", 0),
             s.bool("virtual-threads"),
             limits,
-            TlsSettingsReader.read(s.section("tls"), problems));
+            TlsSettingsReader.read(s.section("tls"), problems),
+            connections(s));
+    }
+
+    private static ConnectionSettings connections(Section s) {
+        String max = s.string("max-connections");
+        int maxConnections = ConnectionSettings.AUTO_MIN;
+        boolean auto = "auto".equals(max);
+        if (auto) {
+            maxConnections = ConnectionSettings.auto(Runtime.getRuntime().maxMemory());
+        } else if (max != null) {
+            try {
+                maxConnections = Integer.parseInt(max.trim());
+                if (maxConnections < 1) {
+                    s.problem("max-connections", "must be auto or at least 1, was " + max);
+                }
+            } catch (NumberFormatException e) {
+                s.problem("max-connections", "must be auto or a number, was \"" + max + "\"");
+            }
+        }
+        return new ConnectionSettings(maxConnections, auto, s.duration("idle-timeout", Duration.ofSeconds(1)),
+            s.duration("header-read-timeout", Duration.ofMillis(100)), s.bytes("min-request-body-rate", 0));
     }
 
     private static AdminSettings admin(Section s) {
@@ -46,7 +67,9 @@ final class StartupSettingsReader {
                 s.problem("token", "must be at least 16 characters long");
             }
         });
-        return new AdminSettings(s.nonBlankString("host"), s.intBetween("port", 0, 65535), token);
+        Section war = s.section("war");
+        return new AdminSettings(s.nonBlankString("host"), s.intBetween("port", 0, 65535), token,
+            new AdminSettings.War(war.bool("metrics-require-token"), war.bool("remote-probes")));
     }
 
     private static DemoSettings demo(Section s) {

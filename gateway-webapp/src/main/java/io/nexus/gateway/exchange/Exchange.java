@@ -84,6 +84,7 @@ public final class Exchange implements AsyncListener {
     }
 
     private final long startNanos;
+    private long deadlineNanos = Long.MAX_VALUE;
     private final String method;
     private final String clientAddress;
     private final String requestUri;
@@ -143,6 +144,20 @@ public final class Exchange implements AsyncListener {
 
     public String requestId() {
         return requestId;
+    }
+
+    /**
+     * Sets the deadline of the whole exchange, {@code timeoutMillis} after the request arrived:
+     * what runs before the proxy (a fault delay, an admission queue) spends the same time as
+     * the upstream attempts.
+     */
+    public void deadlineAfter(long timeoutMillis) {
+        this.deadlineNanos = startNanos + timeoutMillis * 1_000_000;
+    }
+
+    /** The exchange's deadline in {@link System#nanoTime()} terms; far away until routing set it. */
+    public long deadlineNanos() {
+        return deadlineNanos;
     }
 
     public void requestId(String requestId) {

@@ -50,6 +50,7 @@ public final class RoutingFilter extends HttpFilter {
             return;
         }
         exchange.put(Route.KEY, route);
+        exchange.deadlineAfter(route.requestTimeoutMillis());
         exchange.routed(route.name(), route.upstreamName(), path, route.recorder());
         chain.doFilter(request, response);
     }

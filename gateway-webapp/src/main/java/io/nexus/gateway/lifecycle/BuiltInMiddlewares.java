@@ -1,7 +1,6 @@
 package io.nexus.gateway.lifecycle;
 
 import io.nexus.gateway.auth.AuthMiddleware;
-import io.nexus.gateway.config.RateLimitSettings;
 import io.nexus.gateway.config.RouteSettings;
 import io.nexus.gateway.middleware.MiddlewareRegistry;
 import io.nexus.gateway.ratelimit.RateLimits;
@@ -26,12 +25,11 @@ public final class BuiltInMiddlewares {
     }
 
     /**
-     * The rate limit runs before authentication, so that floods cost no signature checks; one
-     * exception: a limit keyed on the authenticated subject runs after authentication, which
-     * provides the subject.
+     * The rate limit runs before authentication, so that floods cost no signature checks; a
+     * limit keyed on the authenticated subject too, and counts when the auth middleware reports
+     * the outcome (the subject, or a failure counted against the client's address).
      */
     private static int rateLimitPriority(RouteSettings route) {
-        boolean bySubject = route.rateLimit().map(limit -> limit.key() == RateLimitSettings.Key.SUBJECT).orElse(false);
-        return bySubject ? MiddlewareRegistry.AUTH + 1 : MiddlewareRegistry.RATE_LIMIT;
+        return MiddlewareRegistry.RATE_LIMIT;
     }
 }

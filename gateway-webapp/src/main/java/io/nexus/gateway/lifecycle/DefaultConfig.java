@@ -11,7 +11,10 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
-/** The default configuration bundled in the WAR and the launcher: a copy of {@code conf/gateway.conf}. */
+/**
+ * The default configurations bundled in the build: the launcher's, a copy of
+ * {@code conf/gateway.conf} with its demo route, and the WAR's, with no routes.
+ */
 public final class DefaultConfig {
 
     /** Names the config file for both the launcher and the WAR. */
@@ -19,15 +22,21 @@ public final class DefaultConfig {
     /** The classpath resource holding the bundled default. */
     public static final String RESOURCE = "nexus/gateway.conf";
     private static final String SOURCE_NAME = "classpath:" + RESOURCE;
+    /** The WAR's default: no routes. */
+    static final String WAR_RESOURCE = "nexus/war-default.conf";
 
     private DefaultConfig() {
     }
 
     /** The bundled text. */
     public static String text() {
-        try (InputStream in = DefaultConfig.class.getClassLoader().getResourceAsStream(RESOURCE)) {
+        return resource(RESOURCE);
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = DefaultConfig.class.getClassLoader().getResourceAsStream(name)) {
             if (in == null) {
-                throw new IllegalStateException("the bundled default config " + RESOURCE + " is missing from the build");
+                throw new IllegalStateException("the bundled default config " + name + " is missing from the build");
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -42,5 +51,14 @@ public final class DefaultConfig {
     /** The bundled default as a gateway's first version; there is no file to watch. */
     public static InitialConfig initial(ConfigLoader loader) throws InvalidConfigException {
         return InitialConfig.fromText(text(), SOURCE_NAME, ConfigPlane.SOURCE_DEFAULT, loader);
+    }
+
+    /**
+     * The WAR's own default: no routes. The launcher's default proxies {@code /echo} to its
+     * demo upstream on 127.0.0.1:9000; in a servlet container there is no demo, and whatever
+     * else listens on that port would be served on the public port.
+     */
+    static InitialConfig warInitial(ConfigLoader loader) throws InvalidConfigException {
+        return InitialConfig.fromText(resource(WAR_RESOURCE), "classpath:" + WAR_RESOURCE, ConfigPlane.SOURCE_DEFAULT, loader);
     }
 }

@@ -8,7 +8,7 @@ import java.nio.file.Path;
 
 /**
  * Finds the config of a WAR deployment: the {@code nexus.config} system property, else the
- * {@code NEXUS_CONFIG} environment variable, else the default bundled in the WAR. The
+ * {@code NEXUS_CONFIG} environment variable, else the WAR's bundled default (no routes). The
  * last-known-good copy: {@code nexus.last-known-good}, else {@code NEXUS_LAST_KNOWN_GOOD}, else
  * the default path.
  */
@@ -35,7 +35,7 @@ final class WarConfig {
         }
         try {
             return file == null || file.isBlank()
-                ? DefaultConfig.initial(loader)
+                ? DefaultConfig.warInitial(loader)
                 : InitialConfig.fromFile(Path.of(file), loader, lastKnownGood);
         } catch (InvalidConfigException e) {
             // Fails the deployment: the webapp stays unavailable and the reason is in the log.

@@ -3,6 +3,8 @@ package io.nexus.gateway.middleware;
 import io.nexus.gateway.config.FaultSettings;
 import io.nexus.gateway.config.RouteSettings;
 import io.nexus.gateway.error.ErrorResponses;
+import io.nexus.gateway.error.GatewayError;
+import io.nexus.gateway.exchange.Exchange;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
@@ -36,10 +38,19 @@ final class FaultMiddleware implements Middleware {
         }
         ThreadLocalRandom random = ThreadLocalRandom.current();
         if (settings.delayPercent() > 0 && random.nextDouble(100) < settings.delayPercent()) {
+            // Within the request's deadline, like the upstream's time: a delay that would pass
+            // it ends there with the 504 a slow upstream would get.
+            long left = Exchange.of(request).deadlineNanos() - System.nanoTime();
+            long delay = settings.delay().toNanos();
             try {
-                Thread.sleep(settings.delay());
+                Thread.sleep(java.time.Duration.ofNanos(Math.max(0, Math.min(delay, left))));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            }
+            if (delay >= left) {
+                ErrorResponses.send(request, (HttpServletResponse) response, GatewayError.GATEWAY_TIMEOUT, "fault_delay_timeout",
+                    "fault delay of " + settings.delay().toMillis() + " ms passed the request timeout (route " + route + ")");
+                return;
             }
         }
         if (settings.abortPercent() > 0 && random.nextDouble(100) < settings.abortPercent()) {

@@ -53,7 +53,9 @@ record ExchangeFailure(Blame blame, GatewayError error, String cause, String mes
                 find(failure, GatewayProxyServlet.BodyTooLargeException.class).getMessage());
         }
         if (clientFailed) {
-            return find(failure, TimeoutException.class) != null
+            HttpException slow = find(failure, HttpException.class);
+            // A timeout, or the container's minimum request data rate (a 408 from Jetty).
+            return find(failure, TimeoutException.class) != null || (slow != null && slow.getCode() == 408)
                 ? new ExchangeFailure(Blame.CLIENT, GatewayError.REQUEST_TIMEOUT, CLIENT_TIMEOUT, "the client did not send its request in time")
                 : new ExchangeFailure(Blame.CLIENT, GatewayError.BAD_REQUEST, CLIENT_CLOSED, "the client closed the request");
         }

@@ -127,21 +127,14 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
 
     @Override
     protected void addProxyHeaders(HttpServletRequest clientRequest, Request proxyRequest) {
-        // X-Forwarded-* instead of Jetty's default Via and Forwarded: what upstreams expect.
-        String clientAddress = clientRequest.getRemoteAddr();
+        // X-Forwarded-* and Forwarded written by the gateway, not Jetty's Via; the client's
+        // own forwarding and override headers only from a trusted proxy.
         String host = requestedHost(clientRequest);
-        String scheme = clientRequest.getScheme();
         Exchange exchange = Exchange.of(clientRequest);
         String requestId = exchange.requestId();
+        Route route = exchange.get(UpstreamCall.KEY).route();
         proxyRequest.headers(headers -> {
-            String forwardedFor = headers.get(HttpHeader.X_FORWARDED_FOR);
-            headers.put(HttpHeader.X_FORWARDED_FOR, forwardedFor == null || forwardedFor.isBlank() ? clientAddress : forwardedFor + ", " + clientAddress);
-            headers.put(HttpHeader.X_FORWARDED_PROTO, scheme);
-            if (host != null) {
-                headers.put(HttpHeader.X_FORWARDED_HOST, host);
-            } else {
-                headers.remove(HttpHeader.X_FORWARDED_HOST);
-            }
+            ForwardingHeaders.apply(clientRequest, route, host, headers);
             headers.put(Exchange.REQUEST_ID_HEADER, requestId);
             AuthHeaders.apply(exchange.identity(), headers);
             // The gateway's span is the upstream's parent (W3C and B3), not the client's span.

@@ -65,7 +65,7 @@ final class UpstreamCall implements Exchange.Lease {
     private volatile int state;
 
     /**
-     * Starts the call's clock: the route's request timeout covers every attempt.
+     * The route's request timeout covers every attempt, and what ran before them.
      *
      * @param hasBody whether the request streams a body, which cannot be replayed
      * @param inflight where the call is in flight until the exchange completes
@@ -77,7 +77,10 @@ final class UpstreamCall implements Exchange.Lease {
         this.upstream = route.upstream();
         this.retries = route.settings().retries().orElse(null);
         this.startNanos = System.nanoTime();
-        this.deadlineNanos = startNanos + route.requestTimeoutMillis() * 1_000_000;
+        // The exchange's deadline, when it started before this call (admission queueing and a
+        // fault delay spend it too), else the route's request timeout from now.
+        this.deadlineNanos = Math.min(exchange == null ? Long.MAX_VALUE : exchange.deadlineNanos(),
+            startNanos + route.requestTimeoutMillis() * 1_000_000);
         this.replayable = IDEMPOTENT.contains(method) && !hasBody;
         RetryBudget budget = route.retryBudget();
         if (budget != null) {

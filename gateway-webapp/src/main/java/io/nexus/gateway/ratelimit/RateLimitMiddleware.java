@@ -4,6 +4,8 @@ import io.nexus.gateway.config.RateLimitSettings;
 import io.nexus.gateway.config.RouteSettings;
 import io.nexus.gateway.error.ErrorResponses;
 import io.nexus.gateway.error.GatewayError;
+import io.nexus.gateway.exchange.AuthenticationGate;
+import io.nexus.gateway.exchange.Exchange;
 import io.nexus.gateway.middleware.Middleware;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import jakarta.servlet.FilterChain;
@@ -63,13 +65,25 @@ final class RateLimitMiddleware implements Middleware {
     public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain) throws IOException, ServletException {
         HttpServletRequest request = (HttpServletRequest) req;
         HttpServletResponse response = (HttpServletResponse) res;
-        long decision = limiter.acquire(keys.keyOf(request), settings.requests());
+        if (settings.key() == RateLimitSettings.Key.SUBJECT) {
+            // Runs before authentication; the route's auth middleware calls back with the outcome.
+            Exchange.of(request).put(AuthenticationGate.KEY, gate);
+            chain.doFilter(request, response);
+            return;
+        }
+        if (admit(request, response, keys.keyOf(request))) {
+            chain.doFilter(request, response);
+        }
+    }
+
+    /** Counts the request under the key; over the limit answers 429 and returns false. */
+    private boolean admit(HttpServletRequest request, HttpServletResponse response, String key) throws IOException {
+        long decision = limiter.acquire(key, settings.requests());
         response.setHeader("RateLimit-Limit", limitText);
         if (SlidingWindowLimiter.allowed(decision)) {
             response.setHeader("RateLimit-Remaining", Long.toString(decision));
             response.setHeader("RateLimit-Reset", Long.toString(seconds(limiter.nanosToWindowEnd())));
-            chain.doFilter(request, response);
-            return;
+            return true;
         }
         rateLimited.inc();
         rejected.inc();
@@ -78,7 +92,25 @@ final class RateLimitMiddleware implements Middleware {
         response.setHeader("RateLimit-Reset", retryAfter);
         response.setHeader("Retry-After", retryAfter);
         ErrorResponses.send(request, response, GatewayError.RATE_LIMITED, "rate_limit_exceeded", message);
+        return false;
     }
+
+    /**
+     * A limit keyed on the subject: authenticated requests count under their subject, failed
+     * authentications under the client's address (with the same budget), so that a client
+     * guessing tokens or keys is limited like one that has them.
+     */
+    private final AuthenticationGate gate = new AuthenticationGate() {
+        @Override
+        public boolean onAuthenticated(HttpServletRequest request, HttpServletResponse response, String subject) throws IOException {
+            return admit(request, response, keys.keyOf(request));
+        }
+
+        @Override
+        public boolean onFailed(HttpServletRequest request, HttpServletResponse response) throws IOException {
+            return admit(request, response, keys.failureKeyOf(request));
+        }
+    };
 
     /** Whole seconds, rounded up, at least 1: {@code Retry-After: 0} would invite an instant retry. */
     static long seconds(long nanos) {

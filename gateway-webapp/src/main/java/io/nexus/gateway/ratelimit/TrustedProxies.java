@@ -77,7 +77,8 @@ public final class TrustedProxies {
                 if (start == stop) {
                     continue;
                 }
-                String entry = line.substring(start, stop);
+                // "203.0.113.9:41234" and "[2001:db8::1]:443": proxies that add the client's port.
+                String entry = withoutPort(line.substring(start, stop));
                 // Measured: about 0.2 us and 350 B per entry (the hand-written IPv4 matcher this
                 // replaced took 30 ns and nothing), under 1% of the 45 us a proxied request costs.
                 InetAddress address = IpLiteral.parse(entry);
@@ -93,8 +94,18 @@ public final class TrustedProxies {
         return nearest;
     }
 
+    /** An {@code X-Forwarded-For} entry without the port some proxies append; IPv6 literals with a port are bracketed. */
+    static String withoutPort(String entry) {
+        if (entry.startsWith("[")) {
+            int close = entry.indexOf(']');
+            return close > 0 ? entry.substring(1, close) : entry;
+        }
+        int colon = entry.indexOf(':');
+        return colon > 0 && colon == entry.lastIndexOf(':') && entry.indexOf('.') >= 0 ? entry.substring(0, colon) : entry;
+    }
+
     /** Whether an IP literal is in a trusted range; false for anything else. */
-    boolean contains(String text) {
+    public boolean contains(String text) {
         return ranges.test(IpLiteral.parse(text));
     }
 

@@ -224,7 +224,8 @@ public final class ConfigPlane implements AutoCloseable {
             config.redacted());
         history.add(version, config.maxHistory());
         versionInfo.setLabelValues(Integer.toString(version.id()));
-        lastKnownGood.save(text);
+        // Keyed to the file: a config that did not come from one (the bundled default) has no copy.
+        file.ifPresent(configFile -> lastKnownGood.save(configFile, text));
         return version;
     }
 

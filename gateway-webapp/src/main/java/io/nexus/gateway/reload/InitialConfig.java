@@ -23,8 +23,9 @@ public record InitialConfig(GatewayConfig config, String text, String source, Op
     private static final Logger LOG = LoggerFactory.getLogger(InitialConfig.class);
 
     /**
-     * Reads a config file; when it is invalid (or unreadable) and a last-known-good copy is
-     * valid, starts on the copy instead, says so in the log, and keeps watching the file.
+     * Reads a config file; when it is invalid (or unreadable) and a last-known-good copy saved
+     * from this same file is valid and safe to trust ({@link LastKnownGood#load}), starts on the
+     * copy instead, says so in the log, and keeps watching the file.
      *
      * @throws InvalidConfigException when the file is invalid and there is no usable copy
      */
@@ -36,12 +37,12 @@ public record InitialConfig(GatewayConfig config, String text, String source, Op
         } catch (InvalidConfigException e) {
             fileProblem = e;
         }
-        Optional<String> saved = lastKnownGood.load();
+        Optional<String> saved = lastKnownGood.load(file);
         if (saved.isEmpty()) {
             throw fileProblem;
         }
         try {
-            String source = lastKnownGood.file().orElseThrow().toString();
+            String source = lastKnownGood.fileFor(file).orElseThrow().toString();
             GatewayConfig config = loader.parse(saved.get(), source);
             LOG.warn("STARTED ON THE LAST-KNOWN-GOOD CONFIG {} because {} is invalid: {}. Fix the file; it is watched and applied once valid.",
                 source, file, fileProblem.getMessage());

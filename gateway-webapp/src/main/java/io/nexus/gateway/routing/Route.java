@@ -3,8 +3,11 @@ package io.nexus.gateway.routing;
 import io.nexus.gateway.config.RouteSettings;
 import io.nexus.gateway.exchange.Exchange;
 import io.nexus.gateway.middleware.RouteChain;
+import io.nexus.gateway.ratelimit.TrustedProxies;
 import io.nexus.gateway.upstream.RetryBudget;
 import io.nexus.gateway.upstream.Upstream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 
 /** A route as the request path sees it: settings plus the upstream and meters resolved once. */
@@ -22,6 +25,7 @@ public final class Route {
     private final String[] methods;
     private final String host;
     private final boolean wildcardHost;
+    private final TrustedProxies forwardingProxies;
 
     public Route(RouteSettings settings, Upstream upstream, Exchange.Recorder recorder, RouteChain chain) {
         this.settings = settings;
@@ -36,6 +40,19 @@ public final class Route {
         this.wildcardHost = configuredHost != null && configuredHost.startsWith("*.");
         // "*.example.com" is kept as ".example.com" so that a suffix compare does the match.
         this.host = wildcardHost ? configuredHost.substring(1) : configuredHost;
+        // The route's own list and its rate limiter's: a proxy believed about the client's
+        // address is believed about the rest of what it forwards.
+        List<String> trusted = new ArrayList<>(settings.clientHeaders().trustedProxies());
+        settings.rateLimit().ifPresent(limit -> trusted.addAll(limit.trustedProxies()));
+        this.forwardingProxies = TrustedProxies.of(trusted);
+    }
+
+    /**
+     * Whether this route keeps the forwarding and override headers of a request from {@code peer}:
+     * a trusted proxy's, or everyone's with {@code trust-forwarding-headers}.
+     */
+    public boolean trustsForwardingHeadersFrom(String peer) {
+        return settings.clientHeaders().trustForwardingHeaders() || (!forwardingProxies.isEmpty() && forwardingProxies.contains(peer));
     }
 
     public String name() {

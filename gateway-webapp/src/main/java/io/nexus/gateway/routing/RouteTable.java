@@ -1,12 +1,15 @@
 package io.nexus.gateway.routing;
 
 import io.nexus.gateway.config.RouteSettings.MatchKind;
+import io.nexus.gateway.config.RouteSettings.PathMatching;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An immutable route table: an exact-path hash map first, then a trie of path segments for
@@ -15,34 +18,59 @@ import java.util.Map;
  *
  * <p>A prefix route for {@code /api} matches {@code /api} and {@code /api/...} but not
  * {@code /apix}: prefixes end at a segment boundary.
+ *
+ * <p>Routes that match leniently ({@code case-insensitive}, {@code trailing-slash-equivalent})
+ * come after the strict lookups of their kind: an exact route that matches leniently before any
+ * prefix route, a case-insensitive prefix route in a trie of its own, ASCII letters folded,
+ * against the strict trie by prefix length. Building a table warns about an exact route with
+ * authentication that a prefix route without authentication answers for {@code /admin/} or
+ * {@code /ADMIN}.
  */
 public final class RouteTable {
 
+    private static final Logger LOG = LoggerFactory.getLogger(RouteTable.class);
     private static final Route[] NONE = new Route[0];
     // Below this many children a linear regionMatches scan beats hashing a substring.
     private static final int LINEAR_CHILDREN = 8;
 
     private final Map<String, Route[]> exact;
+    private final Route[] lenientExact;
     private final Node root;
+    /** Case-insensitive prefix routes, their segments in lower case; {@code null} when there are none. */
+    private final Node foldedRoot;
     private final List<Route> routes;
+    private final List<String> warnings;
 
-    private RouteTable(Map<String, Route[]> exact, Node root, List<Route> routes) {
+    private RouteTable(Map<String, Route[]> exact, Route[] lenientExact, Node root, Node foldedRoot, List<Route> routes, List<String> warnings) {
         this.exact = exact;
+        this.lenientExact = lenientExact;
         this.root = root;
+        this.foldedRoot = foldedRoot;
         this.routes = routes;
+        this.warnings = warnings;
     }
 
     /** Builds a table; routes with a host come before routes without, otherwise config order. */
     public static RouteTable of(List<Route> routes) {
         Map<String, List<Route>> exact = new HashMap<>();
+        List<Route> lenientExact = new ArrayList<>();
         MutableNode root = new MutableNode();
+        MutableNode foldedRoot = null;
         for (Route route : routes) {
             String path = route.settings().path();
+            PathMatching matching = route.settings().pathMatching();
             if (route.settings().match() == MatchKind.EXACT) {
                 exact.computeIfAbsent(path, p -> new ArrayList<>()).add(route);
+                if (matching.caseInsensitive() || matching.trailingSlashEquivalent()) {
+                    lenientExact.add(route);
+                }
             } else {
                 MutableNode node = root;
-                for (String segment : segments(path)) {
+                if (matching.caseInsensitive()) {
+                    foldedRoot = foldedRoot == null ? new MutableNode() : foldedRoot;
+                    node = foldedRoot;
+                }
+                for (String segment : segments(matching.caseInsensitive() ? asciiLowerCase(path) : path)) {
                     node = node.children.computeIfAbsent(segment, s -> new MutableNode());
                 }
                 node.routes.add(route);
@@ -50,7 +78,75 @@ public final class RouteTable {
         }
         Map<String, Route[]> frozenExact = new HashMap<>();
         exact.forEach((path, list) -> frozenExact.put(path, ordered(list)));
-        return new RouteTable(Map.copyOf(frozenExact), root.freeze(), List.copyOf(routes));
+        List<String> warnings = shadowWarnings(routes);
+        warnings.forEach(LOG::warn);
+        return new RouteTable(Map.copyOf(frozenExact), ordered(lenientExact), root.freeze(), foldedRoot == null ? null : foldedRoot.freeze(),
+            List.copyOf(routes), List.copyOf(warnings));
+    }
+
+    /** What building the table warned about: exact routes with auth answered by a prefix route without. */
+    public List<String> warnings() {
+        return warnings;
+    }
+
+    /**
+     * An exact route with authentication, and a prefix route without it that takes the
+     * requests the exact route does not match: {@code /admin/} and {@code /ADMIN} when the exact
+     * route is {@code /admin}, unless it matches them itself.
+     */
+    private static List<String> shadowWarnings(List<Route> routes) {
+        List<String> warnings = new ArrayList<>();
+        for (Route exactRoute : routes) {
+            var settings = exactRoute.settings();
+            PathMatching matching = settings.pathMatching();
+            if (settings.match() != MatchKind.EXACT || settings.auth().isEmpty() || settings.path().equals("/")
+                || (matching.caseInsensitive() && matching.trailingSlashEquivalent())) {
+                continue;
+            }
+            for (Route prefixRoute : routes) {
+                var prefix = prefixRoute.settings();
+                if (prefix.match() != MatchKind.PREFIX || prefix.auth().isPresent()
+                    || (prefix.host().isPresent() && !prefix.host().equals(settings.host()))
+                    || !covers(prefix.path(), settings.path())) {
+                    continue;
+                }
+                List<String> variants = new ArrayList<>(2);
+                if (!matching.trailingSlashEquivalent()) {
+                    variants.add(settings.path() + "/");
+                }
+                if (!matching.caseInsensitive()) {
+                    variants.add(settings.path().toUpperCase(java.util.Locale.ROOT));
+                }
+                warnings.add("route \"" + settings.name() + "\" (exact " + settings.path() + ", with auth) does not match "
+                    + String.join(" or ", variants) + ": those reach route \"" + prefix.name() + "\" (prefix " + prefix.path()
+                    + ", without auth). Set trailing-slash-equivalent and case-insensitive on \"" + settings.name()
+                    + "\", or make it a prefix route");
+            }
+        }
+        return warnings;
+    }
+
+    /** Whether a prefix route for {@code prefix} matches {@code path} (case-insensitively: it would match a variant). */
+    private static boolean covers(String prefix, String path) {
+        return prefix.equals("/") || path.equalsIgnoreCase(prefix)
+            || (path.length() > prefix.length() && path.regionMatches(true, 0, prefix, 0, prefix.length()) && path.charAt(prefix.length()) == '/');
+    }
+
+    /** Lower-cases ASCII letters only, so that the length and every offset stay those of the request path. */
+    static String asciiLowerCase(String path) {
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            if (c >= 'A' && c <= 'Z') {
+                char[] chars = path.toCharArray();
+                for (int j = i; j < chars.length; j++) {
+                    if (chars[j] >= 'A' && chars[j] <= 'Z') {
+                        chars[j] = (char) (chars[j] + ('a' - 'A'));
+                    }
+                }
+                return new String(chars);
+            }
+        }
+        return path;
     }
 
     /** Every route, in config order. */
@@ -71,16 +167,40 @@ public final class RouteTable {
                 return route;
             }
         }
-        return root.find(path, 1, method, host);
+        if (lenientExact.length > 0) {
+            Route route = lenientExactMatch(path, method, host);
+            if (route != null) {
+                return route;
+            }
+        }
+        Route prefix = root.find(path, 1, method, host);
+        if (foldedRoot != null) {
+            Route folded = foldedRoot.find(asciiLowerCase(path), 1, method, host);
+            // Longest prefix wins across both tries, as within one.
+            if (folded != null && (prefix == null || folded.settings().path().length() > prefix.settings().path().length())) {
+                return folded;
+            }
+        }
+        return prefix;
     }
 
     /** Whether some route matches path and host but not the method: a 405 rather than a 404. */
     public boolean matchesPathWithOtherMethod(String host, String path) {
-        Route[] candidates = exact.get(path);
-        if (candidates != null && firstMatch(candidates, null, host) != null) {
-            return true;
+        return find(null, host, path) != null;
+    }
+
+    private Route lenientExactMatch(String path, String method, String host) {
+        boolean trailingSlash = path.length() > 1 && path.charAt(path.length() - 1) == '/';
+        for (Route route : lenientExact) {
+            PathMatching matching = route.settings().pathMatching();
+            String candidate = trailingSlash && matching.trailingSlashEquivalent() ? path.substring(0, path.length() - 1) : path;
+            String routePath = route.settings().path();
+            boolean same = matching.caseInsensitive() ? asciiLowerCase(candidate).equals(asciiLowerCase(routePath)) : candidate.equals(routePath);
+            if (same && route.matchesHost(host) && (method == null || route.allowsMethod(method))) {
+                return route;
+            }
         }
-        return root.find(path, 1, null, host) != null;
+        return null;
     }
 
     /** With {@code method == null} any method matches. */

@@ -49,7 +49,7 @@ class LayeringTest {
         .whereLayer("middleware").mayOnlyAccessLayers("exchange", "config", "error", "observability")
         .whereLayer("auth").mayOnlyAccessLayers("exchange", "config", "error", "observability", "middleware")
         .whereLayer("ratelimit").mayOnlyAccessLayers("exchange", "config", "error", "observability", "middleware")
-        .whereLayer("routing").mayOnlyAccessLayers("exchange", "config", "observability", "upstream", "middleware")
+        .whereLayer("routing").mayOnlyAccessLayers("exchange", "config", "observability", "upstream", "middleware", "ratelimit")
         .whereLayer("snapshot").mayOnlyAccessLayers("exchange", "config", "observability", "upstream", "middleware", "routing")
         .whereLayer("filter").mayOnlyAccessLayers("exchange", "config", "error", "observability", "middleware", "routing", "snapshot")
         .whereLayer("proxy").mayOnlyAccessLayers("exchange", "config", "error", "observability", "upstream", "auth", "routing")

@@ -130,7 +130,10 @@ class WarInJettyIT {
 
         // The exchange is recorded when the response completes, which may be after the client saw it.
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-            ContentResponse metrics = nexus.request("/_nexus/metrics").send();
+            // On the public port the metrics need the admin token (nexus.admin.war.metrics-require-token).
+            assertThat(nexus.request("/_nexus/metrics").send().getStatus()).isEqualTo(401);
+            ContentResponse metrics = nexus.request("/_nexus/metrics")
+                .headers(headers -> headers.put(HttpHeader.AUTHORIZATION, "Bearer " + WarDeployment.ADMIN_TOKEN)).send();
             assertThat(metrics.getStatus()).isEqualTo(200);
             assertThat(metrics.getContentAsString()).containsPattern("nexus_requests_total\\{[^}]*route=\"api\"[^}]*} [1-9]");
         });
