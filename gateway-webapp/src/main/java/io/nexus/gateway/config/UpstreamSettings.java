@@ -8,6 +8,9 @@ import java.util.Set;
  * One entry of {@code nexus.upstreams}, merged over {@code nexus.upstream-defaults}.
  *
  * @param maxResponseHeaderSize bytes of an upstream's status line and header fields; more is 502 {@code upstream_response_too_large}
+ * @param maxRequests requests in flight to the upstream at once; 0 for targets x max-connections-per-target
+ * @param maxPendingRequests requests that may wait for one of those places
+ * @param queueTimeout how long a request may wait for a place
  * @param failureStatuses upstream statuses that count as failures for the breaker and passive health
  */
 public record UpstreamSettings(
@@ -20,6 +23,9 @@ public record UpstreamSettings(
     int maxConnectionsPerTarget,
     int maxIdleConnectionsPerTarget,
     int maxResponseHeaderSize,
+    int maxRequests,
+    int maxPendingRequests,
+    Duration queueTimeout,
     Set<Integer> failureStatuses,
     HealthCheckSettings healthCheck,
     CircuitBreakerSettings circuitBreaker) {

@@ -47,6 +47,9 @@ final class UpstreamSettingsReader {
             s.intBetween("max-connections-per-target", 1, 100_000),
             s.intBetween("max-idle-connections-per-target", 0, 100_000),
             maxResponseHeaderSize(s),
+            maxRequests(s),
+            s.intBetween("max-pending-requests", 0, 1_000_000),
+            s.duration("queue-timeout", Duration.ZERO),
             statuses(s, "failure-statuses", 500),
             healthCheck(s.section("health-check")),
             circuitBreaker(s.section("circuit-breaker")));
@@ -109,6 +112,14 @@ final class UpstreamSettingsReader {
             s.problem("max-response-header-size", "must be at most 12KiB, was " + size + " bytes");
         }
         return (int) Math.min(size, MAX_RESPONSE_HEADER_SIZE);
+    }
+
+    /** {@code auto} (0: targets x max-connections-per-target, so that every admitted request has a connection) or a number. */
+    private static int maxRequests(Section s) {
+        if ("auto".equals(s.string("max-requests"))) {
+            return 0;
+        }
+        return s.intBetween("max-requests", 1, 1_000_000);
     }
 
     /** A list of HTTP statuses between {@code min} and 599; a bad entry is a problem at {@code key}. */

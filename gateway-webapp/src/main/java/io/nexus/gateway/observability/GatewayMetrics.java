@@ -212,6 +212,26 @@ public final class GatewayMetrics {
             })
             .register(registry);
         GaugeWithCallback.builder()
+            .name("nexus_upstream_active_requests")
+            .help("Requests in flight to each upstream (at most its max-requests).")
+            .labelNames("upstream")
+            .callback(callback -> {
+                for (UpstreamView upstream : upstreams.get()) {
+                    callback.call(upstream.activeRequests(), upstream.name());
+                }
+            })
+            .register(registry);
+        GaugeWithCallback.builder()
+            .name("nexus_upstream_pending_requests")
+            .help("Requests waiting for a place with each upstream (at most its max-pending-requests).")
+            .labelNames("upstream")
+            .callback(callback -> {
+                for (UpstreamView upstream : upstreams.get()) {
+                    callback.call(upstream.pendingRequests(), upstream.name());
+                }
+            })
+            .register(registry);
+        GaugeWithCallback.builder()
             .name("nexus_upstream_queued_requests")
             .help("Requests waiting in each upstream's client for a connection to a target.")
             .labelNames("upstream", "target")

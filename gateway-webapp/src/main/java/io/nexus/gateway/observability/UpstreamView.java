@@ -11,6 +11,12 @@ public interface UpstreamView {
     /** {@code closed}, {@code open}, {@code half_open} or {@code disabled}. */
     String breakerState();
 
+    /** Requests in flight to the upstream. */
+    int activeRequests();
+
+    /** Requests waiting for a place with the upstream. */
+    int pendingRequests();
+
     List<? extends TargetView> targets();
 
     /** The upstream's client, whose destinations hold the connection pools. */

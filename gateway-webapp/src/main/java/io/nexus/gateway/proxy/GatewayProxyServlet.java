@@ -7,6 +7,7 @@ import io.nexus.gateway.error.GuardedFilter;
 import io.nexus.gateway.exchange.Exchange;
 import io.nexus.gateway.observability.Tracing;
 import io.nexus.gateway.routing.Route;
+import io.nexus.gateway.upstream.UpstreamLoad;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.http.HttpServletRequest;
@@ -81,6 +82,11 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             UpstreamCall call = new UpstreamCall(exchange, exchange.get(Route.KEY), clientRequest.getMethod(), hasContent(clientRequest), inflight);
             exchange.put(UpstreamCall.KEY, call);
             exchange.hold(call);
+            UpstreamLoad.Entry entry = call.enterUpstream();
+            if (entry != UpstreamLoad.Entry.ADMITTED) {
+                shed(clientRequest, proxyResponse, call, entry);
+                return;
+            }
             if (!call.startAttempt()) {
                 refuse(clientRequest, proxyResponse, call);
                 return;
@@ -88,6 +94,23 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             super.service(clientRequest, proxyResponse);
         } catch (Throwable failure) {
             GuardedFilter.recover("proxy", failures, clientRequest, proxyResponse, failure);
+        }
+    }
+
+    /**
+     * The upstream has no place for the request and its queue is full, or no place freed up in
+     * time: 503 {@code overloaded} at once, with {@code Retry-After}. The gateway's own decision:
+     * nothing reached the upstream, and nothing counts against it.
+     */
+    private void shed(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, UpstreamCall call, UpstreamLoad.Entry entry) {
+        try {
+            proxyResponse.setHeader(HttpHeader.RETRY_AFTER.asString(), "1");
+            boolean full = entry == UpstreamLoad.Entry.QUEUE_FULL;
+            ErrorResponses.send(clientRequest, proxyResponse, GatewayError.OVERLOADED, full ? "upstream_queue_full" : "queue_timeout",
+                full ? "too many requests wait for upstream " + call.upstream().name()
+                    : "no place with upstream " + call.upstream().name() + " freed up in time");
+        } catch (IOException e) {
+            _log.debug("Could not send overloaded", e);
         }
     }
 

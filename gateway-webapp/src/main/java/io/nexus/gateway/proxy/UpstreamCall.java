@@ -7,6 +7,7 @@ import io.nexus.gateway.upstream.Balancer;
 import io.nexus.gateway.upstream.RetryBudget;
 import io.nexus.gateway.upstream.Target;
 import io.nexus.gateway.upstream.Upstream;
+import io.nexus.gateway.upstream.UpstreamLoad;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Set;
@@ -61,6 +62,7 @@ final class UpstreamCall implements Exchange.Lease {
     private volatile boolean responseBegun;
     private volatile Consumer<Throwable> abortAttempt;
     private volatile boolean stuckAborted;
+    private volatile boolean holdsPlace;
     @SuppressWarnings("unused") // through STATE
     private volatile int state;
 
@@ -95,6 +97,22 @@ final class UpstreamCall implements Exchange.Lease {
 
     Upstream upstream() {
         return upstream;
+    }
+
+    /**
+     * Takes a place with the upstream (its {@code max-requests}), waiting in its bounded queue
+     * when none is free; the place is held until the exchange completes, across retries.
+     *
+     * @return {@link UpstreamLoad.Entry#ADMITTED}, or why the request is shed
+     */
+    UpstreamLoad.Entry enterUpstream() throws InterruptedException {
+        UpstreamLoad.Entry entry = upstream.load().enter(deadlineNanos);
+        if (entry == UpstreamLoad.Entry.ADMITTED) {
+            holdsPlace = true;
+        } else {
+            upstream.meter().error(entry == UpstreamLoad.Entry.QUEUE_FULL ? "upstream_queue_full" : "queue_timeout");
+        }
+        return entry;
     }
 
     /**
@@ -298,6 +316,10 @@ final class UpstreamCall implements Exchange.Lease {
     @Override
     public void release() {
         inflight.remove(this);
+        if (holdsPlace) {
+            holdsPlace = false;
+            upstream.load().leave();
+        }
         if ((int) STATE.getAndSet(this, CLOSED) == HOLDING_PERMIT) {
             upstream.breaker().release();
         }

@@ -22,6 +22,7 @@ public final class Upstream implements UpstreamView {
     private final UpstreamMeter meter;
     private final UpstreamBreaker breaker;
     private final PassiveHealth passiveHealth;
+    private final UpstreamLoad load;
     private ActiveHealthChecker activeHealth;
 
     public Upstream(UpstreamSettings settings, Balancer balancer, HttpClient client, UpstreamMeter meter, UpstreamBreaker breaker) {
@@ -31,6 +32,8 @@ public final class Upstream implements UpstreamView {
         this.meter = meter;
         this.breaker = breaker;
         this.passiveHealth = new PassiveHealth(settings.name(), settings.healthCheck().passive(), balancer.targets());
+        int maxRequests = settings.maxRequests() > 0 ? settings.maxRequests() : balancer.targets().size() * settings.maxConnectionsPerTarget();
+        this.load = new UpstreamLoad(maxRequests, settings.maxPendingRequests(), settings.queueTimeout().toNanos());
     }
 
     /** Starts active health checking on the gateway's scheduler when the settings ask for it. */
@@ -74,6 +77,21 @@ public final class Upstream implements UpstreamView {
 
     public PassiveHealth passiveHealth() {
         return passiveHealth;
+    }
+
+    /** Its bounded places and queue. */
+    public UpstreamLoad load() {
+        return load;
+    }
+
+    @Override
+    public int activeRequests() {
+        return load.active();
+    }
+
+    @Override
+    public int pendingRequests() {
+        return load.pending();
     }
 
     /** Its attempts' latency and the errors answered because of it. */

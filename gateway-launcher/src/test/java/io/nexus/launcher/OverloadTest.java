@@ -1,0 +1,92 @@
+package io.nexus.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.nexus.gateway.testing.RecordingUpstream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.client.CompletableResponseListener;
+import org.eclipse.jetty.client.ContentResponse;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A spike far above what a slow but healthy upstream can take: the upstream gets at most
+ * {@code max-requests} at once, at most {@code max-pending-requests} wait for a place for at most
+ * {@code queue-timeout}, and the rest are answered at once with 503 {@code overloaded}, never a
+ * 502, and never held against the upstream: its breaker stays closed and it serves the next request.
+ */
+class OverloadTest {
+
+    @RegisterExtension
+    static final GatewayExtension nexus = GatewayExtension.builder()
+        .perMethod()
+        .recordingUpstream("slow")
+        .config("""
+            nexus {
+              upstreams.slow {
+                targets = [${upstreams.slow}]
+                max-requests = 2
+                max-pending-requests = 2
+                queue-timeout = 300ms
+                circuit-breaker { minimum-calls = 2, sliding-window-size = 4 }
+              }
+              routes = [{ name = "slow", path = "/", upstream = "slow" }]
+            }
+            """)
+        .build();
+
+    @Test
+    void aSpikeIsShedAtOnceAndNeverCountsAgainstTheUpstream() throws Exception {
+        RecordingUpstream slow = nexus.upstream("slow");
+        TestGateway gateway = nexus.gateway();
+        GatewayClient client = gateway.client(Protocol.HTTP_1_1);
+        List<CompletableFuture<ContentResponse>> served = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            served.add(new CompletableResponseListener(client.request("/hold"), 1024).send());
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> slow.holding() == 2);
+        List<CompletableFuture<ContentResponse>> waiting = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            waiting.add(new CompletableResponseListener(client.request("/hold"), 1024).send());
+        }
+        gateway.awaitMetrics(metrics -> assertThat(metrics)
+            .contains("nexus_upstream_active_requests{upstream=\"slow\"} 2.0")
+            .contains("nexus_upstream_pending_requests{upstream=\"slow\"} 2.0"));
+
+        for (int i = 0; i < 5; i++) {
+            long start = System.nanoTime();
+            ContentResponse refused = gateway.get("/hold");
+            assertThat(refused.getStatus()).isEqualTo(503);
+            assertThat(refused.getHeaders().get("Retry-After")).isEqualTo("1");
+            assertThat(refused.getContentAsString()).contains("\"code\":\"overloaded\"").contains("\"cause\":\"upstream_queue_full\"");
+            assertThat((System.nanoTime() - start) / 1_000_000).as("shed at once, not after the queue timeout").isLessThan(300);
+        }
+        for (CompletableFuture<ContentResponse> late : waiting) {
+            ContentResponse timedOut = late.get(10, TimeUnit.SECONDS);
+            assertThat(timedOut.getStatus()).isEqualTo(503);
+            assertThat(timedOut.getContentAsString()).contains("\"cause\":\"queue_timeout\"");
+        }
+        slow.release();
+        for (CompletableFuture<ContentResponse> ok : served) {
+            assertThat(ok.get(10, TimeUnit.SECONDS).getStatus()).isEqualTo(200);
+        }
+        assertThat(slow.maxHolding()).as("the upstream never had more than max-requests").isEqualTo(2);
+
+        String metrics = gateway.metrics();
+        assertThat(metrics)
+            .contains("nexus_circuit_breaker_state{state=\"closed\",upstream=\"slow\"} 1.0")
+            .contains("nexus_upstream_errors_total{cause=\"upstream_queue_full\",upstream=\"slow\"} 5.0")
+            .contains("nexus_upstream_errors_total{cause=\"queue_timeout\",upstream=\"slow\"} 2.0")
+            .contains("nexus_requests_total{code=\"503\",method=\"GET\",route=\"slow\"} 7.0")
+            .doesNotContain("code=\"502\"");
+        gateway.awaitMetrics(after -> assertThat(after)
+            .contains("nexus_upstream_active_requests{upstream=\"slow\"} 0.0")
+            .contains("nexus_upstream_pending_requests{upstream=\"slow\"} 0.0"));
+        assertThat(gateway.get("/after").getStatus()).isEqualTo(200);
+    }
+}
