@@ -3,10 +3,12 @@ package io.nexus.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.nexus.gateway.observability.AccessLog;
 import io.nexus.gateway.testing.RecordingUpstream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.CompletableResponseListener;
@@ -39,6 +41,38 @@ class OverloadTest {
             }
             """)
         .build();
+
+    /** Under an error storm the access log writes a bounded number of lines, and summaries that add up to the rest. */
+    @Test
+    void errorLinesAreLimitedAndSummarized() throws Exception {
+        try (CapturedLog log = new CapturedLog(AccessLog.LOGGER)) {
+            TestGateway gateway = nexus.startGateway("""
+                nexus {
+                  upstreams.slow { targets = [${upstreams.slow}], max-requests = 1, max-pending-requests = 0 }
+                  routes = [{ name = "slow", path = "/", upstream = "slow" }]
+                  observability.access-log.max-error-lines-per-second = 3
+                }
+                """);
+            RecordingUpstream slow = nexus.upstream("slow");
+            CompletableFuture<ContentResponse> holding = new CompletableResponseListener(gateway.client(Protocol.HTTP_1_1).request("/hold"), 1024).send();
+            await().atMost(Duration.ofSeconds(5)).until(() -> slow.holding() == 1);
+            int refused = 200;
+            for (int i = 0; i < refused; i++) {
+                assertThat(gateway.get("/x").getStatus()).isEqualTo(503);
+            }
+            slow.release();
+            assertThat(holding.get(10, TimeUnit.SECONDS).getStatus()).isEqualTo(200);
+            // Each line or summary counts refused requests; together they account for all of them.
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                long lines = log.events.stream().filter(event -> "upstream_queue_full".equals(CapturedLog.field(event, "cause"))).count();
+                long suppressed = log.events.stream().map(event -> CapturedLog.field(event, "suppressed")).filter(Map.class::isInstance)
+                    .mapToLong(map -> ((Map<?, ?>) map).values().stream().mapToLong(n -> ((Number) n).longValue()).sum()).sum();
+                assertThat(lines + suppressed).isEqualTo(refused);
+                assertThat(lines).as("at most 3 a second").isLessThan(refused / 2);
+            });
+            assertThat(gateway.metrics()).contains("nexus_requests_total{code=\"503\",method=\"GET\",route=\"slow\"} " + refused + ".0");
+        }
+    }
 
     @Test
     void aSpikeIsShedAtOnceAndNeverCountsAgainstTheUpstream() throws Exception {

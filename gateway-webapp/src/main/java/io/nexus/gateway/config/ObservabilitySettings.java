@@ -19,7 +19,7 @@ public record ObservabilitySettings(AccessLog accessLog, Tracing tracing) {
      * Which requests the access log writes: every 5xx, 4xx when {@code logClientErrors}, every
      * request at least {@code slowThreshold} long, and the rest at {@code sampleRatio}.
      */
-    public record AccessLog(boolean enabled, double sampleRatio, boolean logClientErrors, Duration slowThreshold) {
+    public record AccessLog(boolean enabled, double sampleRatio, boolean logClientErrors, Duration slowThreshold, int maxErrorLinesPerSecond) {
     }
 
     /**

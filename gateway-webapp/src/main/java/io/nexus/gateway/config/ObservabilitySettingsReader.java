@@ -18,7 +18,8 @@ final class ObservabilitySettingsReader {
             accessLog.bool("enabled"),
             accessLog.doubleBetween("sample-ratio", 0, 1),
             accessLog.bool("log-client-errors"),
-            accessLog.duration("slow-threshold", Duration.ofMillis(1)));
+            accessLog.duration("slow-threshold", Duration.ofMillis(1)),
+            accessLog.intBetween("max-error-lines-per-second", 1, 1_000_000));
 
         Section tracing = s.section("tracing");
         Section otlp = tracing.section("otlp");

@@ -60,6 +60,7 @@ public final class Gateway implements LiveConfig, AdminView, AutoCloseable {
     private final Set<GatewaySnapshot> retiring = ConcurrentHashMap.newKeySet();
     private final Object applyLock = new Object();
     private volatile Readiness readiness = Readiness.STARTING;
+    private volatile boolean closed;
 
     private Gateway(GatewaySnapshot snapshot, AdmissionControl admission, GatewayMetrics metrics, UpstreamRegistry upstreams,
                     MiddlewareRegistry middlewares, Scheduler scheduler, Executor executor) {
@@ -75,6 +76,20 @@ public final class Gateway implements LiveConfig, AdminView, AutoCloseable {
         metrics.registerInflightOldest(inflightCalls::oldestWaitingSeconds,
             () -> snapshots.get().routes().routes().stream().mapToLong(Route::requestTimeoutMillis).max().orElse(0) / 1000.0);
         inflightCalls.start(scheduler);
+        scheduleSuppressedLines();
+    }
+
+    /** Once a second, the access log's summary of the error lines it left out. */
+    private void scheduleSuppressedLines() {
+        if (!closed) {
+            scheduler.schedule(() -> {
+                try {
+                    metrics.accessLog().flushSuppressed();
+                } finally {
+                    scheduleSuppressedLines();
+                }
+            }, 1, TimeUnit.SECONDS);
+        }
     }
 
     /** The upstream calls in flight, watched for those stuck past their deadline. */
@@ -236,7 +251,9 @@ public final class Gateway implements LiveConfig, AdminView, AutoCloseable {
             }
             retiring.clear();
         }
+        closed = true;
         inflightCalls.stop();
+        metrics.accessLog().flushSuppressed();
         metrics.close();
         LifeCycle.stop(scheduler);
     }

@@ -24,6 +24,7 @@ public final class AccessLog {
     // The policy of the settings last seen; a reload brings a new settings object, which is
     // noticed by identity. Two requests racing on a change both build one: harmless.
     private volatile Policy policy = new Policy(ObservabilitySettings.DEFAULTS.accessLog());
+    private final ErrorLineLimiter errorLines = new ErrorLineLimiter();
 
     /**
      * Writes the request when the policy chooses it.
@@ -45,6 +46,9 @@ public final class AccessLog {
         if (reason == null || !LOG.isInfoEnabled()) {
             return;
         }
+        if (cause != null && reason.equals("error") && !errorLines.admit(route, cause, current.maxErrorLines, System.nanoTime())) {
+            return;
+        }
         double millis = Math.round(durationNanos / 1e3) / 1e3;
         LOG.atInfo()
             .addKeyValue("request_id", requestId)
@@ -61,6 +65,17 @@ public final class AccessLog {
             .log("{} {} {} {}ms", method, path, status, millis);
     }
 
+    /**
+     * Writes one summary line per route whose error lines were limited since the last call,
+     * with the counts left out by cause; the gateway calls it once a second.
+     */
+    public void flushSuppressed() {
+        errorLines.drain((route, suppressed) -> LOG.atInfo()
+            .addKeyValue("route", route)
+            .addKeyValue("suppressed", suppressed)
+            .log("{} error lines of route {} left out: {}", suppressed.values().stream().mapToLong(Long::longValue).sum(), route, suppressed));
+    }
+
     /** One settings object turned into what the per-request decision compares against. */
     static final class Policy {
 
@@ -69,6 +84,7 @@ public final class AccessLog {
         private final boolean clientErrors;
         private final long slowNanos;
         private final double ratio;
+        final int maxErrorLines;
 
         Policy(ObservabilitySettings.AccessLog settings) {
             this.settings = settings;
@@ -76,6 +92,7 @@ public final class AccessLog {
             this.clientErrors = settings.logClientErrors();
             this.slowNanos = settings.slowThreshold().toNanos();
             this.ratio = settings.sampleRatio();
+            this.maxErrorLines = settings.maxErrorLinesPerSecond();
         }
 
         /** Why the request is written ({@code error}, {@code slow}, {@code ratio}), or {@code null}. */

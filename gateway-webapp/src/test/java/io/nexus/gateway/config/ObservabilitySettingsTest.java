@@ -33,7 +33,7 @@ class ObservabilitySettingsTest {
               tracing { enabled = false, sample-ratio = 0.5, otlp { enabled = true, endpoint = "https://collector:4318/v1/traces", timeout = 3s } }
             }
             """, "gateway.conf", Map.of()).observability();
-        assertThat(settings.accessLog()).isEqualTo(new ObservabilitySettings.AccessLog(false, 0.25, true, Duration.ofMillis(250)));
+        assertThat(settings.accessLog()).isEqualTo(new ObservabilitySettings.AccessLog(false, 0.25, true, Duration.ofMillis(250), 10));
         assertThat(settings.tracing()).isEqualTo(new ObservabilitySettings.Tracing(false, 0.5, true,
             URI.create("https://collector:4318/v1/traces"), Duration.ofSeconds(3)));
     }
