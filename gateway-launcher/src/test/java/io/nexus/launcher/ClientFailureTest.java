@@ -42,6 +42,8 @@ class ClientFailureTest {
         .config("""
             nexus {
               server.max-request-body = 4KiB
+              // every abandoned upload must leave its own line here, not a per-second summary
+              observability.access-log.max-error-lines-per-second = 100000
               upstreams {
                 up { targets = [${upstreams.up}] }
                 resetting { targets = [${upstreams.resetting}, ${upstreams.resetting}"/second"] }

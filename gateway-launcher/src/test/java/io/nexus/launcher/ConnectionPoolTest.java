@@ -21,7 +21,9 @@ class ConnectionPoolTest {
         .recordingUpstream("pooled")
         .config("""
             nexus {
-              upstreams { pooled { targets = [${upstreams.pooled}], max-connections-per-target = 2, max-idle-connections-per-target = 1 } }
+              upstreams { pooled { targets = [${upstreams.pooled}], max-connections-per-target = 2, max-idle-connections-per-target = 1,
+                          // more places than connections, so the extra requests wait in the client's queue
+                          max-requests = 10, queue-timeout = 30s } }
               routes = [{ name = "pooled", path = "/", upstream = "pooled" }]
             }
             """)

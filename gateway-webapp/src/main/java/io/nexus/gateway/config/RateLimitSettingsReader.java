@@ -13,6 +13,19 @@ final class RateLimitSettingsReader {
     private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}");
     private static final Duration MAX_WINDOW = Duration.ofDays(1);
 
+    /** A {@code trusted-proxies} list of CIDRs (a rate limit's or a route's), each checked. */
+    static List<String> trustedProxies(Section s) {
+        List<String> trusted = s.stringList("trusted-proxies");
+        for (String cidr : trusted) {
+            try {
+                IpLiteral.cidr(cidr);
+            } catch (IllegalArgumentException e) {
+                s.problem("trusted-proxies", e.getMessage());
+            }
+        }
+        return trusted;
+    }
+
     private RateLimitSettingsReader() {
     }
 
@@ -57,14 +70,7 @@ final class RateLimitSettingsReader {
         } else if (header.isPresent() && key != Key.HEADER) {
             s.problem("header", "only applies to key = header");
         }
-        List<String> trusted = s.stringList("trusted-proxies");
-        for (String cidr : trusted) {
-            try {
-                IpLiteral.cidr(cidr);
-            } catch (IllegalArgumentException e) {
-                s.problem("trusted-proxies", e.getMessage());
-            }
-        }
+        List<String> trusted = trustedProxies(s);
         int maxKeys = s.intBetween("max-keys", 1, 100_000_000);
         return new RateLimitSettings(requests, window, key, header, trusted, maxKeys, s.intBetween("ipv6-prefix-length", 1, 128));
     }

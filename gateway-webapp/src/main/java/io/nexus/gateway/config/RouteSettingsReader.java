@@ -110,14 +110,7 @@ final class RouteSettingsReader {
     }
 
     private static RouteSettings.ClientHeaderPolicy clientHeaders(Section s) {
-        List<String> trusted = s.stringList("trusted-proxies");
-        for (String cidr : trusted) {
-            try {
-                IpLiteral.cidr(cidr);
-            } catch (IllegalArgumentException e) {
-                s.problem("trusted-proxies", e.getMessage());
-            }
-        }
+        List<String> trusted = RateLimitSettingsReader.trustedProxies(s);
         List<String> hosts = new ArrayList<>();
         for (String host : s.stringList("forwarded-hosts")) {
             String lower = host.toLowerCase(Locale.ROOT);
