@@ -14,6 +14,8 @@ class CircuitBreakerTest {
     @RegisterExtension
     static final GatewayExtension nexus = GatewayExtension.builder()
         .recordingUpstream("up")
+        .recordingUpstream("strict")
+        .recordingUpstream("lenient")
         .config("""
             nexus {
               upstreams {
@@ -23,8 +25,25 @@ class CircuitBreakerTest {
                   circuit-breaker { failure-rate-threshold = 50, sliding-window-size = 4, minimum-calls = 4,
                                     wait-in-open = 500ms, permitted-calls-in-half-open = 1 }
                 }
+                // A 500 counts here (an upstream whose 500s mean it is broken), for breaker and ejection alike.
+                strict {
+                  targets = [${upstreams.strict}]
+                  failure-statuses = [500]
+                  health-check.passive { consecutive-failures = 4, max-ejection-percent = 100 }
+                  circuit-breaker { sliding-window-size = 4, minimum-calls = 4, wait-in-open = 30s }
+                }
+                // The defaults, with quick ejection: 501s a client provokes must never eject the target.
+                lenient {
+                  targets = [${upstreams.lenient}]
+                  health-check.passive { consecutive-failures = 3, max-ejection-percent = 100 }
+                  circuit-breaker { sliding-window-size = 4, minimum-calls = 4, wait-in-open = 30s }
+                }
               }
-              routes = [{ name = "up", path = "/", upstream = "up" }]
+              routes = [
+                { name = "strict", path = "/strict", upstream = "strict" }
+                { name = "lenient", path = "/lenient", upstream = "lenient" }
+                { name = "up", path = "/", upstream = "up" }
+              ]
             }
             """)
         .build();
@@ -66,5 +85,24 @@ class CircuitBreakerTest {
             .contains("nexus_circuit_breaker_transitions_total{from=\"open\",to=\"half_open\",upstream=\"up\"} 1.0")
             .contains("nexus_circuit_breaker_transitions_total{from=\"half_open\",to=\"closed\",upstream=\"up\"} 1.0"));
         assertThat(TestGateway.send(gateway.adminRequest("/api/v1/upstreams")).getStatus()).isEqualTo(403);
+    }
+
+    @Test
+    void theStatusesThatCountAreSetPerUpstreamForTheBreakerAndPassiveEjectionAlike() throws Exception {
+        TestGateway gateway = nexus.gateway();
+        nexus.upstream("lenient").answerAll(501);
+        nexus.upstream("strict").answerAll(500);
+        for (int i = 0; i < 8; i++) {
+            assertThat(gateway.get("/lenient/x").getStatus()).isEqualTo(501);
+        }
+        for (int i = 0; i < 4; i++) {
+            assertThat(gateway.get("/strict/x").getStatus()).isEqualTo(500);
+        }
+        assertThat(gateway.get("/strict/x").getStatus()).isEqualTo(503);
+        gateway.awaitMetrics(metrics -> assertThat(metrics)
+            .contains("nexus_circuit_breaker_state{state=\"open\",upstream=\"strict\"} 1.0")
+            .containsPattern("nexus_upstream_target_healthy\\{target=\"[^\"]+\",upstream=\"strict\"} 0.0")
+            .contains("nexus_circuit_breaker_state{state=\"closed\",upstream=\"lenient\"} 1.0")
+            .containsPattern("nexus_upstream_target_healthy\\{target=\"[^\"]+\",upstream=\"lenient\"} 1.0"));
     }
 }

@@ -1,5 +1,6 @@
 package io.nexus.launcher;
 
+import io.nexus.gateway.testing.RawHttp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;

@@ -1,5 +1,6 @@
 package io.nexus.launcher;
 
+import io.nexus.gateway.testing.RawHttp;
 import static io.nexus.launcher.ScriptedUpstream.CLOSE;
 import static io.nexus.launcher.ScriptedUpstream.SILENCE;
 import static org.assertj.core.api.Assertions.assertThat;

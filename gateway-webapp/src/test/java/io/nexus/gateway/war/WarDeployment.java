@@ -110,6 +110,11 @@ final class WarDeployment implements BeforeAllCallback, BeforeEachCallback, Afte
         return uri.getAuthority();
     }
 
+    /** The port the server listens on, for raw sockets. */
+    int port() {
+        return uri.getPort();
+    }
+
     String log() {
         try {
             return Files.readString(log);

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nexus.gateway.testing.HostileCorpus;
 import io.nexus.gateway.testing.RecordingUpstream;
 import io.nexus.gateway.testing.RecordingUpstream.Recorded;
 import java.net.Socket;
@@ -36,6 +37,7 @@ class WarInJettyIT {
           upstreams { backend { targets = ["%s"] } }
           routes = [
             { name = "api", path = "/api", upstream = "backend", strip-prefix = true }
+            { name = "keep", path = "/keep", upstream = "backend" }
             { name = "catch-all", path = "/", host = "catch-all.test", upstream = "backend" }
           ]
           admin { token = "%s" }
@@ -102,6 +104,12 @@ class WarInJettyIT {
         assertThat(received.path()).isEqualTo("/orders");
         assertThat(received.header("X-Request-Id")).isEqualTo("client-id-1");
         assertThat(received.bodyText()).isEqualTo("{\"item\":\"book\"}");
+    }
+
+    @Test
+    void everyHostileRequestIsRefusedOrForwardedInCanonicalFormInsideAStockJetty() throws Exception {
+        int refused = HostileCorpus.run(nexus.port(), nexus.upstream(), 300);
+        assertThat(refused).isBetween(1, 299);
     }
 
     @Test

@@ -1,4 +1,4 @@
-package io.nexus.launcher;
+package io.nexus.gateway.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -8,13 +8,13 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 
 /** Sends bytes exactly as written, for requests a well-behaved client would never send. */
-final class RawHttp {
+public final class RawHttp {
 
     private RawHttp() {
     }
 
     /** Writes the request, then reads until the server closes or 5 s pass; returns what came back. */
-    static String exchange(int port, String request) throws IOException {
+    public static String exchange(int port, String request) throws IOException {
         try (Socket socket = new Socket("127.0.0.1", port)) {
             socket.setSoTimeout(5000);
             socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
