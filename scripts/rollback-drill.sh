@@ -5,6 +5,9 @@
 # Usage: scripts/rollback-drill.sh        (bounded: gives up after DRILL_TIMEOUT seconds, default 120)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/require.sh
+require curl curl
+require jq jq
 
 TIMEOUT=${DRILL_TIMEOUT:-120}
 # Random: a token someone could guess opens the admin API of the drill's gateway.
@@ -13,8 +16,9 @@ JAVA_HOME=$(scripts/java-home.sh)
 export JAVA_HOME
 jar=gateway-launcher/target/nexus-gateway.jar
 if [[ ! -f "$jar" ]]; then
+  require mvn maven
   echo "Building $jar ..."
-  mvn -B -ntp -q install -DskipTests
+  mvn -B -ntp -q package -DskipTests -pl gateway-launcher -am
 fi
 
 work=$(mktemp -d)

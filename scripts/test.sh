@@ -1,32 +1,19 @@
 #!/usr/bin/env bash
 # Runs every test: unit and end-to-end tests, then those tagged slow or prometheus (a second
 # surefire execution), then the WAR inside a real Jetty distribution. -DskipSlowTests=true leaves
-# out the tagged ones.
+# out the tagged ones. Prepares what it needs: a JDK >= 21 (scripts/java-home.sh), Maven, and
+# Debian's prometheus (promtool and prometheus), curl and jq, installed when run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/require.sh
 JAVA_HOME=$(scripts/java-home.sh)
 export JAVA_HOME
 echo "Using JDK at $JAVA_HOME"
 
-# Maven is the only build tool.
-if ! command -v mvn >/dev/null 2>&1; then
-  if ((EUID == 0)); then
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq && apt-get install -y -qq maven
-  else
-    echo "test.sh: Maven is missing; install it with: sudo apt-get install -y maven" >&2
-    exit 1
-  fi
-fi
-
-# The prometheus-tagged tests run Debian's promtool and prometheus against the shipped rules.
-if ! command -v promtool >/dev/null 2>&1; then
-  if ((EUID == 0)); then
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus
-  else
-    echo "test.sh: promtool is missing; install it with: sudo apt-get install -y --no-install-recommends prometheus" >&2
-    exit 1
-  fi
-fi
+require mvn maven
+# The prometheus-tagged tests run promtool and prometheus against the shipped rules, and the
+# rollback scripts they drive call curl and jq.
+require promtool prometheus
+require curl curl
+require jq jq
 exec mvn -B -ntp verify "$@"

@@ -13,13 +13,37 @@ TAG=${TAG:-$(git -C "$ROOT" rev-parse --short=12 HEAD 2>/dev/null || echo dev)}
 
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
-# The 5xx ratio of the gateway over the last WINDOW (default 5m), from Prometheus's HTTP API.
-error_ratio() {
-  local window=${1:-5m}
-  local query="sum(rate(nexus_requests_total{code=~\"5..\"}[$window])) / clamp_min(sum(rate(nexus_requests_total[$window])), 1e-9)"
-  curl -sf --max-time 10 --get "$PROMETHEUS_URL/api/v1/query" --data-urlencode "query=$query" \
-    | jq -r '.data.result[0].value[1] // "0"'
+# The series of this release only: the labels the Prometheus operator's ServiceMonitor attaches
+# (the namespace, and the release's admin Service as `service`), so that another release's
+# errors can neither trigger nor mask a rollback of this one.
+METRICS_SELECTOR=${METRICS_SELECTOR:-namespace=\"$NAMESPACE\",service=\"$RELEASE-admin\"}
+# p99 latency (seconds) above which a release is as bad as one that fails (docs/runbook/deploy.md).
+MAX_P99_SECONDS=${MAX_P99_SECONDS:-2}
+
+# The value of a PromQL expression from Prometheus's HTTP API. Fails when Prometheus does not
+# answer or nothing of the release matched: "no data" is never read as "healthy".
+query() {
+  curl -sf --max-time 10 --get "$PROMETHEUS_URL/api/v1/query" --data-urlencode "query=$1" \
+    | jq -er '.data.result[0].value[1] // empty'
 }
 
-# Whether ratio $1 is above $2 (awk does the floating point).
-above() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a > b) }'; }
+# The release's 5xx ratio over the last WINDOW (a PromQL duration such as 2m or 37s).
+error_ratio() {
+  local window=$1
+  query "(sum(rate(nexus_requests_total{$METRICS_SELECTOR,code=~\"5..\"}[$window])) or vector(0)) / clamp_min(sum(rate(nexus_requests_total{$METRICS_SELECTOR}[$window])), 1e-9)"
+}
+
+# The release's p99 request latency in seconds over the last WINDOW (0 without traffic).
+p99_latency() {
+  local window=$1
+  query "histogram_quantile(0.99, sum by (le) (rate(nexus_request_duration_seconds_bucket{$METRICS_SELECTOR}[$window]))) or vector(0)"
+}
+
+# Requests the release answered over the last WINDOW.
+request_count() {
+  local window=$1
+  query "sum(increase(nexus_requests_total{$METRICS_SELECTOR}[$window]))"
+}
+
+# Whether ratio $1 is above $2 (awk does the floating point; NaN, from no traffic, is not).
+above() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 > b + 0) }'; }

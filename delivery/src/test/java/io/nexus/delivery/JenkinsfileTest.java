@@ -13,7 +13,7 @@ class JenkinsfileTest {
     }
 
     @Test
-    void aGoodReleaseRunsEveryStageInOrderAndNoRollback() throws Exception {
+    void aGoodReleaseIsDeployedSmokeTestedAndWatchedWithoutRollback() throws Exception {
         PipelineStub run = PipelineStub.run(script -> 0);
         assertThat(flow(run)).containsExactly(
             "stage Build", "sh scripts/ci/build.sh",
@@ -21,27 +21,48 @@ class JenkinsfileTest {
             "stage Package", "sh scripts/ci/package.sh",
             "stage Image", "sh scripts/ci/image.sh",
             "stage Deploy", "sh scripts/ci/deploy.sh",
-            "stage Verify", "sh scripts/ci/verify.sh",
-            "skip Rollback");
-        assertThat(run.env).containsEntry("VERIFY_FAILED", "false");
+            "stage Smoke", "sh scripts/ci/verify.sh",
+            "skip Rollback",
+            "stage Watch", "sh scripts/auto-rollback.sh");
+        assertThat(run.env).containsEntry("SMOKE_FAILED", "false");
     }
 
     @Test
-    void aFailingVerifyRollsBackThenVerifiesTheRollbackAndFailsTheBuild() throws Exception {
-        int[] verifies = {0};
-        // The new release fails verification; the rolled-back one passes.
-        PipelineStub run = PipelineStub.run(script -> script.equals("scripts/ci/verify.sh") && verifies[0]++ == 0 ? 1 : 0);
+    void aFailingSmokeTestRollsBackThenSmokeTestsTheRollbackAndFailsTheBuild() throws Exception {
+        int[] smokes = {0};
+        // The new release fails the smoke test; the rolled-back one passes.
+        PipelineStub run = PipelineStub.run(script -> script.equals("scripts/ci/verify.sh") && smokes[0]++ == 0 ? 1 : 0);
         assertThat(flow(run)).endsWith(
             "stage Deploy", "sh scripts/ci/deploy.sh",
-            "stage Verify", "sh scripts/ci/verify.sh",
+            "stage Smoke", "sh scripts/ci/verify.sh",
             "stage Rollback", "sh scripts/ci/rollback.sh", "sh scripts/ci/verify.sh",
-            "error Verification failed: the release was rolled back and the rollback verified");
+            "error Smoke test failed: the release was rolled back and the rollback passed the smoke test",
+            "skip Watch");
+    }
+
+    @Test
+    void aReleaseThatFailsWhileWatchedIsRolledBackAutomaticallyAndTheBuildSaysTheRollbackWasVerified() throws Exception {
+        PipelineStub run = PipelineStub.run(script -> script.equals("scripts/auto-rollback.sh") ? 2 : 0);
+        assertThat(flow(run)).endsWith(
+            "stage Deploy", "sh scripts/ci/deploy.sh",
+            "stage Smoke", "sh scripts/ci/verify.sh",
+            "skip Rollback",
+            "stage Watch", "sh scripts/auto-rollback.sh",
+            "error The release failed while watched: rolled back automatically, and the rollback verified");
+    }
+
+    @Test
+    void aRollbackThatDidNotHelpOrAReleaseThatCannotBeWatchedFailsTheBuildSayingSo() throws Exception {
+        assertThat(flow(PipelineStub.run(script -> script.equals("scripts/auto-rollback.sh") ? 3 : 0))).last().asString()
+            .isEqualTo("error The release failed while watched and was rolled back, but the rollback was not verified: page the on-call");
+        assertThat(flow(PipelineStub.run(script -> script.equals("scripts/auto-rollback.sh") ? 4 : 0))).last().asString()
+            .startsWith("error The release could not be watched");
     }
 
     @Test
     void aFailingTestStopsThePipelineBeforeAnythingIsDeployed() throws Exception {
         PipelineStub run = PipelineStub.run(script -> script.equals("scripts/ci/test.sh") ? 1 : 0);
-        assertThat(flow(run)).contains("skip Package", "skip Image", "skip Deploy", "skip Verify", "skip Rollback")
+        assertThat(flow(run)).contains("skip Package", "skip Image", "skip Deploy", "skip Smoke", "skip Rollback", "skip Watch")
             .doesNotContain("sh scripts/ci/deploy.sh");
     }
 }

@@ -86,7 +86,15 @@ class AutoRollbackTest {
         return bin;
     }
 
+    /** The watch with a 2-minute-like window: long enough to still hold the bad release's 5xx after the rollback. */
     private Process runScript(Path bin, int watchSeconds) throws Exception {
+        return runScript(bin, watchSeconds, 20);
+    }
+
+    private Process runScript(Path bin, int watchSeconds, int verifySeconds) throws Exception {
+        // As after a deploy, the watch starts once Prometheus holds a rate of the release's requests.
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
+            !prometheus.query("sum(rate(nexus_requests_total[60s]))").path("data").path("result").isEmpty());
         ProcessBuilder builder = new ProcessBuilder("bash", Path.of("..", "scripts", "auto-rollback.sh").toString())
             .redirectErrorStream(true).redirectOutput(dir.resolve("auto-rollback.log").toFile());
         Map<String, String> env = builder.environment();
@@ -94,8 +102,11 @@ class AutoRollbackTest {
         env.put("PROMETHEUS_URL", prometheus.url());
         env.put("WATCH_SECONDS", Integer.toString(watchSeconds));
         env.put("CHECK_INTERVAL", "1");
-        env.put("WINDOW", "10s");
-        env.put("VERIFY_SECONDS", "60");
+        env.put("WINDOW", "60s");
+        env.put("VERIFY_SECONDS", Integer.toString(verifySeconds));
+        // The series of the gateway under test: the job of the test's Prometheus (in a cluster,
+        // the default selects the release's namespace and admin Service).
+        env.put("METRICS_SELECTOR", "job=\"nexus\"");
         env.put("MAX_ERROR_RATIO", "0.05");
         return builder.start();
     }
@@ -104,8 +115,12 @@ class AutoRollbackTest {
         return Files.readString(dir.resolve("auto-rollback.log"));
     }
 
+    /**
+     * The window (60 s) still holds the bad release's 5xx when the rollback is done: the
+     * verification must look only at what came after it, or a good rollback is reported failed.
+     */
     @Test
-    void aFailingUpstreamAfterADeployIsRolledBackAndTheRollbackVerified() throws Exception {
+    void aFailingUpstreamAfterADeployIsRolledBackAndTheRollbackVerifiedOnSamplesAfterIt() throws Exception {
         Path bin = fakeHelm();
         upstream.answerAll(503);
 
@@ -119,6 +134,19 @@ class AutoRollbackTest {
         assertThat(script.exitValue()).as(scriptLog()).isEqualTo(2);
         assertThat(Files.readAllLines(helmLog)).containsExactly("helm rollback nexus-gateway 0 --namespace gateways --wait --timeout 5m");
         assertThat(scriptLog()).contains("is above 0.05: rolling nexus-gateway back").contains("rollback verified");
+        double badInWindow = prometheus.query("sum(increase(nexus_requests_total{code=\"503\"}[60s]))")
+            .path("data").path("result").path(0).path("value").path(1).asDouble();
+        assertThat(badInWindow).as("the window the watch used still held the bad release's 5xx").isGreaterThan(0);
+    }
+
+    @Test
+    void aRollbackThatDoesNotHelpIsReportedNotVerified() throws Exception {
+        Path bin = fakeHelm();
+        upstream.answerAll(503);
+        Process script = runScript(bin, 90, 6);
+        assertThat(script.waitFor(120, TimeUnit.SECONDS)).as("auto-rollback finished").isTrue();
+        assertThat(script.exitValue()).as(scriptLog()).isEqualTo(3);
+        assertThat(scriptLog()).contains("rolling nexus-gateway back").contains("after the rollback: 5xx ratio").contains("was not verified");
     }
 
     @Test
