@@ -147,4 +147,36 @@ class ConfigVersionsTest {
         assertThat(TestGateway.send(noToken.adminRequest("/api/v1/config/reload").method("POST")
             .headers(h -> h.put("Authorization", "Bearer " + TOKEN))).getStatus()).isEqualTo(403);
     }
+
+    @Test
+    void validateChecksAProposedConfigAndShowsWhatWouldChangeWithoutApplyingIt() throws Exception {
+        ContentResponse valid = TestGateway.send(gateway.adminRequest("/api/v1/config/validate").method("POST")
+            .headers(h -> h.put("Authorization", "Bearer " + TOKEN))
+            .body(new org.eclipse.jetty.client.StringRequestContent(config("b", "2s"))));
+        assertThat(valid.getStatus()).as(valid.getContentAsString()).isEqualTo(200);
+        JsonNode answer = JSON.readTree(valid.getContentAsString());
+        assertThat(answer.path("valid").asBoolean()).isTrue();
+        assertThat(answer.path("diff").asText()).startsWith("--- version/1\n+++ proposed\n@@ ")
+            .containsPattern("(?m)^-\\s+name=a$").containsPattern("(?m)^\\+\\s+name=b$").doesNotContain(TOKEN);
+
+        ContentResponse invalid = TestGateway.send(gateway.adminRequest("/api/v1/config/validate").method("POST")
+            .headers(h -> h.put("Authorization", "Bearer " + TOKEN))
+            .body(new org.eclipse.jetty.client.StringRequestContent("nexus {\n  routes = [{ name = \"x\", path = \"/x\", upstream = \"nowhere\" }]\n}\n")));
+        assertThat(invalid.getStatus()).isEqualTo(422);
+        JsonNode error = JSON.readTree(invalid.getContentAsString()).path("error");
+        assertThat(error.path("code").asText()).isEqualTo("invalid_config");
+        assertThat(error.path("problems").get(0).path("file").asText()).isEqualTo("request body");
+        assertThat(error.path("problems").get(0).path("text").asText()).contains("nowhere");
+
+        // No body: the file on disk, as the next reload would read it.
+        Files.writeString(file, config("c", "3s"));
+        JsonNode fromFile = adminJson("POST", "/api/v1/config/validate");
+        assertThat(fromFile.path("diff").asText()).containsPattern("(?m)^\\+\\s+name=c$");
+
+        // Nothing was applied: still version 1, still routing /a.
+        assertThat(adminJson("GET", "/api/v1/config/versions").path("versions")).hasSize(1);
+        assertThat(gateway.get("/a/x").getStatus()).isEqualTo(200);
+        assertThat(gateway.get("/b/x").getStatus()).isEqualTo(404);
+        assertThat(TestGateway.send(gateway.adminRequest("/api/v1/config/validate").method("POST")).getStatus()).isEqualTo(401);
+    }
 }

@@ -2,6 +2,7 @@ package io.nexus.gateway.admin;
 
 import io.nexus.gateway.error.ErrorResponses;
 import io.nexus.gateway.reload.ConfigPlane;
+import io.nexus.gateway.reload.ConfigValidation;
 import io.nexus.gateway.reload.ConfigVersion;
 import io.nexus.gateway.reload.ReloadResult;
 import jakarta.servlet.http.HttpServletRequest;
@@ -13,10 +14,12 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * {@code /api/v1/config...}: the live config, its versions, diffs between them, reload and
- * rollback. Contents are always the redacted rendering; the raw text never leaves the process.
+ * {@code /api/v1/config...}: the live config, its versions, diffs between them, validation of a
+ * proposed config, reload and rollback. Contents are always the redacted rendering; the raw text never leaves the process.
  */
 final class ConfigApi {
+
+    private static final int MAX_VALIDATE_BODY = 1 << 20;
 
     private final ConfigPlane plane;
 
@@ -51,6 +54,10 @@ final class ConfigApi {
             if (requirePost(method, response)) {
                 answer(response, plane.reloadFromFile());
             }
+        } else if (path.equals("/validate")) {
+            if (requirePost(method, response)) {
+                validate(request, response);
+            }
         } else if (path.equals("/rollback")) {
             if (requirePost(method, response)) {
                 rollback(request, response);
@@ -83,6 +90,25 @@ final class ConfigApi {
         response.setStatus(200);
         response.setContentType("text/x-diff;charset=utf-8");
         response.getOutputStream().write(ConfigPlane.diff(from.get(), to.get()).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A proposed config (the body; none: the file on disk) checked and diffed, nothing applied. */
+    private void validate(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        byte[] body = request.getInputStream().readNBytes(MAX_VALIDATE_BODY + 1);
+        if (body.length > MAX_VALIDATE_BODY) {
+            ErrorResponses.send(response, 413, "payload_too_large", "config_too_large", "a config to validate is at most 1 MiB");
+            return;
+        }
+        String text = new String(body, StandardCharsets.UTF_8);
+        ConfigValidation result = plane.validate(text.isBlank() ? Optional.empty() : Optional.of(text));
+        if (!result.valid()) {
+            AdminJson.write(response, 422, AdminJson.refusal("the config is not valid; nothing was applied", result.problems()));
+            return;
+        }
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("valid", true);
+        answer.put("diff", result.diff());
+        AdminJson.write(response, 200, answer);
     }
 
     private void rollback(HttpServletRequest request, HttpServletResponse response) throws IOException {

@@ -162,6 +162,33 @@ public final class ConfigPlane implements AutoCloseable {
         return true;
     }
 
+    /**
+     * The validate endpoint: parses {@code text} (empty: the file on disk) as a reload would and
+     * diffs it against the live version. Applies nothing, counts nothing, and does not wait for a
+     * reload in progress.
+     */
+    public ConfigValidation validate(Optional<String> text) {
+        String sourceName;
+        String body;
+        try {
+            if (text.isPresent()) {
+                sourceName = "request body";
+                body = text.get();
+            } else if (file.isPresent()) {
+                sourceName = file.get().toString();
+                body = InitialConfig.read(file.get());
+            } else {
+                return new ConfigValidation(List.of(new ConfigProblem("nexus", "no config in the request, and this gateway was not started from a config file",
+                    "request body", -1)), "");
+            }
+            GatewayConfig config = loader.parse(body, sourceName);
+            ConfigVersion live = history.current();
+            return new ConfigValidation(List.of(), UnifiedDiff.of("version/" + live.id(), live.redacted(), "proposed", config.redacted()));
+        } catch (InvalidConfigException e) {
+            return new ConfigValidation(e.problems(), "");
+        }
+    }
+
     /** Applies an older version again, validated like any change, as a new version. */
     public synchronized Optional<ReloadResult> rollback(int id) {
         return history.find(id).map(target -> apply(target.text(), "version " + id, SOURCE_ROLLBACK, Optional.of(id)));
