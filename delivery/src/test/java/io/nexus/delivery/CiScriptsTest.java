@@ -127,6 +127,24 @@ class CiScriptsTest {
     }
 
     @Test
+    void theImageStageRecordsTheDigestsItsMovingTagsResolvedTo() throws Exception {
+        fake("docker", """
+            if [ "$1 $2" = "image inspect" ]; then echo "${5%%:*}@sha256:0123abcd"; fi
+            """);
+        Path digests = Path.of("..", "image-digests.txt");
+        try {
+            assertThat(run("ci/image.sh")).as(output("ci/image.sh")).isZero();
+            assertThat(calls()).startsWith("docker build --pull -t ghcr.io/nexus/nexus-gateway:abc123 .", "docker push ghcr.io/nexus/nexus-gateway:abc123");
+            assertThat(Files.readAllLines(digests)).containsExactly(
+                "base maven:3.9.11-eclipse-temurin-25 maven@sha256:0123abcd",
+                "base eclipse-temurin:25-jre-noble eclipse-temurin@sha256:0123abcd",
+                "image ghcr.io/nexus/nexus-gateway:abc123 ghcr.io/nexus/nexus-gateway@sha256:0123abcd");
+        } finally {
+            Files.deleteIfExists(digests);
+        }
+    }
+
+    @Test
     void rollbackGoesToThePreviousRevisionAndWaits() throws Exception {
         assertThat(run("ci/rollback.sh")).isZero();
         assertThat(calls()).containsExactly("helm rollback nexus-gateway 0 --namespace gateways --wait --timeout 5m");

@@ -30,8 +30,10 @@ class DockerfileTest {
         }
         assertThat(from.get(0)).as("the build stage is pinned").containsPattern("maven:\\d+\\.\\d+\\.\\d+-");
         // Issue 13: the runtime was pinned to 21.0.5_11, missing every later security fix of the JRE.
-        assertThat(from.get(1)).as("the runtime stage is a JRE of Java 21 or newer on its line's tag, not a fixed patch")
-            .containsPattern("temurin:2[1-9]-jre");
+        // Issue 14: JDK 24+ for the virtual-thread gauges; 25 is the LTS line.
+        assertThat(from.get(1)).as("the runtime stage is a JRE of Java 25 on its line's tag, not a fixed patch")
+            .isEqualTo("FROM eclipse-temurin:25-jre-noble");
+        assertThat(from.get(0)).as("the build runs on a JDK able to compile --release 21").contains("eclipse-temurin-25");
     }
 
     @Test
@@ -43,6 +45,16 @@ class DockerfileTest {
         assertThat(entrypoint).contains("\"-jar\"").contains("/opt/nexus/nexus-gateway.jar");
         assertThat(lines).anySatisfy(line -> assertThat(line).contains("gateway-launcher/target/nexus-gateway.jar /opt/nexus/nexus-gateway.jar"));
         assertThat(String.join("\n", lines)).contains("NEXUS_CONFIG=/etc/nexus/gateway.conf").contains("MaxRAMPercentage");
+    }
+
+    @Test
+    void anAotCacheIsTrainedAtBuildTimeAndUsedAtRunTimeWithoutAHealthcheck() throws Exception {
+        String text = String.join("\n", instructions());
+        assertThat(text).contains("-XX:AOTCacheOutput=/opt/nexus/nexus.aot").contains("test -s /opt/nexus/nexus.aot")
+            .contains("-XX:AOTCache=/opt/nexus/nexus.aot");
+        // The training run comes after the jar and the config it starts on are in place.
+        assertThat(text.indexOf("AOTCacheOutput")).isGreaterThan(text.indexOf("/opt/nexus/nexus-gateway.jar")).isGreaterThan(text.indexOf("COPY conf/gateway.conf"));
+        assertThat(instructions()).noneMatch(line -> line.startsWith("HEALTHCHECK"));
     }
 
     @Test
