@@ -6,9 +6,12 @@ import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.server.ConnectionLimit;
+import org.eclipse.jetty.server.LowResourceMonitor;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.internal.HttpConnection;
@@ -21,14 +24,17 @@ import org.slf4j.LoggerFactory;
  * {@link ConnectionLimit}: at the cap the connectors stop accepting, so further clients wait in
  * the kernel's backlog instead of taking memory), a deadline for a request's header (a
  * slowloris that trickles header lines never reaches the idle timeout), and, set on the
- * connectors' {@code HttpConfiguration}, a minimum request body rate. Metrics:
- * {@code nexus_open_connections{connector}} and {@code nexus_connection_limit_reached_total}.
+ * connectors' {@code HttpConfiguration}, a minimum request body rate; and, near the cap, a short
+ * idle timeout that closes idle connections first. Metrics: {@code nexus_open_connections{connector}},
+ * {@code nexus_connection_limit_reached_total} and {@code nexus_connection_pressure}.
  */
 final class ClientConnections {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClientConnections.class);
     /** Checks per header-read timeout: a header is cut between 1 and 1.5 timeouts after it began. */
     private static final int CHECKS_PER_TIMEOUT = 2;
+    private static final int PRESSURE_CHECK_MILLIS = 1000;
+    private static final long LIMIT_WARNING_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private ClientConnections() {
     }
@@ -41,11 +47,21 @@ final class ClientConnections {
             .register(registry);
         CounterDataPoint reachedPoint = reached.labelValues();
         ConnectionLimit limit = new ConnectionLimit(settings.maxConnections(), publicConnectors.toArray(ServerConnector[]::new)) {
+            private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - LIMIT_WARNING_INTERVAL_NANOS);
+            private final AtomicLong unreported = new AtomicLong();
+
             @Override
             protected void limit() {
                 reachedPoint.inc();
-                LOG.warn("{} client connections open, the limit (nexus.server.max-connections): not accepting more until one closes",
-                    getMaxConnections());
+                long times = unreported.incrementAndGet();
+                // Under a flood the limit is reached many times a second: one line per interval.
+                long now = System.nanoTime();
+                long last = lastWarning.get();
+                if (now - last >= LIMIT_WARNING_INTERVAL_NANOS && lastWarning.compareAndSet(last, now)) {
+                    unreported.addAndGet(-times);
+                    LOG.warn("{} client connections open, the limit (nexus.server.max-connections): not accepting more until one closes"
+                        + " (reached {} times since the last warning)", getMaxConnections(), times);
+                }
                 super.limit();
             }
         };
@@ -60,11 +76,54 @@ final class ClientConnections {
                 }
             })
             .register(registry);
+        server.addBean(pressureMonitor(server, publicConnectors, settings, registry));
         long timeoutMillis = settings.headerReadTimeout().toMillis();
         for (ServerConnector connector : publicConnectors) {
             connector.setIdleTimeout(settings.idleTimeout().toMillis());
             connector.addBean(new HeaderDeadline(connector, timeoutMillis));
         }
+    }
+
+    /**
+     * Connection pressure, Envoy-overload-manager style: from {@code pressure-threshold-percent}
+     * of {@code max-connections} open, Jetty's {@link LowResourceMonitor} gives every connection
+     * the short {@code pressure-idle-timeout}, so kept-alive connections that sit idle close
+     * first and make room; connections keep being accepted up to the limit. Gauge
+     * {@code nexus_connection_pressure} is 1 meanwhile.
+     */
+    private static LowResourceMonitor pressureMonitor(Server server, List<ServerConnector> publicConnectors, ConnectionSettings settings,
+                                                      PrometheusRegistry registry) {
+        long highWater = Math.max(1, (long) settings.maxConnections() * settings.pressureThresholdPercent() / 100);
+        LowResourceMonitor monitor = new LowResourceMonitor(server);
+        monitor.setMonitoredConnectors(List.copyOf(publicConnectors));
+        monitor.setPeriod(PRESSURE_CHECK_MILLIS);
+        monitor.setLowResourcesIdleTimeout((int) Math.min(Integer.MAX_VALUE, settings.pressureIdleTimeout().toMillis()));
+        monitor.setAcceptingInLowResources(true);
+        monitor.setLowResourceChecks(Set.of(new LowResourceMonitor.LowResourceCheck() {
+            @Override
+            public boolean isLowOnResources() {
+                return open(publicConnectors) >= highWater;
+            }
+
+            @Override
+            public String getReason() {
+                return "at least " + highWater + " client connections open (nexus.server.pressure-threshold-percent of max-connections)";
+            }
+        }));
+        GaugeWithCallback.builder()
+            .name("nexus_connection_pressure")
+            .help("1 while the public connectors are under connection pressure: idle connections get nexus.server.pressure-idle-timeout.")
+            .callback(callback -> callback.call(monitor.isLowOnResources() ? 1 : 0))
+            .register(registry);
+        return monitor;
+    }
+
+    private static int open(List<ServerConnector> connectors) {
+        int open = 0;
+        for (ServerConnector connector : connectors) {
+            open += connector.getConnectedEndPoints().size();
+        }
+        return open;
     }
 
     /** Watches the HTTP/1.1 connections of a connector for headers that take too long. */

@@ -90,9 +90,9 @@ public final class EmbeddedGateway implements AutoCloseable {
             plane = ConfigPlane.start(gateway, initial, loader, lastKnownGood, gateway.scheduler(), gateway.executor());
             DroppedLogEvents.register(gateway.metrics().registry());
             ServerConnector publicConnector = connector(server, PUBLIC, settings.host(), settings.port(), settings.limits(),
-                settings.connections().minRequestBodyRate());
+                settings.connections().minRequestBodyRate(), settings.connections().headerCacheSize());
             ServerConnector adminConnector = connector(server, ADMIN, config.startup().admin().host(), config.startup().admin().port(),
-                settings.limits(), 0);
+                settings.limits(), 0, 0);
             server.setConnectors(new Connector[] {publicConnector, adminConnector});
             // Parse errors, over-limit headers and ambiguous URIs are answered before any filter: as JSON too.
             server.setErrorHandler(new JsonErrorHandler());
@@ -158,7 +158,8 @@ public final class EmbeddedGateway implements AutoCloseable {
         return pool;
     }
 
-    private static ServerConnector connector(Server server, String name, String host, int port, RequestLimits limits, long minRequestBodyRate) {
+    private static ServerConnector connector(Server server, String name, String host, int port, RequestLimits limits, long minRequestBodyRate,
+                                             int headerCacheSize) {
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
@@ -173,6 +174,9 @@ public final class EmbeddedGateway implements AutoCloseable {
         http.setResponseHeaderSize(RESPONSE_HEADER_SIZE);
         // A request body slower than this on average fails with 408 (docs/security.md).
         http.setMinRequestDataRate(minRequestBodyRate);
+        // Jetty's default (1,024 fields) costs ~100 KiB of heap per kept-alive connection from
+        // its second request on: the cap on memory per connection (docs/performance.md).
+        http.setHeaderCacheSize(headerCacheSize);
         ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
         connector.setName(name);
         connector.setHost(host);

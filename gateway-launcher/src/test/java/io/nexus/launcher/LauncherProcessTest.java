@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.eclipse.jetty.client.CompletableResponseListener;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
@@ -27,8 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** The launcher as operators run it: a separate JVM, real signals, real exit codes. */
 class LauncherProcessTest {
 
-    private static final Pattern LISTENING = Pattern.compile("Nexus listening on [^:]+:(\\d+) \\(admin [^:]+:(\\d+)\\)");
-
     /** Upstreams only: the gateway here is a separate JVM, started by each test. */
     @RegisterExtension
     static final GatewayExtension nexus = GatewayExtension.builder()
@@ -39,6 +36,7 @@ class LauncherProcessTest {
 
     @TempDir
     Path dir;
+    LauncherProcess launcher;
     Process process;
     Path log;
     HttpClient client;
@@ -63,18 +61,9 @@ class LauncherProcessTest {
 
     /** The launcher with extra environment variables and JVM options. */
     private Process launch(Map<String, String> environment, List<String> jvmOptions, String... args) throws IOException {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        log = dir.resolve("launcher.log");
-        List<String> command = new java.util.ArrayList<>(List.of(java));
-        command.addAll(jvmOptions);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), NexusLauncher.class.getName()));
-        command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-        builder.environment().remove("NEXUS_CONFIG");
-        builder.environment().remove("NEXUS_PORT");
-        builder.environment().put("NEXUS_LAST_KNOWN_GOOD", dir.resolve("state/last-known-good.conf").toString());
-        builder.environment().putAll(environment);
-        process = builder.start();
+        launcher = LauncherProcess.start(dir, environment, jvmOptions, args);
+        process = launcher.process;
+        log = launcher.log;
         return process;
     }
 
@@ -307,16 +296,6 @@ class LauncherProcessTest {
     }
 
     private Matcher awaitListening() {
-        Matcher[] found = new Matcher[1];
-        await().atMost(Duration.ofSeconds(30)).until(() -> {
-            assertThat(process.isAlive()).as("launcher exited early: %s", output()).isTrue();
-            Matcher matcher = LISTENING.matcher(output());
-            if (matcher.find()) {
-                found[0] = matcher;
-                return true;
-            }
-            return false;
-        });
-        return found[0];
+        return launcher.awaitListening();
     }
 }

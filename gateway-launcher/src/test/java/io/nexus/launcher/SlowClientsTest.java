@@ -146,4 +146,56 @@ class SlowClientsTest {
             }
         }
     }
+
+    /** Issue 23: near the limit, idle kept-alive connections are closed first to make room. */
+    @Test
+    void underConnectionPressureIdleKeptAliveConnectionsAreClosedFirst() throws Exception {
+        TestGateway gateway = nexus.startGateway("""
+            nexus {
+              server { max-connections = 10, pressure-threshold-percent = 50, pressure-idle-timeout = 300ms, idle-timeout = 30s }
+              upstreams { up { targets = [${upstreams.up}] } }
+              routes = [{ name = "up", path = "/", upstream = "up" }]
+            }
+            """);
+        int port = gateway.publicPort();
+        List<Socket> kept = new ArrayList<>();
+        try {
+            // Below the mark (4 of 10 < 50%), kept-alive connections keep the 30 s idle timeout.
+            for (int i = 0; i < 4; i++) {
+                kept.add(usedOnce(port));
+            }
+            await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(gateway.metrics()).contains("nexus_open_connections{connector=\"public\"} 4.0").contains("nexus_connection_pressure 0.0"));
+            // At the mark, every idle one is closed within the short idle timeout (checked each second).
+            kept.add(usedOnce(port));
+            for (Socket socket : kept) {
+                assertThat(closedByGateway(socket)).as("an idle kept-alive connection under pressure is closed").isTrue();
+            }
+            // And the pressure is over: a new connection is served and kept.
+            try (Socket after = usedOnce(port)) {
+                await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(gateway.metrics()).contains("nexus_connection_pressure 0.0"));
+            }
+        } finally {
+            for (Socket socket : kept) {
+                socket.close();
+            }
+        }
+    }
+
+    /** A connection that has sent one request, read its answer and is kept alive. */
+    private static Socket usedOnce(int port) throws Exception {
+        Socket socket = connect(port);
+        socket.getOutputStream().write("GET /kept HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        InputStream in = socket.getInputStream();
+        String head = "";
+        while (!head.endsWith("\r\n\r\n")) {
+            head += (char) in.read();
+        }
+        assertThat(head).startsWith("HTTP/1.1 200");
+        java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+        if (length.find()) {
+            in.readNBytes(Integer.parseInt(length.group(1)));
+        }
+        return socket;
+    }
 }

@@ -11,20 +11,24 @@ import java.time.Duration;
  * @param idleTimeout a kept-alive connection idle this long is closed
  * @param headerReadTimeout a request whose header has not fully arrived this long after it began closes its connection
  * @param minRequestBodyRate bytes per second a request body must average, else 408; 0: no minimum
+ * @param headerCacheSize capacity of an HTTP/1.1 connection's cache of header fields seen on earlier requests (0: none)
+ * @param pressureThresholdPercent percentage of {@code maxConnections} open from which idle connections get {@code pressureIdleTimeout}
+ * @param pressureIdleTimeout the idle timeout under connection pressure
  */
 public record ConnectionSettings(int maxConnections, boolean maxConnectionsAuto, Duration idleTimeout, Duration headerReadTimeout,
-                                 long minRequestBodyRate) {
+                                 long minRequestBodyRate, int headerCacheSize, int pressureThresholdPercent, Duration pressureIdleTimeout) {
 
     /** What {@code auto} allows per connection of heap. */
-    public static final long AUTO_HEAP_PER_CONNECTION = 256 * 1024;
+    public static final long AUTO_HEAP_PER_CONNECTION = 16 * 1024;
     public static final int AUTO_MIN = 256;
     public static final int AUTO_MAX = 65_536;
 
     /** reference.conf's defaults, with {@code auto} for this JVM. */
     public static final ConnectionSettings DEFAULTS =
-        new ConnectionSettings(auto(Runtime.getRuntime().maxMemory()), true, Duration.ofSeconds(30), Duration.ofSeconds(10), 0);
+        new ConnectionSettings(auto(Runtime.getRuntime().maxMemory()), true, Duration.ofSeconds(30), Duration.ofSeconds(10), 0, 0, 90,
+            Duration.ofSeconds(2));
 
-    /** {@code auto}: the maximum heap over 256 KiB, between 256 and 65,536. */
+    /** {@code auto}: the maximum heap over 16 KiB, between 256 and 65,536. */
     public static int auto(long maxHeapBytes) {
         return (int) Math.clamp(maxHeapBytes / AUTO_HEAP_PER_CONNECTION, AUTO_MIN, AUTO_MAX);
     }

@@ -12,6 +12,8 @@ import java.util.Optional;
 final class StartupSettingsReader {
 
     private static final long MAX_REQUEST_HEADER_SIZE = 1L << 20;
+    /** Jetty's own default is 1,024; more only costs memory per connection. */
+    private static final int MAX_HEADER_CACHE_SIZE = 4096;
 
     private StartupSettingsReader() {
     }
@@ -57,7 +59,9 @@ final class StartupSettingsReader {
             }
         }
         return new ConnectionSettings(maxConnections, auto, s.duration("idle-timeout", Duration.ofSeconds(1)),
-            s.duration("header-read-timeout", Duration.ofMillis(100)), s.bytes("min-request-body-rate", 0));
+            s.duration("header-read-timeout", Duration.ofMillis(100)), s.bytes("min-request-body-rate", 0),
+            s.intBetween("header-cache-size", 0, MAX_HEADER_CACHE_SIZE), s.intBetween("pressure-threshold-percent", 50, 100),
+            s.duration("pressure-idle-timeout", Duration.ofMillis(100)));
     }
 
     private static AdminSettings admin(Section s) {

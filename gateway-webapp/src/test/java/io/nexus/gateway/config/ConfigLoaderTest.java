@@ -144,6 +144,22 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void connectionMemorySettingsAreValidatedLikeAnyKey() {
+        assertThat(problems("""
+            nexus {
+              server {
+                header-cache-size = -1
+                pressure-threshold-percent = 20
+                pressure-idle-timeout = 10ms
+              }
+            }
+            """)).containsExactlyInAnyOrder(
+                "server.header-cache-size: must be between 0 and 4096, was -1 (gateway.conf:3)",
+                "server.pressure-threshold-percent: must be between 50 and 100, was 20 (gateway.conf:4)",
+                "server.pressure-idle-timeout: must be at least 100ms, was 10ms (gateway.conf:5)");
+    }
+
+    @Test
     void duplicateRouteNamesAreRefused() {
         assertThat(problems("""
             nexus {
