@@ -13,4 +13,5 @@ if [[ ! -f "$jar" || -n "$newest_source" ]]; then
   echo "Building $jar ..."
   mvn -B -ntp -q package -DskipTests -pl gateway-launcher -am
 fi
-exec "$JAVA_HOME/bin/java" -jar "$jar" "$@"
+# Exit on OutOfMemoryError (as the image does) rather than limp on in back-to-back collections.
+exec "$JAVA_HOME/bin/java" -XX:+ExitOnOutOfMemoryError -jar "$jar" "$@"
