@@ -7,7 +7,8 @@
 # connection while all N stay open. Every JVM: -XX:ActiveProcessorCount=1 -Xms512m -Xmx512m
 # (HEAP to change). Bounded: each target gets at most 180 s.
 #
-# Usage: bench/connections.sh [N ...]     (default: 1000 5000; stay under 20,000 open files)
+# Usage: [HEAP=512m] [TARGETS="nexus-cache-0 nexus-cache-1024 jetty nginx"] bench/connections.sh [N ...]
+#        (N default: 1000 5000; stay under this machine's 20,000 open files per process)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 source "$ROOT/bench/lib.sh"
@@ -64,22 +65,30 @@ start_target() { # name: starts it on PROXY_PORT, prints its pid
     nexus-cache-*) nexus_conf "${1#nexus-cache-}" > "$WORK/nexus.conf"
                    "$JAVA" "${jvm[@]}" -jar "$JAR" --config "$WORK/nexus.conf" > "$WORK/$1.log" 2>&1 & ;;
     jetty)         "$JAVA" "${jvm[@]}" -jar "$JETTY_JAR" "$PROXY_PORT" "http://127.0.0.1:$UPSTREAM_PORT" > "$WORK/$1.log" 2>&1 & ;;
-    nginx)         nginx -c "$WORK/proxy/nginx.conf" -e "$WORK/proxy/error.log" > "$WORK/$1.log" 2>&1 & ;;
+    nginx)         rm -f "$WORK/proxy/nginx.pid"; nginx -c "$WORK/proxy/nginx.conf" -e "$WORK/proxy/error.log" > "$WORK/$1.log" 2>&1 & ;;
   esac
   echo $!
 }
 
 # The process that holds the connections: nginx's worker, else the JVM itself.
-holder() { pgrep -P "$1" -f "nginx: worker" || echo "$1"; }
-rss_kib() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }
-heap_kib() { # used heap after a full GC; empty for a non-JVM
+holder() {
+  if [[ -s $WORK/proxy/nginx.pid ]] && kill -0 "$(cat "$WORK/proxy/nginx.pid")" 2>/dev/null; then
+    pgrep -P "$(cat "$WORK/proxy/nginx.pid")" -f "nginx: worker" | head -n 1
+  else
+    echo "$1"
+  fi
+}
+rss_kib() { awk '/VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+heap_kib() { # used heap after a full GC; empty for a non-JVM (jcmd's attach would SIGQUIT it)
+  [[ $(cat "/proc/$1/comm" 2>/dev/null) == java ]] || return 0
   "$JCMD" "$1" GC.run >/dev/null 2>&1 || return 0
   "$JCMD" "$1" GC.heap_info 2>/dev/null | grep -o 'used [0-9]*K' | head -2 | tr -dc '0-9\n' | paste -sd+ | bc
 }
 
 printf '| target | connections | round 1: 200s | round 2: 200s | heap per connection | RSS per connection |\n| --- | ---: | ---: | ---: | ---: | ---: |\n'
+TARGETS=${TARGETS:-nexus-cache-0 nexus-cache-1024 jetty nginx}
 for n in "${COUNTS[@]}"; do
-  for target in nexus-cache-0 nexus-cache-1024 jetty nginx; do
+  for target in $TARGETS; do
     pid=$(start_target "$target")
     pids+=("$pid")
     deadline=$(( $(date +%s) + 30 ))
@@ -97,6 +106,7 @@ for n in "${COUNTS[@]}"; do
     summary=$(head -n 1 "$WORK/client.out")
     round1=$(sed -n 's/.*round 1: \([0-9]*\) x 200.*/\1/p' <<<"$summary")
     round2=$(sed -n 's/.*round 2: \([0-9]*\) x 200.*/\1/p' <<<"$summary")
+    held=$(holder "$pid")
     if kill -0 "$held" 2>/dev/null; then
       heap1=$(heap_kib "$held") rss1=$(rss_kib "$held")
       heap_per=${heap0:+$(( (heap1 - heap0) * 1024 / n )) B}
@@ -109,6 +119,7 @@ for n in "${COUNTS[@]}"; do
     kill "$client" 2>/dev/null || true
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
+    [[ $target != nginx ]] || { kill "$(cat "$WORK/proxy/nginx.pid")" 2>/dev/null || true; rm -f "$WORK/proxy/nginx.pid"; }
     while port_in_use "$PROXY_PORT"; do sleep 0.2; done
   done
 done
