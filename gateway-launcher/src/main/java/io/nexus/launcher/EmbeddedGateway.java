@@ -20,6 +20,7 @@ import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.http.HttpCompliance;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnector;
@@ -81,7 +82,8 @@ public final class EmbeddedGateway implements AutoCloseable {
         DemoUpstream demo = null;
         Gateway gateway = null;
         ConfigPlane plane = null;
-        Server server = new Server(threads);
+        ArrayByteBufferPool buffers = BufferPool.bounded(Runtime.getRuntime().maxMemory());
+        Server server = new Server(threads, null, buffers);
         try {
             if (config.startup().demo().enabled()) {
                 demo = DemoUpstream.start(config.startup().demo().host(), config.startup().demo().port());
@@ -89,6 +91,7 @@ public final class EmbeddedGateway implements AutoCloseable {
             gateway = Gateway.start(config, threads, middlewares);
             plane = ConfigPlane.start(gateway, initial, loader, lastKnownGood, gateway.scheduler(), gateway.executor());
             DroppedLogEvents.register(gateway.metrics().registry());
+            BufferPool.register(buffers, gateway.metrics().registry());
             ServerConnector publicConnector = connector(server, PUBLIC, settings.host(), settings.port(), settings.limits(),
                 settings.connections().minRequestBodyRate(), settings.connections().headerCacheSize());
             ServerConnector adminConnector = connector(server, ADMIN, config.startup().admin().host(), config.startup().admin().port(),
