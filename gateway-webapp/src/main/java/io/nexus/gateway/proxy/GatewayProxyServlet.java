@@ -10,9 +10,12 @@ import io.nexus.gateway.routing.Route;
 import io.nexus.gateway.upstream.UpstreamLoad;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.nio.channels.WritePendingException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -183,9 +186,11 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     @Override
     protected void sendProxyRequest(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Request proxyRequest) {
         UpstreamCall call = Exchange.of(clientRequest).get(UpstreamCall.KEY);
-        // Replaces the servlet-wide timeout that service() set: what is left of the route's
-        // request timeout, which retries share.
-        proxyRequest.timeout(Math.max(1, call.remainingMillis()), TimeUnit.MILLISECONDS);
+        // Replaces the servlet-wide total timeout that service() set, which would cut a stream
+        // off mid-way: what is left of the route's request timeout (retries share it) bounds
+        // the attempt up to its response head, and a response that is not a stream to its end.
+        proxyRequest.timeout(0, TimeUnit.MILLISECONDS);
+        AttemptDeadline.schedule(call, proxyRequest, call.upstream().client().getScheduler());
         call.sending(proxyRequest::abort);
         super.sendProxyRequest(clientRequest, proxyResponse, proxyRequest);
     }
@@ -279,39 +284,139 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         }
     }
 
+    /**
+     * Relays one piece of the upstream's response content to the client, as Jetty's version does,
+     * through the gateway's own {@link ClientStreamWriter}: one per response, set as the output's
+     * write listener with the first piece (the data is handed over first, because setting the
+     * listener may call {@code onWritePossible()} on another thread at once).
+     */
     @Override
-    protected StreamWriter newWriteListener(HttpServletRequest request, Response proxyResponse) {
-        return new ClientStreamWriter(request, proxyResponse);
+    protected void onResponseContent(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse,
+                                     byte[] buffer, int offset, int length, Callback callback) {
+        try {
+            Exchange exchange = Exchange.of(clientRequest);
+            ClientStreamWriter writer = exchange.get(ClientStreamWriter.KEY);
+            if (writer == null) {
+                UpstreamCall call = exchange.get(UpstreamCall.KEY);
+                writer = new ClientStreamWriter(clientRequest, serverResponse, exchange, call.streaming());
+                exchange.put(ClientStreamWriter.KEY, writer);
+                writer.data(buffer, offset, length, callback);
+                proxyResponse.getOutputStream().setWriteListener(writer);
+            } else {
+                writer.data(buffer, offset, length, callback);
+                writer.onWritePossible();
+            }
+        } catch (Throwable failure) {
+            callback.failed(failure);
+            serverResponse.abort(failure);
+        }
     }
 
     /**
      * Writes the upstream's response to the client, and blames the client when that fails (it
      * left, or stalled past the idle timeout, mid-response): Jetty aborts the upstream exchange
      * with the write's failure, which would otherwise count as the upstream's.
+     *
+     * <p>A stream ({@link UpstreamCall#streaming()}) is flushed after every piece: the Jetty client
+     * hands over what it parsed as soon as it has it, so the client gets what arrived whenever the
+     * upstream has nothing more right now (nginx's behaviour) instead of when the servlet
+     * response's aggregation buffer fills. Any other response is written as Jetty does, into that
+     * buffer. No lock: the next piece is asked for only when this one is written, so
+     * {@link #data} and {@link #onWritePossible} never overlap.
      */
-    private final class ClientStreamWriter extends StreamWriter {
-        private final HttpServletRequest request;
+    private final class ClientStreamWriter implements WriteListener {
+        static final Exchange.Key<ClientStreamWriter> KEY = Exchange.Key.of("client-stream-writer");
 
-        ClientStreamWriter(HttpServletRequest request, Response proxyResponse) {
-            super(request, proxyResponse);
+        private final HttpServletRequest request;
+        private final Response serverResponse;
+        private final Exchange exchange;
+        private final boolean flush;
+        private WriteState state = WriteState.IDLE;
+        private byte[] buffer;
+        private int offset;
+        private int length;
+        private Callback callback;
+
+        ClientStreamWriter(HttpServletRequest request, Response serverResponse, Exchange exchange, boolean flush) {
             this.request = request;
+            this.serverResponse = serverResponse;
+            this.exchange = exchange;
+            this.flush = flush;
+        }
+
+        void data(byte[] bytes, int offset, int length, Callback callback) {
+            if (state != WriteState.IDLE) {
+                throw new WritePendingException();
+            }
+            this.state = WriteState.READY;
+            this.buffer = bytes;
+            this.offset = offset;
+            this.length = length;
+            this.callback = callback;
         }
 
         @Override
         public void onWritePossible() throws IOException {
             try {
-                super.onWritePossible();
+                ServletOutputStream output = request.getAsyncContext().getResponse().getOutputStream();
+                switch (state) {
+                    case READY -> {
+                        output.write(buffer, offset, length);
+                        exchange.bytesSent(length);
+                        state = WriteState.WRITING;
+                        if (output.isReady()) {
+                            written(output);
+                        }
+                    }
+                    case WRITING -> written(output);
+                    case FLUSHING -> complete();
+                    case IDLE -> throw new IllegalStateException("no content to write");
+                }
             } catch (IOException | RuntimeException failure) {
                 blameClient(request);
                 throw failure;
             }
         }
 
+        /** The write is done: a stream flushes it out now, anything else is complete. */
+        private void written(ServletOutputStream output) throws IOException {
+            if (!flush) {
+                complete();
+                return;
+            }
+            state = WriteState.FLUSHING;
+            output.flush();
+            if (output.isReady()) {
+                complete();
+            }
+        }
+
+        private void complete() {
+            Callback done = callback;
+            buffer = null;
+            callback = null;
+            // Reset before the callback: it asks for the next piece, which may arrive re-entrantly.
+            state = WriteState.IDLE;
+            done.succeeded();
+        }
+
         @Override
         public void onError(Throwable failure) {
             blameClient(request);
-            super.onError(failure);
+            serverResponse.abort(failure);
         }
+    }
+
+    /** Where a {@link ClientStreamWriter} is with its piece of content. */
+    private enum WriteState {
+        /** Nothing to write; the next piece may come. */
+        IDLE,
+        /** A piece waits to be written. */
+        READY,
+        /** The piece is being written. */
+        WRITING,
+        /** The piece is written and being flushed (streams only). */
+        FLUSHING
     }
 
     /** The client's side failed: the current attempt's outcome says nothing about the upstream. */
@@ -325,6 +430,10 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
 
     @Override
     protected void onServerResponseHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse) {
+        UpstreamCall call = Exchange.of(clientRequest).get(UpstreamCall.KEY);
+        if (Streams.isStream(call.route().settings().responseBuffering(), serverResponse.getHeaders())) {
+            call.streams();
+        }
         // Jetty's version re-parses every value as a quoted list and joins it again: that
         // allocates a set, lists and strings per header, and strips the quotes of an ETag
         // (RFC 9110 §8.8.3 needs them). Values pass here as the upstream sent them.
@@ -360,8 +469,9 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
 
     @Override
     protected HttpField filterServerResponseHeader(HttpServletRequest clientRequest, Response serverResponse, HttpField field) {
-        // The response keeps the gateway's request id, never an upstream's.
-        if (field.is(Exchange.REQUEST_ID_HEADER)) {
+        // The response keeps the gateway's request id, never an upstream's; X-Accel-Buffering is
+        // addressed to the proxy (Streams), not the client.
+        if (field.is(Exchange.REQUEST_ID_HEADER) || field.is(Streams.ACCEL_BUFFERING)) {
             return null;
         }
         // Headers the upstream named in Connection are hop-by-hop too (RFC 9110 §7.6.1).
@@ -481,6 +591,12 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
                                           Throwable failure) {
         Exchange exchange = Exchange.of(clientRequest);
         UpstreamCall call = exchange.get(UpstreamCall.KEY);
+        if (call.endedByGateway() && proxyResponse.isCommitted() && clientRequest.isAsyncStarted()) {
+            // A stream ended at shutdown: completing the response ends it cleanly for the client
+            // (the last chunk, or END_STREAM), where an abort would look like a failure.
+            clientRequest.getAsyncContext().complete();
+            return;
+        }
         ExchangeFailure classified = call.lastFailure() != null ? call.lastFailure() : ExchangeFailure.classify(failure, false);
         if (classified.blame() == ExchangeFailure.Blame.GATEWAY && classified.error() == GatewayError.BAD_GATEWAY) {
             // Not a failure of the client or the upstream that the classification knows: say what it was.

@@ -52,6 +52,23 @@ public final class InflightCalls {
         return oldest / 1e9;
     }
 
+    /**
+     * Ends the streams in flight (the end of a shutdown's drain): each stream's upstream attempt is
+     * aborted and its client response completed as it stands, so that the client sees the
+     * stream end rather than fail, and an SSE client resumes elsewhere with {@code Last-Event-ID}.
+     *
+     * @return how many streams were ended
+     */
+    public int endStreams() {
+        int ended = 0;
+        for (UpstreamCall call : calls) {
+            if (call.streaming() && call.endStream()) {
+                ended++;
+            }
+        }
+        return ended;
+    }
+
     /** Starts scanning every second on {@code scheduler}. */
     public void start(Scheduler scheduler) {
         running = true;

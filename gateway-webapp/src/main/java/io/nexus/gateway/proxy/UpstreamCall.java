@@ -60,8 +60,10 @@ final class UpstreamCall implements Exchange.Lease {
     private volatile boolean clientFailed;
     private volatile ExchangeFailure lastFailure;
     private volatile boolean responseBegun;
+    private volatile boolean streaming;
     private volatile Consumer<Throwable> abortAttempt;
     private volatile boolean stuckAborted;
+    private volatile boolean endedByGateway;
     private volatile boolean holdsPlace;
     @SuppressWarnings("unused") // through STATE
     private volatile int state;
@@ -208,6 +210,11 @@ final class UpstreamCall implements Exchange.Lease {
             return;
         }
         long duration = System.nanoTime() - attemptStartNanos;
+        if (endedByGateway) {
+            // Ended at shutdown: neither a success nor a failure of the upstream.
+            upstream.breaker().release();
+            return;
+        }
         if (classified != null && classified.blame() != ExchangeFailure.Blame.UPSTREAM) {
             upstream.breaker().release();
             if (classified.blame() == ExchangeFailure.Blame.GATEWAY) {
@@ -277,6 +284,18 @@ final class UpstreamCall implements Exchange.Lease {
     }
 
     /**
+     * The response is a stream (docs/streaming.md): it flows to the client as it arrives, and
+     * from here the idle timeouts alone bound it, not the deadline.
+     */
+    void streams() {
+        streaming = true;
+    }
+
+    boolean streaming() {
+        return streaming;
+    }
+
+    /**
      * The watchdog found the call waiting past its deadline: aborts the current attempt (the
      * client gets 504), once.
      *
@@ -292,6 +311,36 @@ final class UpstreamCall implements Exchange.Lease {
             abort.accept(new DeadlineExceededException());
         }
         return true;
+    }
+
+    /**
+     * The gateway ends the stream (at the end of a shutdown's drain): aborts the current attempt,
+     * whose failure then says nothing about the upstream, once.
+     *
+     * @return {@code false} when it was ended before
+     */
+    boolean endStream() {
+        if (endedByGateway) {
+            return false;
+        }
+        endedByGateway = true;
+        Consumer<Throwable> abort = abortAttempt;
+        if (abort != null) {
+            abort.accept(new StreamEndedException());
+        }
+        return true;
+    }
+
+    /** Whether the gateway ended the stream itself ({@link #endStream()}). */
+    boolean endedByGateway() {
+        return endedByGateway;
+    }
+
+    /** The abort of a stream the gateway ends at shutdown. */
+    static final class StreamEndedException extends Exception {
+        StreamEndedException() {
+            super("the gateway ended the stream at the end of its shutdown drain", null, false, false);
+        }
     }
 
     /** The abort did not end the call: completes its exchange, which releases what it holds. */
