@@ -78,7 +78,7 @@ public record RouteSettings(
          * {@code X-Accel-Buffering: no}); a response of known length is written in full buffers.
          */
         AUTO,
-        /** Every response flows: what arrived is flushed whenever the upstream has nothing more right now. */
+        /** Every response flows: each piece read from the upstream is flushed to the client at once. */
         OFF
     }
 
