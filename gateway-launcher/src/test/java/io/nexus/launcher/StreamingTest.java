@@ -54,7 +54,12 @@ class StreamingTest {
     static final GatewayExtension nexus = GatewayExtension.builder()
         .upstream("events", new StreamingUpstream())
         .recordingUpstream("recording")
-        .config("""
+        .config(config(""))
+        .build();
+
+    /** The class's config, with {@code extraRoute} (a reload's change) at the end of its routes. */
+    private static String config(String extraRoute) {
+        return """
             nexus {
               upstreams { events { targets = [${upstreams.events}], circuit-breaker.enabled = false } }
               upstreams { recording { targets = [${upstreams.recording}] } }
@@ -63,10 +68,11 @@ class StreamingTest {
                 { name = "buffered", path = "/buffered", upstream = "events", strip-prefix = true }
                 { name = "unbuffered", path = "/unbuffered", upstream = "events", strip-prefix = true, response-buffering = off }
                 { name = "recording", path = "/recording", upstream = "recording", strip-prefix = true }
+                %s
               ]
             }
-            """)
-        .build();
+            """.formatted(extraRoute);
+    }
 
     private static String newId() {
         return "s" + IDS.incrementAndGet();
@@ -230,19 +236,8 @@ class StreamingTest {
         for (int reload = 1; reload <= 3; reload++) {
             int seen = reload * 6;
             await().atMost(Duration.ofSeconds(5)).until(() -> events.size() >= seen);
-            gateway.apply(nexus.configText("""
-                nexus {
-                  upstreams { events { targets = [${upstreams.events}], circuit-breaker.enabled = false } }
-                  upstreams { recording { targets = [${upstreams.recording}] } }
-                  routes = [
-                    { name = "events", path = "/events", upstream = "events", strip-prefix = true, request-timeout = 500ms }
-                    { name = "buffered", path = "/buffered", upstream = "events", strip-prefix = true }
-                    { name = "unbuffered", path = "/unbuffered", upstream = "events", strip-prefix = true, response-buffering = off }
-                    { name = "recording", path = "/recording", upstream = "recording", strip-prefix = true }
-                    { name = "reload%d", path = "/reload%d", upstream = "recording" }
-                  ]
-                }
-                """.formatted(reload, reload)));
+            gateway.apply(nexus.configText(config("{ name = \"reload%d\", path = \"/reload%d\", upstream = \"recording\" }"
+                .formatted(reload, reload))));
         }
         Result result = done.get(10, TimeUnit.SECONDS);
         assertThat(result.isSucceeded()).as("%s", result.getFailure()).isTrue();

@@ -186,12 +186,12 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     @Override
     protected void sendProxyRequest(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Request proxyRequest) {
         UpstreamCall call = Exchange.of(clientRequest).get(UpstreamCall.KEY);
-        // Replaces the servlet-wide total timeout that service() set, which would cut a stream
-        // off mid-way: what is left of the route's request timeout (retries share it) bounds
+        // No total timeout (service() set the servlet-wide one), which would cut a stream off
+        // mid-way: the call's deadline (the route's request timeout, which retries share) bounds
         // the attempt up to its response head, and a response that is not a stream to its end.
         proxyRequest.timeout(0, TimeUnit.MILLISECONDS);
-        AttemptDeadline.schedule(call, proxyRequest, call.upstream().client().getScheduler());
         call.sending(proxyRequest::abort);
+        inflight.attemptSent(call);
         super.sendProxyRequest(clientRequest, proxyResponse, proxyRequest);
     }
 
