@@ -318,11 +318,11 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
      * with the write's failure, which would otherwise count as the upstream's.
      *
      * <p>A stream ({@link UpstreamCall#streaming()}) is flushed after every piece: the Jetty client
-     * hands over what it parsed as soon as it has it, so the client gets what arrived whenever the
-     * upstream has nothing more right now (nginx's behaviour) instead of when the servlet
-     * response's aggregation buffer fills. Any other response is written as Jetty does, into that
-     * buffer. No lock: the next piece is asked for only when this one is written, so
-     * {@link #data} and {@link #onWritePossible} never overlap.
+     * hands over each piece it parsed from the upstream as soon as it has it, so what arrived
+     * reaches the client at once instead of when the servlet response's aggregation buffer fills
+     * or the response ends. Any other response is written as Jetty does, into that buffer. No
+     * lock: the next piece is asked for only when this one is written, so {@link #data} and
+     * {@link #onWritePossible} never overlap.
      */
     private final class ClientStreamWriter implements WriteListener {
         static final Exchange.Key<ClientStreamWriter> KEY = Exchange.Key.of("client-stream-writer");
