@@ -136,6 +136,27 @@ class StreamingTest {
         assertThat(lines).containsExactly("{\"n\":0}", "{\"n\":1}", "{\"n\":2}");
     }
 
+    /** An event stream's head reaches the client before its first event: an EventSource opens at once. */
+    @ProtocolTest
+    void anEventStreamsHeadArrivesBeforeItsFirstEvent(GatewayClient client) throws Exception {
+        String id = newId();
+        CountDownLatch release = new CountDownLatch(1);
+        RELEASE.put(id, release);
+        CompletableFuture<Integer> head = new CompletableFuture<>();
+        List<String> events = new CopyOnWriteArrayList<>();
+        EventReader reader = new EventReader("\n\n", events::add);
+        CompletableFuture<Result> done = new CompletableFuture<>();
+        client.request("/events/late?id=" + id).onResponseHeaders(response -> head.complete(response.getStatus()))
+            .onResponseContent((response, content) -> reader.accept(content)).send(done::complete);
+        // The upstream sent its head and holds its first event until the client has the head.
+        assertThat(head.get(5, TimeUnit.SECONDS)).isEqualTo(200);
+        assertThat(events).isEmpty();
+        release.countDown();
+        Result result = done.get(10, TimeUnit.SECONDS);
+        assertThat(result.isSucceeded()).as("%s", result.getFailure()).isTrue();
+        assertThat(events).containsExactly("data: late");
+    }
+
     /** A response of known length and an ordinary type is written in full buffers under auto, and flows under off. */
     @Test
     void responseBufferingOffLetsEveryResponseFlow() throws Exception {
@@ -370,7 +391,8 @@ class StreamingTest {
 
     /**
      * The upstream: {@code /sse} writes {@code count} events {@code interval} ms apart (comments
-     * with {@code heartbeat}, then silence with {@code silence}); {@code /tokens} writes
+     * with {@code heartbeat}, then silence with {@code silence}); {@code /late} sends an event
+     * stream's head, and its one event once released; {@code /tokens} writes
      * {@code count} tiny chunks back to back; {@code /ndjson} writes three lines, the second once
      * released; {@code /paced} writes "first-" and, once released, "second" with a Content-Length;
      * {@code /upload} reports the first part of the body it reads, then echoes the whole body.
@@ -388,6 +410,7 @@ class StreamingTest {
                         case "/sse" -> sse(response, query);
                         case "/tokens" -> tokens(response, query);
                         case "/ndjson" -> ndjson(response, query);
+                        case "/late" -> late(response, query);
                         case "/paced" -> paced(response, query);
                         case "/upload" -> upload(request, response, query);
                         default -> response.setStatus(404);
@@ -437,6 +460,13 @@ class StreamingTest {
             RELEASE.get(query.getValue("id")).await(10, TimeUnit.SECONDS);
             write(response, false, "{\"n\":1}\n");
             write(response, false, "{\"n\":2}\n");
+        }
+
+        private static void late(Response response, Fields query) throws Exception {
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream");
+            write(response, false, "");
+            RELEASE.get(query.getValue("id")).await(10, TimeUnit.SECONDS);
+            write(response, false, "data: late\n\n");
         }
 
         private static void paced(Response response, Fields query) throws Exception {

@@ -15,6 +15,8 @@ import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.channels.WritePendingException;
 import java.util.ArrayList;
 import java.util.List;
@@ -302,8 +304,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
                 exchange.put(ClientStreamWriter.KEY, writer);
                 writer.data(buffer, offset, length, callback);
                 proxyResponse.getOutputStream().setWriteListener(writer);
-            } else {
-                writer.data(buffer, offset, length, callback);
+            } else if (writer.data(buffer, offset, length, callback)) {
                 writer.onWritePossible();
             }
         } catch (Throwable failure) {
@@ -323,15 +324,30 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
      * or the response ends. Any other response is written as Jetty does, into that buffer. No
      * lock: the next piece is asked for only when this one is written, so {@link #data} and
      * {@link #onWritePossible} never overlap.
+     *
+     * <p>A declared stream's head is flushed before any content ({@link #sendHead}); the one
+     * race, a first piece arriving while that flush is pending, is settled by a compare-and-set
+     * on {@link #state}: whichever of {@link #data} and the end of the flush comes second
+     * writes the piece.
      */
     private final class ClientStreamWriter implements WriteListener {
         static final Exchange.Key<ClientStreamWriter> KEY = Exchange.Key.of("client-stream-writer");
+        private static final VarHandle STATE;
+
+        static {
+            try {
+                STATE = MethodHandles.lookup().findVarHandle(ClientStreamWriter.class, "state", WriteState.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
 
         private final HttpServletRequest request;
         private final Response serverResponse;
         private final Exchange exchange;
         private final boolean flush;
-        private WriteState state = WriteState.IDLE;
+        private volatile WriteState state = WriteState.IDLE;
+        private boolean headFlushStarted;
         private byte[] buffer;
         private int offset;
         private int length;
@@ -344,15 +360,30 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             this.flush = flush;
         }
 
-        void data(byte[] bytes, int offset, int length, Callback callback) {
-            if (state != WriteState.IDLE) {
-                throw new WritePendingException();
-            }
-            this.state = WriteState.READY;
+        /** Commits the response and flushes its head, ahead of any content. */
+        void sendHead(HttpServletResponse proxyResponse) throws IOException {
+            state = WriteState.HEAD;
+            proxyResponse.getOutputStream().setWriteListener(this);
+        }
+
+        /**
+         * Hands over the next piece.
+         *
+         * @return whether the caller writes it now with {@link #onWritePossible}; {@code false}
+         *     when the head is still being flushed, whose end writes it
+         */
+        boolean data(byte[] bytes, int offset, int length, Callback callback) {
             this.buffer = bytes;
             this.offset = offset;
             this.length = length;
             this.callback = callback;
+            if (STATE.compareAndSet(this, WriteState.IDLE, WriteState.READY)) {
+                return true;
+            }
+            if (STATE.compareAndSet(this, WriteState.HEAD, WriteState.HEAD_THEN_DATA)) {
+                return false;
+            }
+            throw new WritePendingException();
         }
 
         @Override
@@ -370,12 +401,30 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
                     }
                     case WRITING -> written(output);
                     case FLUSHING -> complete();
+                    case HEAD, HEAD_THEN_DATA -> head(output);
                     case IDLE -> throw new IllegalStateException("no content to write");
                 }
             } catch (IOException | RuntimeException failure) {
                 blameClient(request);
                 throw failure;
             }
+        }
+
+        /** Flushes the head, unless a piece is already there to carry it; then writes that piece, if any. */
+        private void head(ServletOutputStream output) throws IOException {
+            if (!headFlushStarted && state == WriteState.HEAD) {
+                headFlushStarted = true;
+                output.flush();
+                if (!output.isReady()) {
+                    return;
+                }
+            }
+            if (STATE.compareAndSet(this, WriteState.HEAD, WriteState.IDLE)) {
+                return;
+            }
+            // A piece arrived meanwhile (HEAD_THEN_DATA): this thread writes it.
+            state = WriteState.READY;
+            onWritePossible();
         }
 
         /** The write is done: a stream flushes it out now, anything else is complete. */
@@ -409,6 +458,10 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
 
     /** Where a {@link ClientStreamWriter} is with its piece of content. */
     private enum WriteState {
+        /** A declared stream's head is being flushed. */
+        HEAD,
+        /** The head is being flushed, and the first piece waits for it. */
+        HEAD_THEN_DATA,
         /** Nothing to write; the next piece may come. */
         IDLE,
         /** A piece waits to be written. */
@@ -430,8 +483,10 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
 
     @Override
     protected void onServerResponseHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse) {
-        UpstreamCall call = Exchange.of(clientRequest).get(UpstreamCall.KEY);
-        if (Streams.isStream(call.route().settings().responseBuffering(), serverResponse.getHeaders())) {
+        Exchange exchange = Exchange.of(clientRequest);
+        UpstreamCall call = exchange.get(UpstreamCall.KEY);
+        Streams.Kind kind = Streams.of(call.route().settings().responseBuffering(), serverResponse.getHeaders());
+        if (kind != Streams.Kind.BUFFERED) {
             call.streams();
         }
         // Jetty's version re-parses every value as a quoted list and joins it again: that
@@ -453,6 +508,15 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
                 proxyResponse.setHeader(forwarded.getName(), forwarded.getValue());
             } else {
                 proxyResponse.addHeader(forwarded.getName(), forwarded.getValue());
+            }
+        }
+        if (kind == Streams.Kind.DECLARED) {
+            ClientStreamWriter writer = new ClientStreamWriter(clientRequest, serverResponse, exchange, true);
+            exchange.put(ClientStreamWriter.KEY, writer);
+            try {
+                writer.sendHead(proxyResponse);
+            } catch (IOException | RuntimeException failure) {
+                serverResponse.abort(failure);
             }
         }
     }

@@ -22,20 +22,30 @@ final class Streams {
     private Streams() {
     }
 
-    static boolean isStream(ResponseBuffering buffering, HttpFields headers) {
-        if (buffering == ResponseBuffering.OFF) {
-            return true;
-        }
+    /** What kind of response the upstream's head announces. */
+    enum Kind {
+        /** Written in full buffers (a known length, an ordinary type, on an {@code auto} route). */
+        BUFFERED,
+        /** Flows, with its head: a body of unknown length, or any response of an {@code off} route. */
+        FLOWING,
+        /**
+         * Flows, and says it is a stream (its type, or {@code X-Accel-Buffering: no}): its head
+         * goes out at once, so that an {@code EventSource} opens before the first event.
+         */
+        DECLARED
+    }
+
+    static Kind of(ResponseBuffering buffering, HttpFields headers) {
         HttpField accel = headers.getField(ACCEL_BUFFERING);
         if (accel != null && "no".equalsIgnoreCase(accel.getValue().trim())) {
-            return true;
-        }
-        if (!headers.contains(HttpHeader.CONTENT_LENGTH)) {
-            return true;
+            return Kind.DECLARED;
         }
         String type = headers.get(HttpHeader.CONTENT_TYPE);
-        return type != null && (startsWithType(type, "text/event-stream") || startsWithType(type, "application/x-ndjson")
-            || type.regionMatches(true, 0, "application/grpc", 0, 16));
+        if (type != null && (startsWithType(type, "text/event-stream") || startsWithType(type, "application/x-ndjson")
+            || type.regionMatches(true, 0, "application/grpc", 0, 16))) {
+            return Kind.DECLARED;
+        }
+        return buffering == ResponseBuffering.OFF || !headers.contains(HttpHeader.CONTENT_LENGTH) ? Kind.FLOWING : Kind.BUFFERED;
     }
 
     /** Whether the media type (before any parameters) is {@code type}, case-insensitively. */
