@@ -78,6 +78,13 @@ class StreamingTest {
         return "s" + IDS.incrementAndGet();
     }
 
+    /** The latch the upstream waits on, mid-response, for stream {@code id}; count 0: it does not wait. */
+    private static CountDownLatch holdBack(String id, int count) {
+        CountDownLatch latch = new CountDownLatch(count);
+        RELEASE.put(id, latch);
+        return latch;
+    }
+
     /** Each event written every 100 ms reaches the client within 50 ms of being written. */
     @ProtocolTest
     void eachEventReachesTheClientWithin50msOfBeingWritten(GatewayClient client) throws Exception {
@@ -121,10 +128,9 @@ class StreamingTest {
     @ProtocolTest
     void ndjsonLinesFlowOneByOne(GatewayClient client) throws Exception {
         String id = newId();
-        CountDownLatch release = new CountDownLatch(1);
-        RELEASE.put(id, release);
-        List<String> lines = new CopyOnWriteArrayList<>();
-        EventReader reader = new EventReader("\n", lines::add);
+        CountDownLatch release = holdBack(id, 1);
+        EventReader reader = new EventReader("\n", line -> { });
+        List<String> lines = reader.events;
         CompletableFuture<Result> done = sendAsync(client.request("/events/ndjson?id=" + id), reader);
         // The upstream holds the second line until the first one reached the client.
         await().atMost(Duration.ofSeconds(5)).until(() -> lines.size() == 1);
@@ -140,11 +146,10 @@ class StreamingTest {
     @ProtocolTest
     void anEventStreamsHeadArrivesBeforeItsFirstEvent(GatewayClient client) throws Exception {
         String id = newId();
-        CountDownLatch release = new CountDownLatch(1);
-        RELEASE.put(id, release);
+        CountDownLatch release = holdBack(id, 1);
         CompletableFuture<Integer> head = new CompletableFuture<>();
-        List<String> events = new CopyOnWriteArrayList<>();
-        EventReader reader = new EventReader("\n\n", events::add);
+        EventReader reader = new EventReader("\n\n", event -> { });
+        List<String> events = reader.events;
         CompletableFuture<Result> done = new CompletableFuture<>();
         client.request("/events/late?id=" + id).onResponseHeaders(response -> head.complete(response.getStatus()))
             .onResponseContent((response, content) -> reader.accept(content)).send(done::complete);
@@ -184,8 +189,7 @@ class StreamingTest {
 
     private static String releasedId() {
         String id = newId();
-        CountDownLatch released = new CountDownLatch(0);
-        RELEASE.put(id, released);
+        holdBack(id, 0);
         return id;
     }
 
@@ -195,8 +199,7 @@ class StreamingTest {
      */
     private static boolean firstPieceArrivesBeforeTheRest(String path, String type, boolean accelNo) throws Exception {
         String id = newId();
-        CountDownLatch release = new CountDownLatch(1);
-        RELEASE.put(id, release);
+        CountDownLatch release = holdBack(id, 1);
         List<String> pieces = new CopyOnWriteArrayList<>();
         CompletableFuture<Result> done = new CompletableFuture<>();
         nexus.request(path + "?id=" + id + "&type=" + type + (accelNo ? "&accel=no" : ""))

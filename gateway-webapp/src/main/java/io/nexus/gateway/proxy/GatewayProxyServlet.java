@@ -15,13 +15,12 @@ import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.channels.WritePendingException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
@@ -332,15 +331,8 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
      */
     private final class ClientStreamWriter implements WriteListener {
         static final Exchange.Key<ClientStreamWriter> KEY = Exchange.Key.of("client-stream-writer");
-        private static final VarHandle STATE;
-
-        static {
-            try {
-                STATE = MethodHandles.lookup().findVarHandle(ClientStreamWriter.class, "state", WriteState.class);
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
+        private static final AtomicReferenceFieldUpdater<ClientStreamWriter, WriteState> STATE =
+            AtomicReferenceFieldUpdater.newUpdater(ClientStreamWriter.class, WriteState.class, "state");
 
         private final HttpServletRequest request;
         private final Response serverResponse;
