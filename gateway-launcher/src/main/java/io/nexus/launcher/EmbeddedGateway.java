@@ -30,6 +30,7 @@ import org.eclipse.jetty.server.handler.ContextHandlerCollection;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.component.LifeCycle;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.eclipse.jetty.util.thread.ThreadPool;
 import org.eclipse.jetty.util.thread.VirtualThreadPool;
 import org.eclipse.jetty.util.VirtualThreads;
@@ -46,6 +47,7 @@ public final class EmbeddedGateway implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedGateway.class);
     private static final String PUBLIC = "public";
     private static final int RESPONSE_HEADER_SIZE = 16 * 1024;
+    private static final Duration STREAM_END_MARGIN = Duration.ofSeconds(1);
     private static final String ADMIN = "admin";
 
     private final Server server;
@@ -264,12 +266,17 @@ public final class EmbeddedGateway implements AutoCloseable {
         boolean clean = true;
         // shutdown.* is reloadable: the live config's timeout, not the one the server started with.
         server.setStopTimeout(settings.timeout().toMillis());
+        // Streams (docs/streaming.md) run until the drain is nearly over, then end cleanly,
+        // early enough for their last bytes to leave before the stop closes connections.
+        Scheduler.Task endStreams = gateway.endStreamsBefore(settings.timeout(), streamEndMargin(settings.timeout()));
         try {
             server.stop();
         } catch (Exception e) {
             // Jetty reports a graceful stop that hit its timeout as an exception.
             clean = false;
             LOG.warn("Stop did not complete cleanly: {}", e.toString());
+        } finally {
+            endStreams.cancel();
         }
         int left = gateway.admission().inflight();
         if (left > 0) {
@@ -282,6 +289,12 @@ public final class EmbeddedGateway implements AutoCloseable {
         }
         LOG.info("Nexus stopped");
         return clean;
+    }
+
+    /** How long before the end of the drain open streams end: a tenth of it, at most a second. */
+    static Duration streamEndMargin(Duration timeout) {
+        Duration tenth = timeout.dividedBy(10);
+        return tenth.compareTo(STREAM_END_MARGIN) < 0 ? tenth : STREAM_END_MARGIN;
     }
 
     public void join() throws InterruptedException {

@@ -21,6 +21,8 @@ import java.util.Set;
  * @param auth the {@code nexus.auth} entry the route's {@code auth} names (the {@code auth} middleware runs it)
  * @param clientHeaders which of the client's own headers the route lets through to its upstream
  * @param pathMatching how leniently {@code path} is compared with the request path
+ * @param forwardEarlyHints whether an upstream's {@code 103 Early Hints} reach the client
+ * @param responseBuffering when the upstream's response content is flushed to the client as it arrives
  */
 public record RouteSettings(
     String name,
@@ -38,7 +40,8 @@ public record RouteSettings(
     Optional<AuthSettings> auth,
     ClientHeaderPolicy clientHeaders,
     PathMatching pathMatching,
-    boolean forwardEarlyHints) {
+    boolean forwardEarlyHints,
+    ResponseBuffering responseBuffering) {
 
     /** The middleware a route's {@code fault} block adds. */
     public static final String FAULT = "fault";
@@ -57,12 +60,26 @@ public record RouteSettings(
         middlewares = List.copyOf(middlewares);
     }
 
-    /** A route with reference.conf's client-header policy, path matching and {@code early-hints = forward} (for tests and benchmarks). */
+    /**
+     * A route with reference.conf's client-header policy, path matching, {@code early-hints = forward}
+     * and {@code response-buffering = auto} (for tests and benchmarks).
+     */
     public RouteSettings(String name, String path, MatchKind match, String upstream, boolean stripPrefix, Set<String> methods,
                          Optional<String> host, Optional<Duration> requestTimeout, List<String> middlewares, Optional<FaultSettings> fault,
                          Optional<RetrySettings> retries, Optional<RateLimitSettings> rateLimit, Optional<AuthSettings> auth) {
         this(name, path, match, upstream, stripPrefix, methods, host, requestTimeout, middlewares, fault, retries, rateLimit, auth,
-            ClientHeaderPolicy.STRICT, PathMatching.STRICT, true);
+            ClientHeaderPolicy.STRICT, PathMatching.STRICT, true, ResponseBuffering.AUTO);
+    }
+
+    /** A route's {@code response-buffering}: which responses flow to the client as the upstream produces them. */
+    public enum ResponseBuffering {
+        /**
+         * Streams flow (an event stream, NDJSON, gRPC, a body of unknown length, or an upstream's
+         * {@code X-Accel-Buffering: no}); a response of known length is written in full buffers.
+         */
+        AUTO,
+        /** Every response flows: each piece read from the upstream is flushed to the client at once. */
+        OFF
     }
 
     /**

@@ -100,13 +100,18 @@ final class RouteSettingsReader {
         if (earlyHints != null && !earlyHints.equals("forward") && !earlyHints.equals("drop")) {
             s.problem("early-hints", "must be forward or drop, was \"" + earlyHints + "\"");
         }
+        String buffering = s.string("response-buffering");
+        if (buffering != null && !buffering.equals("auto") && !buffering.equals("off")) {
+            s.problem("response-buffering", "must be auto or off, was \"" + buffering + "\"");
+        }
         RouteSettings.ClientHeaderPolicy clientHeaders = clientHeaders(s);
         RouteSettings.PathMatching pathMatching = new RouteSettings.PathMatching(s.bool("case-insensitive"), s.bool("trailing-slash-equivalent"));
         if (name == null || path == null || upstream == null) {
             return null;
         }
         return new RouteSettings(name, path, match, upstream, stripPrefix, methods, host, requestTimeout, routeMiddlewares, fault, retries,
-            rateLimit, auth, clientHeaders, pathMatching, !"drop".equals(earlyHints));
+            rateLimit, auth, clientHeaders, pathMatching, !"drop".equals(earlyHints),
+            "off".equals(buffering) ? RouteSettings.ResponseBuffering.OFF : RouteSettings.ResponseBuffering.AUTO);
     }
 
     private static RouteSettings.ClientHeaderPolicy clientHeaders(Section s) {

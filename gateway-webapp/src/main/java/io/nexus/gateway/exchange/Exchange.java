@@ -100,6 +100,8 @@ public final class Exchange implements AsyncListener {
     private Identity identity;
     private String cause;
     private boolean clientGone;
+    // Written by whichever thread writes the response at the time, one at a time; read at completion.
+    private volatile long bytesSent;
     @SuppressWarnings("unused") // written through COMPLETED
     private volatile int completed;
 
@@ -229,6 +231,17 @@ public final class Exchange implements AsyncListener {
     public void clientGone(String cause) {
         this.cause = cause;
         this.clientGone = true;
+    }
+
+    /** Body bytes written to the client so far (the access log's {@code bytes}). */
+    public long bytesSent() {
+        return bytesSent;
+    }
+
+    /** {@code bytes} more of the response body went to the client. */
+    @SuppressWarnings("NonAtomicOperationOnVolatileField") // one writer at a time
+    public void bytesSent(long bytes) {
+        bytesSent += bytes;
     }
 
     /** Whether the client went away before its answer. */

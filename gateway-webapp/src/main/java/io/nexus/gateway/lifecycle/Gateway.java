@@ -227,6 +227,22 @@ public final class Gateway implements LiveConfig, AdminView, AutoCloseable {
         readiness = Readiness.READY;
     }
 
+    /**
+     * Ends the open streams, from {@code before} the end of a drain of {@code timeout} on (a
+     * stream never ends by itself, and would otherwise be cut off when the drain runs out).
+     *
+     * @return the scheduled end, to cancel when the drain finishes first
+     */
+    public Scheduler.Task endStreamsBefore(Duration timeout, Duration before) {
+        long delay = Math.max(0, timeout.minus(before).toMillis());
+        return scheduler.schedule(() -> {
+            int ended = inflightCalls.endStreams();
+            if (ended > 0) {
+                LOG.info("Ended {} open streams at the end of the drain", ended);
+            }
+        }, delay, TimeUnit.MILLISECONDS);
+    }
+
     /** Readiness turns 503 so that load balancers stop sending; requests are still served. */
     public void startDraining() {
         readiness = Readiness.DRAINING;

@@ -34,9 +34,12 @@ public final class AccessLog {
      * @param route the route name, or {@code unmatched}
      * @param upstream the upstream name, {@code null} when the request had no route
      * @param cause the contract's cause of an error the gateway answered (or of a client gone), else {@code null}
+     * @param durationNanos from the request's arrival to the end of its response (of a stream: its whole life)
+     * @param responseBytes body bytes relayed from the upstream to the client
      */
     public void record(ObservabilitySettings.AccessLog settings, String requestId, String traceId, String method, String path,
-                       String route, String upstream, String clientAddress, int status, String cause, long durationNanos) {
+                       String route, String upstream, String clientAddress, int status, String cause, long durationNanos,
+                       long responseBytes) {
         Policy current = policy;
         if (settings != null && current.settings != settings) {
             current = new Policy(settings);
@@ -60,6 +63,7 @@ public final class AccessLog {
             .addKeyValue("status", status)
             .addKeyValue("cause", cause)
             .addKeyValue("duration_ms", millis)
+            .addKeyValue("response_bytes", responseBytes)
             .addKeyValue("client_address", clientAddress)
             .addKeyValue("sampled", reason)
             .log("{} {} {} {}ms", method, path, status, millis);

@@ -26,6 +26,6 @@ final class RouteRecorder implements Exchange.Recorder {
         meter.record(exchange.method(), status, durationNanos, exchange.span());
         Tracing.endSpan(exchange.span(), exchange.requestId(), meter.route(), exchange.upstreamName(), status);
         accessLog.record(settings, exchange.requestId(), exchange.traceId(), exchange.method(), exchange.path(), meter.route(),
-            exchange.upstreamName(), exchange.clientAddress(), status, exchange.cause(), durationNanos);
+            exchange.upstreamName(), exchange.clientAddress(), status, exchange.cause(), durationNanos, exchange.bytesSent());
     }
 }

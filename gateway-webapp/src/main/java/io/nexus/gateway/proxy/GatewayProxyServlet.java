@@ -10,13 +10,17 @@ import io.nexus.gateway.routing.Route;
 import io.nexus.gateway.upstream.UpstreamLoad;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.nio.channels.WritePendingException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
@@ -183,10 +187,12 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     @Override
     protected void sendProxyRequest(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Request proxyRequest) {
         UpstreamCall call = Exchange.of(clientRequest).get(UpstreamCall.KEY);
-        // Replaces the servlet-wide timeout that service() set: what is left of the route's
-        // request timeout, which retries share.
-        proxyRequest.timeout(Math.max(1, call.remainingMillis()), TimeUnit.MILLISECONDS);
+        // No total timeout (service() set the servlet-wide one), which would cut a stream off
+        // mid-way: the call's deadline (the route's request timeout, which retries share) bounds
+        // the attempt up to its response head, and a response that is not a stream to its end.
+        proxyRequest.timeout(0, TimeUnit.MILLISECONDS);
         call.sending(proxyRequest::abort);
+        inflight.attemptSent(call);
         super.sendProxyRequest(clientRequest, proxyResponse, proxyRequest);
     }
 
@@ -279,39 +285,183 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         }
     }
 
+    /**
+     * Relays one piece of the upstream's response content to the client, as Jetty's version does,
+     * through the gateway's own {@link ClientStreamWriter}: one per response, set as the output's
+     * write listener with the first piece (the data is handed over first, because setting the
+     * listener may call {@code onWritePossible()} on another thread at once).
+     */
     @Override
-    protected StreamWriter newWriteListener(HttpServletRequest request, Response proxyResponse) {
-        return new ClientStreamWriter(request, proxyResponse);
+    protected void onResponseContent(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse,
+                                     byte[] buffer, int offset, int length, Callback callback) {
+        try {
+            Exchange exchange = Exchange.of(clientRequest);
+            ClientStreamWriter writer = exchange.get(ClientStreamWriter.KEY);
+            if (writer == null) {
+                UpstreamCall call = exchange.get(UpstreamCall.KEY);
+                writer = new ClientStreamWriter(clientRequest, serverResponse, exchange, call.streaming());
+                exchange.put(ClientStreamWriter.KEY, writer);
+                writer.data(buffer, offset, length, callback);
+                proxyResponse.getOutputStream().setWriteListener(writer);
+            } else if (writer.data(buffer, offset, length, callback)) {
+                writer.onWritePossible();
+            }
+        } catch (Throwable failure) {
+            callback.failed(failure);
+            serverResponse.abort(failure);
+        }
     }
 
     /**
      * Writes the upstream's response to the client, and blames the client when that fails (it
      * left, or stalled past the idle timeout, mid-response): Jetty aborts the upstream exchange
      * with the write's failure, which would otherwise count as the upstream's.
+     *
+     * <p>A stream ({@link UpstreamCall#streaming()}) is flushed after every piece: the Jetty client
+     * hands over each piece it parsed from the upstream as soon as it has it, so what arrived
+     * reaches the client at once instead of when the servlet response's aggregation buffer fills
+     * or the response ends. Any other response is written as Jetty does, into that buffer. No
+     * lock: the next piece is asked for only when this one is written, so {@link #data} and
+     * {@link #onWritePossible} never overlap.
+     *
+     * <p>A declared stream's head is flushed before any content ({@link #sendHead}); the one
+     * race, a first piece arriving while that flush is pending, is settled by a compare-and-set
+     * on {@link #state}: whichever of {@link #data} and the end of the flush comes second
+     * writes the piece.
      */
-    private final class ClientStreamWriter extends StreamWriter {
-        private final HttpServletRequest request;
+    private final class ClientStreamWriter implements WriteListener {
+        static final Exchange.Key<ClientStreamWriter> KEY = Exchange.Key.of("client-stream-writer");
+        private static final AtomicReferenceFieldUpdater<ClientStreamWriter, WriteState> STATE =
+            AtomicReferenceFieldUpdater.newUpdater(ClientStreamWriter.class, WriteState.class, "state");
 
-        ClientStreamWriter(HttpServletRequest request, Response proxyResponse) {
-            super(request, proxyResponse);
+        private final HttpServletRequest request;
+        private final Response serverResponse;
+        private final Exchange exchange;
+        private final boolean flush;
+        private volatile WriteState state = WriteState.IDLE;
+        private boolean headFlushStarted;
+        private byte[] buffer;
+        private int offset;
+        private int length;
+        private Callback callback;
+
+        ClientStreamWriter(HttpServletRequest request, Response serverResponse, Exchange exchange, boolean flush) {
             this.request = request;
+            this.serverResponse = serverResponse;
+            this.exchange = exchange;
+            this.flush = flush;
+        }
+
+        /** Commits the response and flushes its head, ahead of any content. */
+        void sendHead(HttpServletResponse proxyResponse) throws IOException {
+            state = WriteState.HEAD;
+            proxyResponse.getOutputStream().setWriteListener(this);
+        }
+
+        /**
+         * Hands over the next piece.
+         *
+         * @return whether the caller writes it now with {@link #onWritePossible}; {@code false}
+         *     when the head is still being flushed, whose end writes it
+         */
+        boolean data(byte[] bytes, int offset, int length, Callback callback) {
+            this.buffer = bytes;
+            this.offset = offset;
+            this.length = length;
+            this.callback = callback;
+            if (STATE.compareAndSet(this, WriteState.IDLE, WriteState.READY)) {
+                return true;
+            }
+            if (STATE.compareAndSet(this, WriteState.HEAD, WriteState.HEAD_THEN_DATA)) {
+                return false;
+            }
+            throw new WritePendingException();
         }
 
         @Override
         public void onWritePossible() throws IOException {
             try {
-                super.onWritePossible();
+                ServletOutputStream output = request.getAsyncContext().getResponse().getOutputStream();
+                switch (state) {
+                    case READY -> {
+                        output.write(buffer, offset, length);
+                        exchange.bytesSent(length);
+                        state = WriteState.WRITING;
+                        if (output.isReady()) {
+                            written(output);
+                        }
+                    }
+                    case WRITING -> written(output);
+                    case FLUSHING -> complete();
+                    case HEAD, HEAD_THEN_DATA -> head(output);
+                    case IDLE -> throw new IllegalStateException("no content to write");
+                }
             } catch (IOException | RuntimeException failure) {
                 blameClient(request);
                 throw failure;
             }
         }
 
+        /** Flushes the head, unless a piece is already there to carry it; then writes that piece, if any. */
+        private void head(ServletOutputStream output) throws IOException {
+            if (!headFlushStarted && state == WriteState.HEAD) {
+                headFlushStarted = true;
+                output.flush();
+                if (!output.isReady()) {
+                    return;
+                }
+            }
+            if (STATE.compareAndSet(this, WriteState.HEAD, WriteState.IDLE)) {
+                return;
+            }
+            // A piece arrived meanwhile (HEAD_THEN_DATA): this thread writes it.
+            state = WriteState.READY;
+            onWritePossible();
+        }
+
+        /** The write is done: a stream flushes it out now, anything else is complete. */
+        private void written(ServletOutputStream output) throws IOException {
+            if (!flush) {
+                complete();
+                return;
+            }
+            state = WriteState.FLUSHING;
+            output.flush();
+            if (output.isReady()) {
+                complete();
+            }
+        }
+
+        private void complete() {
+            Callback done = callback;
+            buffer = null;
+            callback = null;
+            // Reset before the callback: it asks for the next piece, which may arrive re-entrantly.
+            state = WriteState.IDLE;
+            done.succeeded();
+        }
+
         @Override
         public void onError(Throwable failure) {
             blameClient(request);
-            super.onError(failure);
+            serverResponse.abort(failure);
         }
+    }
+
+    /** Where a {@link ClientStreamWriter} is with its piece of content. */
+    private enum WriteState {
+        /** A declared stream's head is being flushed. */
+        HEAD,
+        /** The head is being flushed, and the first piece waits for it. */
+        HEAD_THEN_DATA,
+        /** Nothing to write; the next piece may come. */
+        IDLE,
+        /** A piece waits to be written. */
+        READY,
+        /** The piece is being written. */
+        WRITING,
+        /** The piece is written and being flushed (streams only). */
+        FLUSHING
     }
 
     /** The client's side failed: the current attempt's outcome says nothing about the upstream. */
@@ -325,6 +475,12 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
 
     @Override
     protected void onServerResponseHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse) {
+        Exchange exchange = Exchange.of(clientRequest);
+        UpstreamCall call = exchange.get(UpstreamCall.KEY);
+        Streams.Kind kind = Streams.of(call.route().settings().responseBuffering(), serverResponse.getHeaders());
+        if (kind != Streams.Kind.BUFFERED) {
+            call.streams();
+        }
         // Jetty's version re-parses every value as a quoted list and joins it again: that
         // allocates a set, lists and strings per header, and strips the quotes of an ETag
         // (RFC 9110 §8.8.3 needs them). Values pass here as the upstream sent them.
@@ -346,6 +502,15 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
                 proxyResponse.addHeader(forwarded.getName(), forwarded.getValue());
             }
         }
+        if (kind == Streams.Kind.DECLARED) {
+            ClientStreamWriter writer = new ClientStreamWriter(clientRequest, serverResponse, exchange, true);
+            exchange.put(ClientStreamWriter.KEY, writer);
+            try {
+                writer.sendHead(proxyResponse);
+            } catch (IOException | RuntimeException failure) {
+                serverResponse.abort(failure);
+            }
+        }
     }
 
     private static boolean firstOfItsName(HttpFields headers, int index) {
@@ -360,8 +525,9 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
 
     @Override
     protected HttpField filterServerResponseHeader(HttpServletRequest clientRequest, Response serverResponse, HttpField field) {
-        // The response keeps the gateway's request id, never an upstream's.
-        if (field.is(Exchange.REQUEST_ID_HEADER)) {
+        // The response keeps the gateway's request id, never an upstream's; X-Accel-Buffering is
+        // addressed to the proxy (Streams), not the client.
+        if (field.is(Exchange.REQUEST_ID_HEADER) || field.is(Streams.ACCEL_BUFFERING)) {
             return null;
         }
         // Headers the upstream named in Connection are hop-by-hop too (RFC 9110 §7.6.1).
@@ -481,6 +647,12 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
                                           Throwable failure) {
         Exchange exchange = Exchange.of(clientRequest);
         UpstreamCall call = exchange.get(UpstreamCall.KEY);
+        if (call.endedByGateway() && proxyResponse.isCommitted() && clientRequest.isAsyncStarted()) {
+            // A stream ended at shutdown: completing the response ends it cleanly for the client
+            // (the last chunk, or END_STREAM), where an abort would look like a failure.
+            clientRequest.getAsyncContext().complete();
+            return;
+        }
         ExchangeFailure classified = call.lastFailure() != null ? call.lastFailure() : ExchangeFailure.classify(failure, false);
         if (classified.blame() == ExchangeFailure.Blame.GATEWAY && classified.error() == GatewayError.BAD_GATEWAY) {
             // Not a failure of the client or the upstream that the classification knows: say what it was.

@@ -1,20 +1,26 @@
 package io.nexus.gateway.proxy;
 
+import java.util.Iterator;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.io.CyclicTimeouts;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The upstream calls in flight, and a watchdog for those that slip past their deadline. Each
- * call's route timeout bounds it until the upstream's response head (Jetty's client enforces it);
- * a call still waiting for its head {@link #GRACE_NANOS} after that deadline has slipped through
- * (an upstream that sent an interim response and fell silent, a lost callback): the watchdog
- * aborts its upstream exchange (the client gets 504), and if even that does not end it, completes
- * the exchange itself, so that its permits are never held for good. A call whose response streams
- * is not stuck: the idle timeouts bound its silences.
+ * The upstream calls in flight, their deadlines, and a watchdog for those that slip past them.
+ * Each call's route timeout bounds it until the upstream's response head, and a response that is
+ * not a stream to its end: at the deadline its attempt is aborted (the client gets 504 while
+ * nothing was written to it). A stream is bounded only to its head, then the idle timeouts bound
+ * its silences; the Jetty client's own total timeout could not be lifted once the request was
+ * sent, so the deadlines are kept here, by Jetty's {@link CyclicTimeouts} as the client keeps its
+ * own: one scheduled task for the earliest deadline, nothing scheduled per request.
+ *
+ * <p>A call still waiting for its head {@link #GRACE_NANOS} after its deadline has slipped
+ * through (a lost callback): the watchdog aborts its upstream exchange again, and if even that
+ * does not end it, completes the exchange itself, so that its permits are never held for good.
  */
 public final class InflightCalls {
 
@@ -26,6 +32,7 @@ public final class InflightCalls {
     private final Set<UpstreamCall> calls = ConcurrentHashMap.newKeySet();
     private volatile Scheduler.Task next;
     private volatile boolean running;
+    private volatile Deadlines deadlines;
 
     void add(UpstreamCall call) {
         calls.add(call);
@@ -52,10 +59,56 @@ public final class InflightCalls {
         return oldest / 1e9;
     }
 
-    /** Starts scanning every second on {@code scheduler}. */
+    /**
+     * Ends the streams in flight (the end of a shutdown's drain): each stream's upstream attempt is
+     * aborted and its client response completed as it stands, so that the client sees the
+     * stream end rather than fail, and an SSE client resumes elsewhere with {@code Last-Event-ID}.
+     *
+     * @return how many streams were ended
+     */
+    public int endStreams() {
+        int ended = 0;
+        for (UpstreamCall call : calls) {
+            if (call.streaming() && call.endStream()) {
+                ended++;
+            }
+        }
+        return ended;
+    }
+
+    /** Starts enforcing deadlines, and scanning every second, on {@code scheduler}. */
     public void start(Scheduler scheduler) {
         running = true;
+        deadlines = new Deadlines(scheduler);
         schedule(scheduler);
+    }
+
+    /** An attempt of {@code call} goes out: its deadline is enforced from now on (at once when it has passed). */
+    void attemptSent(UpstreamCall call) {
+        Deadlines current = deadlines;
+        if (current != null) {
+            current.schedule(call);
+        }
+    }
+
+    /** The calls' deadlines: wakes up at the earliest, aborts the attempts of the calls past theirs. */
+    private final class Deadlines extends CyclicTimeouts<UpstreamCall> {
+
+        Deadlines(Scheduler scheduler) {
+            super(scheduler);
+        }
+
+        @Override
+        protected Iterator<UpstreamCall> iterator() {
+            return calls.iterator();
+        }
+
+        @Override
+        protected boolean onExpired(UpstreamCall call) {
+            call.deadlinePassed();
+            // Stays registered for the watchdog; its deadline no longer expires.
+            return false;
+        }
     }
 
     private void schedule(Scheduler scheduler) {
@@ -74,6 +127,10 @@ public final class InflightCalls {
 
     public void stop() {
         running = false;
+        Deadlines current = deadlines;
+        if (current != null) {
+            current.destroy();
+        }
         Scheduler.Task task = next;
         if (task != null) {
             task.cancel();

@@ -13,18 +13,20 @@ import java.lang.invoke.VarHandle;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import org.eclipse.jetty.io.CyclicTimeouts;
 
 /**
  * One client request's calls to its route's upstream: the deadline all attempts share, the
  * target of each attempt, its circuit breaker permit, the retry budget, the outcome recorded
  * for the breaker, passive health and the latency histogram, and whether another attempt may go
- * out. Knows nothing of Jetty: the proxy servlet reports what happened.
+ * out. Knows nothing of Jetty's HTTP: the proxy servlet reports what happened, and
+ * {@link InflightCalls} enforces the deadline through {@link #getExpireNanoTime()}.
  *
  * <p>Every permit it takes ends in exactly one record or release: {@link #attemptEnded} records
  * the attempt that holds it, and {@link #release()} (the exchange's completion, whatever path
  * the request took) gives back a permit that no attempt used; after that, no attempt starts.
  */
-final class UpstreamCall implements Exchange.Lease {
+final class UpstreamCall implements Exchange.Lease, CyclicTimeouts.Expirable {
 
     /** The call of a request, from its first attempt on. */
     static final Exchange.Key<UpstreamCall> KEY = Exchange.Key.of("upstream-call");
@@ -60,8 +62,12 @@ final class UpstreamCall implements Exchange.Lease {
     private volatile boolean clientFailed;
     private volatile ExchangeFailure lastFailure;
     private volatile boolean responseBegun;
+    private volatile boolean streaming;
+    private long responseBeganNanos;
     private volatile Consumer<Throwable> abortAttempt;
     private volatile boolean stuckAborted;
+    private volatile boolean endedByGateway;
+    private volatile boolean deadlinePassed;
     private volatile boolean holdsPlace;
     @SuppressWarnings("unused") // through STATE
     private volatile int state;
@@ -207,7 +213,14 @@ final class UpstreamCall implements Exchange.Lease {
             // The exchange completed first (the client left) and returned the permit.
             return;
         }
-        long duration = System.nanoTime() - attemptStartNanos;
+        // A stream's length is its client's business: the breaker's slow calls and the latency
+        // histogram measure it to its head.
+        long duration = (streaming ? responseBeganNanos : System.nanoTime()) - attemptStartNanos;
+        if (endedByGateway) {
+            // Ended at shutdown: neither a success nor a failure of the upstream.
+            upstream.breaker().release();
+            return;
+        }
         if (classified != null && classified.blame() != ExchangeFailure.Blame.UPSTREAM) {
             upstream.breaker().release();
             if (classified.blame() == ExchangeFailure.Blame.GATEWAY) {
@@ -269,11 +282,40 @@ final class UpstreamCall implements Exchange.Lease {
 
     /** The response that answers the client has begun: from here the idle timeouts bound the call. */
     void responseBegins() {
+        responseBeganNanos = System.nanoTime();
         responseBegun = true;
     }
 
     boolean responseBegun() {
         return responseBegun;
+    }
+
+    /**
+     * The response is a stream (docs/streaming.md): it flows to the client as it arrives, and
+     * from here the idle timeouts alone bound it, not the deadline.
+     */
+    void streams() {
+        streaming = true;
+    }
+
+    boolean streaming() {
+        return streaming;
+    }
+
+    /**
+     * When the current attempt is aborted: at the deadline, unless the response is a stream (a
+     * stream's deadline bounds only its head) or the deadline passed already.
+     */
+    @Override
+    public long getExpireNanoTime() {
+        return streaming || deadlinePassed ? Long.MAX_VALUE : deadlineNanos;
+    }
+
+    /** The deadline passed with the response not a stream: aborts the current attempt (the client gets 504 while nothing was written to it). */
+    void deadlinePassed() {
+        deadlinePassed = true;
+        // Jetty's own wording for its total timeout, which the classification reads as response_timeout.
+        abortAttempt(new TimeoutException("Total timeout " + route.requestTimeoutMillis() + " ms elapsed"));
     }
 
     /**
@@ -287,11 +329,42 @@ final class UpstreamCall implements Exchange.Lease {
             return false;
         }
         stuckAborted = true;
+        abortAttempt(new DeadlineExceededException());
+        return true;
+    }
+
+    private void abortAttempt(Throwable cause) {
         Consumer<Throwable> abort = abortAttempt;
         if (abort != null) {
-            abort.accept(new DeadlineExceededException());
+            abort.accept(cause);
         }
+    }
+
+    /**
+     * The gateway ends the stream (at the end of a shutdown's drain): aborts the current attempt,
+     * whose failure then says nothing about the upstream, once.
+     *
+     * @return {@code false} when it was ended before
+     */
+    boolean endStream() {
+        if (endedByGateway) {
+            return false;
+        }
+        endedByGateway = true;
+        abortAttempt(new StreamEndedException());
         return true;
+    }
+
+    /** Whether the gateway ended the stream itself ({@link #endStream()}). */
+    boolean endedByGateway() {
+        return endedByGateway;
+    }
+
+    /** The abort of a stream the gateway ends at shutdown. */
+    static final class StreamEndedException extends Exception {
+        StreamEndedException() {
+            super("the gateway ended the stream at the end of its shutdown drain", null, false, false);
+        }
     }
 
     /** The abort did not end the call: completes its exchange, which releases what it holds. */

@@ -229,6 +229,29 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void responseBufferingIsAutoOrOff() throws Exception {
+        GatewayConfig config = parse("""
+            nexus {
+              upstreams { api { targets = ["http://127.0.0.1:1"] } }
+              routes = [
+                { name = "a", path = "/a", upstream = "api" }
+                { name = "b", path = "/b", upstream = "api", response-buffering = off }
+              ]
+            }
+            """);
+        assertThat(config.routes()).extracting(RouteSettings::responseBuffering)
+            .containsExactly(RouteSettings.ResponseBuffering.AUTO, RouteSettings.ResponseBuffering.OFF);
+        assertThat(problems("""
+            nexus {
+              upstreams { api { targets = ["http://127.0.0.1:1"] } }
+              routes = [
+                { name = "a", path = "/a", upstream = "api", response-buffering = on }
+              ]
+            }
+            """)).containsExactly("routes[0].response-buffering: must be auto or off, was \"on\" (gateway.conf:4)");
+    }
+
+    @Test
     void badPathsAndNamesAreRefused() {
         assertThat(problems("""
             nexus {

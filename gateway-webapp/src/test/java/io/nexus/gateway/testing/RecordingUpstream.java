@@ -38,6 +38,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  *   <li>{@code ?echo=1}: the request body back;</li>
  *   <li>{@code ?header=Name:Value}: adds that response header (repeatable);</li>
  *   <li>{@code /hold}: waits until {@link #release()} before answering;</li>
+ *   <li>{@code /stream}: a {@code text/event-stream} whose first event is written (a chunk of
+ *       its own) before it waits for {@link #release()}, then a second one;</li>
  *   <li>query {@code early-hint=LINK} (repeatable): a {@code 103 Early Hints} with that {@code Link} first;</li>
  *   <li>request header {@value #DELAY_HEADER}: answers that many milliseconds later, without
  *       holding a thread;</li>
@@ -214,13 +216,18 @@ public final class RecordingUpstream implements AutoCloseable {
             count.incrementAndGet();
             Fields params = Request.extractQueryParameters(request);
 
+            if (path.equals("/stream")) {
+                response.getHeaders().put("Content-Type", "text/event-stream");
+                response.getHeaders().put("X-Upstream", name);
+                Callback.Completable first = new Callback.Completable();
+                response.write(false, ByteBuffer.wrap("data: first\n\n".getBytes(StandardCharsets.UTF_8)), first);
+                first.get(5, TimeUnit.SECONDS);
+                hold(hold);
+                response.write(true, ByteBuffer.wrap("data: second\n\n".getBytes(StandardCharsets.UTF_8)), callback);
+                return true;
+            }
             if (path.equals("/hold")) {
-                maxHolding.accumulateAndGet(holding.incrementAndGet(), Math::max);
-                try {
-                    hold.await(10, TimeUnit.SECONDS);
-                } finally {
-                    holding.decrementAndGet();
-                }
+                hold(hold);
             }
             for (String hint : params.getValuesOrEmpty("early-hint")) {
                 // A 103 Early Hints before the final answer, as Puma or h2o send.
@@ -252,6 +259,15 @@ public final class RecordingUpstream implements AutoCloseable {
                     Long.parseLong(delay), TimeUnit.MILLISECONDS);
             }
             return true;
+        }
+
+        private void hold(CountDownLatch latch) throws InterruptedException {
+            maxHolding.accumulateAndGet(holding.incrementAndGet(), Math::max);
+            try {
+                latch.await(10, TimeUnit.SECONDS);
+            } finally {
+                holding.decrementAndGet();
+            }
         }
 
         private Map<String, Object> reflection(Recorded recorded) {

@@ -89,6 +89,31 @@ class WarInJettyIT {
         }
     }
 
+    /** An event stream flows inside a stock Jetty too: the first event arrives while the upstream holds back the next. */
+    @Test
+    void anEventStreamFlowsInsideAStockJetty() throws Exception {
+        String[] hostPort = nexus.authority().split(":");
+        try (Socket socket = new Socket(hostPort[0], Integer.parseInt(hostPort[1]))) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("GET /api/stream HTTP/1.1\r\nHost: " + nexus.authority() + "\r\nConnection: close\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+            java.io.InputStream in = socket.getInputStream();
+            StringBuilder received = new StringBuilder();
+            // Had the servlet response buffered it, nothing would come until the release below.
+            while (received.indexOf("data: first\n\n") < 0) {
+                int b = in.read();
+                assertThat(b).as("the stream ended before its first event: %s", received).isNotNegative();
+                received.append((char) b);
+            }
+            assertThat(received.toString()).startsWith("HTTP/1.1 200 OK\r\n").contains("Content-Type: text/event-stream");
+            nexus.upstream().release();
+            String rest = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertThat(rest).contains("data: second\n\n");
+        } finally {
+            nexus.upstream().rearm();
+        }
+    }
+
     @Test
     void requestBodyAndClientRequestIdReachTheUpstream() throws Exception {
         ContentResponse response = nexus.request("/api/orders")
