@@ -36,8 +36,11 @@ public final class RawHttp {
         }
     }
 
-    /** A response with a Content-Length whose body has fully arrived. */
+    /** A final response with a Content-Length whose body has fully arrived (interim 1xx responses before it skipped). */
     private static boolean complete(String text) {
+        while (text.startsWith("HTTP/1.1 1") && text.indexOf("\r\n\r\n") > 0) {
+            text = text.substring(text.indexOf("\r\n\r\n") + 4);
+        }
         int end = text.indexOf("\r\n\r\n");
         if (end < 0) {
             return false;
