@@ -114,15 +114,15 @@ class UpstreamInteropTest {
     @Test
     void aRouteThatDropsEarlyHintsSendsOnlyTheFinalResponse() throws Exception {
         String raw = RawHttp.exchange(nexus.gateway().publicPort(), "GET /no-hints/hints HTTP/1.1\r\nHost: nexus\r\n\r\n");
-        assertThat(raw).startsWith("HTTP/1.1 200 OK\r\n").doesNotContain("103").endsWith("hello");
+        assertThat(raw).startsWith("HTTP/1.1 200 OK\r\n").doesNotContain("HTTP/1.1 103", "Link:").endsWith("hello");
     }
 
     @Test
     void otherInterimResponsesAreConsumed() throws Exception {
         assertThat(RawHttp.exchange(nexus.gateway().publicPort(), "GET /raw/processing HTTP/1.1\r\nHost: nexus\r\n\r\n"))
-            .startsWith("HTTP/1.1 200 OK\r\n").doesNotContain("102").endsWith("hello");
+            .startsWith("HTTP/1.1 200 OK\r\n").doesNotContain("HTTP/1.1 102").endsWith("hello");
         String raw = RawHttp.exchange(nexus.gateway().publicPort(), "GET /raw/interims HTTP/1.1\r\nHost: nexus\r\n\r\n");
-        assertThat(raw).doesNotContain("102").doesNotContain("199").endsWith("hello");
+        assertThat(raw).doesNotContain("HTTP/1.1 102").doesNotContain("HTTP/1.1 199").endsWith("hello");
         assertThat(raw.split("HTTP/1.1 103 ", -1)).as("both 103s relayed").hasSize(3);
     }
 
