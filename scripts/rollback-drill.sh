@@ -12,37 +12,7 @@ require jq jq
 TIMEOUT=${DRILL_TIMEOUT:-120}
 # Random: a token someone could guess opens the admin API of the drill's gateway.
 TOKEN=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
-JAVA_HOME=$(scripts/java-home.sh)
-export JAVA_HOME
-jar=gateway-launcher/target/nexus-gateway.jar
-if [[ ! -f "$jar" ]]; then
-  require mvn maven
-  echo "Building $jar ..."
-  mvn -B -ntp -q package -DskipTests -pl gateway-launcher -am
-fi
-
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-now_ms() { date +%s%3N; }
-start_ms=$(now_ms)
-elapsed() { echo $(( $(now_ms) - start_ms )); }
-deadline=$(( $(date +%s) + TIMEOUT ))
-check_deadline() { (( $(date +%s) < deadline )) || { echo "drill: gave up after ${TIMEOUT}s at: $1" >&2; exit 1; }; }
-
-free_port() {
-  local port
-  while :; do
-    port=$(( 20000 + RANDOM % 20000 ))
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
-  done
-}
+source scripts/drill-lib.sh
 demo_port=$(free_port)
 
 config() { # $1: extra route settings (the bad part of version 2)
@@ -61,12 +31,7 @@ CONF
 }
 
 config "" > "$work/gateway.conf"
-NEXUS_LAST_KNOWN_GOOD="$work/last-known-good.conf" "$JAVA_HOME/bin/java" -jar "$jar" --config "$work/gateway.conf" > "$work/gateway.log" 2>&1 &
-pids+=($!)
-
-until grep -q "Nexus listening on" "$work/gateway.log"; do check_deadline "start-up"; sleep 0.2; done
-public_port=$(sed -n 's/.*Nexus listening on [^:]*:\([0-9]*\) (admin [^:]*:\([0-9]*\)).*/\1/p' "$work/gateway.log" | head -n 1)
-admin_port=$(sed -n 's/.*Nexus listening on [^:]*:\([0-9]*\) (admin [^:]*:\([0-9]*\)).*/\2/p' "$work/gateway.log" | head -n 1)
+start_gateway
 # The header goes to curl on stdin (-K -), never on its command line, where ps would show it.
 api() { printf 'header = "Authorization: Bearer %s"\n' "$TOKEN" | curl -s -K - "$@"; }
 errors() { # 5xx answers of the echo route so far
