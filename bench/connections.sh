@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Memory per kept-alive connection (issue 23): N client connections, each used for two requests
 # with a browser's header fields (bench/lib/keepalive_clients.py), against Nexus (with
-# header-cache-size 0, the default, and 1024, Jetty's default), the stock Jetty proxy baseline and
+# header-cache-size 0, the default, and 1024, Jetty's default; and over TLS), the stock Jetty proxy baseline and
 # nginx as a proxy, each in front of the same nginx upstream. Prints, per target: requests
 # answered 200 in each round, and the growth of heap (after a full GC; JVMs) and RSS per
 # connection while all N stay open. Every JVM: -XX:ActiveProcessorCount=1 -Xms512m -Xmx512m
 # (HEAP to change). Bounded: each target gets at most 180 s.
 #
-# Usage: [HEAP=512m] [TARGETS="nexus-cache-0 nexus-cache-1024 jetty nginx"] bench/connections.sh [N ...]
+# Usage: [HEAP=512m] [TARGETS="nexus-cache-0 nexus-cache-1024 nexus-tls jetty nginx"] bench/connections.sh [N ...]
 #        (N default: 1000 5000; stay under this machine's 20,000 open files per process)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,6 +37,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost -keyout "$WORK/tls.key" -out "$WORK/tls.crt" 2>/dev/null
 write_upstream_conf "$WORK/upstream" "$UPSTREAM_PORT"
 nginx -c "$WORK/upstream/nginx.conf" -e "$WORK/upstream/error.log" > "$WORK/upstream.log" 2>&1 &
 pids+=($!)
@@ -47,10 +48,16 @@ write_nginx_conf "$WORK/proxy" "    upstream backend { server 127.0.0.1:$UPSTREA
     }"
 sed -i 's/worker_connections 4096/worker_connections 30000/' "$WORK/proxy/nginx.conf"
 
-nexus_conf() { # header-cache-size
+nexus_conf() { # header-cache-size [tls]: with tls, TLS on PROXY_PORT and plain HTTP on a port nobody uses
+  local port=$PROXY_PORT tls=""
+  if [[ -n ${2:-} ]]; then
+    port=0
+    tls="tls { enabled = true, port = $PROXY_PORT, certificates = [{ name = \"bench\", certificate = \"$WORK/tls.crt\", private-key = \"$WORK/tls.key\" }] }"
+  fi
   cat <<CONF
 nexus {
-  server { host = "127.0.0.1", port = $PROXY_PORT, max-connections = 20000, header-cache-size = $1, shutdown { drain-delay = 0s, timeout = 5s } }
+  server { host = "127.0.0.1", port = $port, max-connections = 20000, header-cache-size = $1, shutdown { drain-delay = 0s, timeout = 5s }
+           $tls }
   admin { host = "127.0.0.1", port = $ADMIN_PORT }
   upstreams { bench { targets = ["http://127.0.0.1:$UPSTREAM_PORT"] } }
   routes = [ { name = "bench", path = "/", upstream = "bench" } ]
@@ -62,12 +69,22 @@ CONF
 start_target() { # name: starts it on PROXY_PORT, prints its pid
   local jvm=(-XX:ActiveProcessorCount=1 "-Xms$HEAP" "-Xmx$HEAP" -XX:+ExitOnOutOfMemoryError)
   case $1 in
+    nexus-tls)     nexus_conf 0 tls > "$WORK/nexus.conf"
+                   "$JAVA" "${jvm[@]}" -jar "$JAR" --config "$WORK/nexus.conf" > "$WORK/$1.log" 2>&1 & ;;
     nexus-cache-*) nexus_conf "${1#nexus-cache-}" > "$WORK/nexus.conf"
                    "$JAVA" "${jvm[@]}" -jar "$JAR" --config "$WORK/nexus.conf" > "$WORK/$1.log" 2>&1 & ;;
     jetty)         "$JAVA" "${jvm[@]}" -jar "$JETTY_JAR" "$PROXY_PORT" "http://127.0.0.1:$UPSTREAM_PORT" > "$WORK/$1.log" 2>&1 & ;;
     nginx)         rm -f "$WORK/proxy/nginx.pid"; nginx -c "$WORK/proxy/nginx.conf" -e "$WORK/proxy/error.log" > "$WORK/$1.log" 2>&1 & ;;
   esac
   echo $!
+}
+
+ready() { # target: answers 200 on PROXY_PORT
+  if [[ $1 == nexus-tls ]]; then
+    [[ $(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$PROXY_PORT/warm") == 200 ]]
+  else
+    [[ $(http_status "$PROXY_PORT" /warm) == 200 ]]
+  fi
 }
 
 # The process that holds the connections: nginx's worker, else the JVM itself.
@@ -86,20 +103,20 @@ heap_kib() { # used heap after a full GC; empty for a non-JVM (jcmd's attach wou
 }
 
 printf '| target | connections | round 1: 200s | round 2: 200s | heap per connection | RSS per connection |\n| --- | ---: | ---: | ---: | ---: | ---: |\n'
-TARGETS=${TARGETS:-nexus-cache-0 nexus-cache-1024 jetty nginx}
+TARGETS=${TARGETS:-nexus-cache-0 nexus-cache-1024 nexus-tls jetty nginx}
 for n in "${COUNTS[@]}"; do
   for target in $TARGETS; do
     pid=$(start_target "$target")
     pids+=("$pid")
     deadline=$(( $(date +%s) + 30 ))
-    until http_status "$PROXY_PORT" /warm >/dev/null && [[ $(http_status "$PROXY_PORT" /warm) == 200 ]]; do
+    until ready "$target"; do
       (( $(date +%s) < deadline )) || { echo "$target did not start: $(tail -3 "$WORK/$target.log" 2>/dev/null)" >&2; exit 1; }
       sleep 0.2
     done
     held=$(holder "$pid")
     heap0=$(heap_kib "$held") rss0=$(rss_kib "$held")
     rm -f "$WORK/in"; mkfifo "$WORK/in"
-    python3 "$ROOT/bench/lib/keepalive_clients.py" "$PROXY_PORT" "$n" /items < "$WORK/in" > "$WORK/client.out" 2>&1 &
+    python3 "$ROOT/bench/lib/keepalive_clients.py" "$PROXY_PORT" "$n" /items $([[ $target == nexus-tls ]] && echo --tls) < "$WORK/in" > "$WORK/client.out" 2>&1 &
     client=$!
     exec 7>"$WORK/in"
     timeout 180 bash -c "until grep -q READY '$WORK/client.out' || ! kill -0 $client 2>/dev/null; do sleep 0.5; done" || true

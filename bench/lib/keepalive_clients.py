@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """N kept-alive client connections, each used twice (bench/connections.sh).
 
-Opens CONNECTIONS connections to 127.0.0.1:PORT, sends one request on each (with the header
+Usage: keepalive_clients.py PORT CONNECTIONS [PATH] [--tls]. Opens CONNECTIONS connections to
+127.0.0.1:PORT (over TLS with --tls), sends one request on each (with the header
 fields a browser or SDK sends), then a second one on each, reads every response in full, and
 reports how many answered 200 in each round. Then it signals READY (one line on stdout) and keeps
 every connection open until it reads a line on stdin, so the caller can measure the server.
 Bounded: every read has a timeout.
 """
 import asyncio
+import ssl
 import sys
 
 REQUEST = (
@@ -39,7 +41,14 @@ async def exchange(reader, writer, path, n, timeout):
     return status
 
 
-async def main(port, connections, path, timeout):
+async def main(port, connections, path, timeout, tls):
+    context = None
+    if tls:
+        # HTTP/1.1 over TLS to a self-signed loopback certificate.
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        context.set_alpn_protocols(["http/1.1"])
     opened = []
     failures = {"connect": 0}
     sem = asyncio.Semaphore(200)  # connects in flight at once
@@ -47,7 +56,7 @@ async def main(port, connections, path, timeout):
     async def connect(n):
         async with sem:
             try:
-                opened.append((n, *await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), timeout)))
+                opened.append((n, *await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port, ssl=context), timeout)))
             except Exception:
                 failures["connect"] += 1
 
@@ -81,6 +90,8 @@ async def main(port, connections, path, timeout):
 
 
 if __name__ == "__main__":
-    port, connections = int(sys.argv[1]), int(sys.argv[2])
-    path = sys.argv[3] if len(sys.argv) > 3 else "/"
-    asyncio.run(main(port, connections, path, timeout=30))
+    tls = "--tls" in sys.argv
+    args = [a for a in sys.argv[1:] if a != "--tls"]
+    port, connections = int(args[0]), int(args[1])
+    path = args[2] if len(args) > 2 else "/"
+    asyncio.run(main(port, connections, path, timeout=30, tls=tls))

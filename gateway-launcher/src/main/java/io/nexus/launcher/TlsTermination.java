@@ -81,6 +81,9 @@ final class TlsTermination extends AbstractLifeCycle {
      *
      * @param scheduler checks the files every {@code reload-interval} while this is started
      */
+    private static final String ALPN_H2 = "h2";
+    private static final String ALPN_HTTP_1_1 = "http/1.1";
+
     static TlsTermination create(Server server, String host, TlsSettings settings, HttpConfiguration base, PrometheusRegistry registry,
                                  Scheduler scheduler) throws Exception {
         List<TlsSettings.Certificate> certificates = settings.certificates();
@@ -111,7 +114,9 @@ final class TlsTermination extends AbstractLifeCycle {
         ConnectionFactory[] factories;
         if (settings.http2()) {
             HTTP2ServerConnectionFactory http2 = new HTTP2ServerConnectionFactory(https);
-            ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory(http2.getProtocol(), http1.getProtocol());
+            // ALPN names, not the factories' protocol names: "HTTP/1.1" never matched a client that
+            // offered only "http/1.1" (Python, many SDKs), and its handshake was reset.
+            ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory(ALPN_H2, ALPN_HTTP_1_1);
             alpn.setDefaultProtocol(http1.getProtocol());
             factories = new ConnectionFactory[] {new SslConnectionFactory(ssl, alpn.getProtocol()), alpn, http2, http1};
         } else {

@@ -125,6 +125,25 @@ class TlsTest {
         assertThat(seen.header("X-Forwarded-Proto")).isEqualTo("https");
     }
 
+    /** Python, many SDKs and curl --http1.1 offer only "http/1.1" by ALPN; the gateway once reset them. */
+    @Test
+    void aClientOfferingOnlyHttp11ByAlpnGetsHttp11() throws Exception {
+        for (String[] offered : new String[][] {{"http/1.1"}, {"h2", "http/1.1"}}) {
+            try (SSLSocket socket = socket("api.test")) {
+                SSLParameters parameters = socket.getSSLParameters();
+                parameters.setApplicationProtocols(offered);
+                socket.setSSLParameters(parameters);
+                socket.startHandshake();
+                assertThat(socket.getApplicationProtocol()).as(String.join(",", offered)).isEqualTo(offered[0]);
+                if (offered[0].equals("http/1.1")) {
+                    socket.getOutputStream().write("GET /keep/alpn HTTP/1.1\r\nHost: api.test\r\nConnection: close\r\n\r\n"
+                        .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                    assertThat(new String(socket.getInputStream().readNBytes(12), java.nio.charset.StandardCharsets.ISO_8859_1)).isEqualTo("HTTP/1.1 200");
+                }
+            }
+        }
+    }
+
     @Test
     void oldProtocolsAreRefused() throws Exception {
         try (SSLSocket socket = socket("api.test")) {
