@@ -1,7 +1,6 @@
 package io.nexus.launcher;
 
-import io.nexus.gateway.error.ErrorResponses;
-import io.nexus.gateway.error.GatewayError;
+import io.nexus.gateway.error.ContainerErrors;
 import io.nexus.gateway.filter.RequestIdFilter;
 import java.nio.ByteBuffer;
 import org.eclipse.jetty.http.HttpHeader;
@@ -20,28 +19,9 @@ final class JsonErrorHandler extends ErrorHandler {
 
     @Override
     protected void generateResponse(Request request, Response response, int code, String message, Throwable cause, Callback callback) {
-        GatewayError error = switch (code) {
-            case 413 -> GatewayError.PAYLOAD_TOO_LARGE;
-            case 400 -> GatewayError.BAD_REQUEST;
-            default -> null;
-        };
         String requestId = RequestIdFilter.newId();
-        String codeName = error != null ? error.code() : code == 431 ? "headers_too_large" : code == 414 ? "uri_too_long"
-            : code < 500 ? GatewayError.BAD_REQUEST.code() : GatewayError.INTERNAL.code();
-        byte[] body = ErrorResponses.body(code, codeName, cause(code), message == null ? "bad request" : message, requestId);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
         response.getHeaders().put(RequestIdFilter.HEADER, requestId);
-        response.write(true, ByteBuffer.wrap(body), callback);
-    }
-
-    /** The contract's cause of what Jetty refused before the gateway saw the request. */
-    private static String cause(int code) {
-        return switch (code) {
-            case 413 -> "request_body_too_large";
-            case 414 -> "uri_too_long";
-            case 431 -> "request_headers_too_large";
-            case 400 -> "malformed_request";
-            default -> code < 500 ? "malformed_request" : "internal_error";
-        };
+        response.write(true, ByteBuffer.wrap(ContainerErrors.body(code, message, requestId)), callback);
     }
 }
