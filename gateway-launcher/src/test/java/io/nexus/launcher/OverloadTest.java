@@ -186,4 +186,48 @@ class OverloadTest {
             .contains("nexus_circuit_breaker_state{state=\"open\",upstream=\"slow\"} 1.0")
             .contains("nexus_circuit_breaker_transitions_total{from=\"closed\",to=\"open\",upstream=\"slow\"} 1.0"));
     }
+
+    /**
+     * {@code priority}: with the only place taken, a low-priority route is refused at once while a
+     * normal one waits, and a high-priority request that arrives later gets the freed place first.
+     */
+    @Test
+    void lowIsShedFirstAndHighGetsTheNextPlace() throws Exception {
+        TestGateway gateway = nexus.startGateway("""
+            nexus {
+              upstreams.slow { targets = [${upstreams.slow}], max-requests = 1, max-pending-requests = 2, queue-timeout = 5s }
+              routes = [
+                { name = "low", path = "/low", upstream = "slow", strip-prefix = true, priority = low }
+                { name = "high", path = "/high", upstream = "slow", strip-prefix = true, priority = high }
+                { name = "normal", path = "/", upstream = "slow" }
+              ]
+            }
+            """);
+        RecordingUpstream slow = nexus.upstream("slow");
+        slow.clear();
+        GatewayClient client = gateway.client(Protocol.HTTP_1_1);
+        CompletableFuture<ContentResponse> holding = new CompletableResponseListener(client.request("/hold"), 1024).send();
+        await().atMost(Duration.ofSeconds(5)).until(() -> slow.holding() == 1);
+
+        long start = System.nanoTime();
+        ContentResponse low = gateway.get("/low/shed");
+        assertThat(low.getStatus()).isEqualTo(503);
+        assertThat(low.getContentAsString()).contains("\"code\":\"overloaded\"").contains("\"cause\":\"upstream_queue_full\"");
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).as("refused at once").isLessThan(1_000);
+
+        CompletableFuture<ContentResponse> normal = new CompletableResponseListener(client.request("/normal-waiter"), 1024).send();
+        gateway.awaitMetrics(metrics -> assertThat(metrics).contains("nexus_upstream_pending_requests{upstream=\"slow\"} 1.0"));
+        CompletableFuture<ContentResponse> high = new CompletableResponseListener(client.request("/high/high-waiter"), 1024).send();
+        gateway.awaitMetrics(metrics -> assertThat(metrics).contains("nexus_upstream_pending_requests{upstream=\"slow\"} 2.0"));
+
+        slow.release();
+        assertThat(holding.get(10, TimeUnit.SECONDS).getStatus()).isEqualTo(200);
+        assertThat(high.get(10, TimeUnit.SECONDS).getStatus()).isEqualTo(200);
+        assertThat(normal.get(10, TimeUnit.SECONDS).getStatus()).isEqualTo(200);
+        List<String> order = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            order.add(slow.takeRequest().path());
+        }
+        assertThat(order).as("the high-priority request overtook the normal one that waited").containsExactly("/hold", "/high-waiter", "/normal-waiter");
+    }
 }

@@ -21,6 +21,7 @@ import java.util.Set;
  * @param auth the {@code nexus.auth} entry the route's {@code auth} names (the {@code auth} middleware runs it)
  * @param clientHeaders which of the client's own headers the route lets through to its upstream
  * @param pathMatching how leniently {@code path} is compared with the request path
+ * @param priority who is shed first when the route's upstream is saturated
  */
 public record RouteSettings(
     String name,
@@ -38,7 +39,8 @@ public record RouteSettings(
     Optional<AuthSettings> auth,
     ClientHeaderPolicy clientHeaders,
     PathMatching pathMatching,
-    boolean forwardEarlyHints) {
+    boolean forwardEarlyHints,
+    Priority priority) {
 
     /** The middleware a route's {@code fault} block adds. */
     public static final String FAULT = "fault";
@@ -57,12 +59,15 @@ public record RouteSettings(
         middlewares = List.copyOf(middlewares);
     }
 
-    /** A route with reference.conf's client-header policy, path matching and {@code early-hints = forward} (for tests and benchmarks). */
+    /**
+     * A route with reference.conf's client-header policy, path matching, {@code early-hints = forward}
+     * and {@code priority = normal} (for tests and benchmarks).
+     */
     public RouteSettings(String name, String path, MatchKind match, String upstream, boolean stripPrefix, Set<String> methods,
                          Optional<String> host, Optional<Duration> requestTimeout, List<String> middlewares, Optional<FaultSettings> fault,
                          Optional<RetrySettings> retries, Optional<RateLimitSettings> rateLimit, Optional<AuthSettings> auth) {
         this(name, path, match, upstream, stripPrefix, methods, host, requestTimeout, middlewares, fault, retries, rateLimit, auth,
-            ClientHeaderPolicy.STRICT, PathMatching.STRICT, true);
+            ClientHeaderPolicy.STRICT, PathMatching.STRICT, true, Priority.NORMAL);
     }
 
     /**
@@ -118,6 +123,16 @@ public record RouteSettings(
             }
             return false;
         }
+    }
+
+    /** A route's {@code priority}: what its upstream does with it when it has no free place (docs/resilience.md). */
+    public enum Priority {
+        /** Gets a freed place before any waiting normal request; may wait beyond a full queue. */
+        HIGH,
+        /** Waits in the queue, in arrival order. */
+        NORMAL,
+        /** Never waits: refused at once when no place is free or anyone waits, the first shed. */
+        LOW
     }
 
     /** How a route's {@code path} is compared with the request path. */
