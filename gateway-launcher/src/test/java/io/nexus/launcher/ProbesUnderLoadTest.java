@@ -58,7 +58,7 @@ class ProbesUnderLoadTest {
                     inFlight.acquireUninterruptibly();
                     load.newRequest("http://127.0.0.1:" + gateway.publicPort() + "/spike")
                         .headers(headers -> headers.put(RecordingUpstream.DELAY_HEADER, "100"))
-                        .timeout(5, TimeUnit.SECONDS)
+                        .timeout(GatewayClient.REQUEST_TIMEOUT_SECONDS, TimeUnit.SECONDS)
                         .send(result -> {
                             int status = result.getResponse() == null ? -1 : result.getResponse().getStatus();
                             statuses.computeIfAbsent(result.isFailed() ? -1 : status, s -> new AtomicLong()).incrementAndGet();
@@ -71,13 +71,14 @@ class ProbesUnderLoadTest {
                 for (String probe : List.of("/healthz", "/readyz")) {
                     long start = System.nanoTime();
                     ContentResponse response = probes.newRequest("http://127.0.0.1:" + gateway.adminPort() + probe)
-                        .timeout(5, TimeUnit.SECONDS).send();
+                        .timeout(GatewayClient.REQUEST_TIMEOUT_SECONDS, TimeUnit.SECONDS).send();
                     probeMillis.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
                     assertThat(response.getStatus()).as(probe).isEqualTo(200);
                 }
                 Thread.sleep(50);
             }
-            assertThat(inFlight.tryAcquire(LOAD_CONNECTIONS, 10, TimeUnit.SECONDS)).as("the load drained").isTrue();
+            assertThat(inFlight.tryAcquire(LOAD_CONNECTIONS, GatewayClient.REQUEST_TIMEOUT_SECONDS + 5, TimeUnit.SECONDS))
+                .as("the load drained").isTrue();
         } finally {
             load.stop();
             probes.stop();
