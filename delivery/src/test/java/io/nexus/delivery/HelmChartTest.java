@@ -123,6 +123,14 @@ class HelmChartTest {
         for (String probe : List.of("livenessProbe", "readinessProbe", "startupProbe")) {
             assertThat(at(container, probe, "httpGet", "port").toString()).as(probe).isEqualTo("admin");
         }
+        // Above Kubernetes' 1 s default (values.yaml, probes): a busy pod is not unready, only a stuck one restarts.
+        assertThat(at(container, "readinessProbe", "timeoutSeconds").toString()).isEqualTo("2");
+        assertThat(at(container, "startupProbe", "timeoutSeconds").toString()).isEqualTo("2");
+        assertThat(at(container, "livenessProbe", "timeoutSeconds").toString()).isEqualTo("5");
+        assertThat(at(container, "readinessProbe", "periodSeconds").toString()).isEqualTo("5");
+        assertThat(at(container, "readinessProbe", "failureThreshold").toString()).isEqualTo("2");
+        assertThat(at(container, "livenessProbe", "periodSeconds").toString()).isEqualTo("10");
+        assertThat(at(container, "livenessProbe", "failureThreshold").toString()).isEqualTo("3");
         assertThat(Chart.list(container, "ports")).extracting(p -> ((Map<?, ?>) p).get("name") + ":" + ((Map<?, ?>) p).get("containerPort"))
             .containsExactly("http:8080", "admin:9090");
         assertThat(Chart.list(container, "lifecycle", "preStop", "exec", "command")).containsExactly("sleep", "5");
@@ -209,5 +217,6 @@ class HelmChartTest {
         assertThatThrownBy(() -> Chart.render(c -> c.set("adminToken.value", "short"))).hasMessageContaining("adminToken");
         assertThatThrownBy(() -> Chart.render(c -> c.set("nexus.admin.token", "in-values-is-forbidden"))).hasMessageContaining("token");
         assertThatThrownBy(() -> Chart.render(c -> c.set("nexus.server.shutdown.timeout", "soon"))).hasMessageContaining("timeout");
+        assertThatThrownBy(() -> Chart.render(c -> c.set("probes.readiness.timeoutSeconds", 0))).hasMessageContaining("timeoutSeconds");
     }
 }

@@ -16,6 +16,7 @@ import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Executor;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.http.HttpCompliance;
 import org.eclipse.jetty.http.UriCompliance;
@@ -49,6 +50,9 @@ public final class EmbeddedGateway implements AutoCloseable {
     private static final int RESPONSE_HEADER_SIZE = 16 * 1024;
     private static final Duration STREAM_END_MARGIN = Duration.ofSeconds(1);
     private static final String ADMIN = "admin";
+    /** Acceptor + selector + room for a scrape, an API call and probes at once. */
+    private static final int ADMIN_MAX_THREADS = 8;
+    private static final int ADMIN_MIN_THREADS = 2;
 
     private final Server server;
     private final Gateway gateway;
@@ -94,10 +98,10 @@ public final class EmbeddedGateway implements AutoCloseable {
             plane = ConfigPlane.start(gateway, initial, loader, lastKnownGood, gateway.scheduler(), gateway.executor());
             DroppedLogEvents.register(gateway.metrics().registry());
             BufferPool.register(buffers, gateway.metrics().registry());
-            ServerConnector publicConnector = connector(server, PUBLIC, settings.host(), settings.port(), settings.limits(),
+            ServerConnector publicConnector = connector(server, null, PUBLIC, settings.host(), settings.port(), settings.limits(),
                 settings.connections().minRequestBodyRate(), settings.connections().headerCacheSize());
-            ServerConnector adminConnector = connector(server, ADMIN, config.startup().admin().host(), config.startup().admin().port(),
-                settings.limits(), 0, 0);
+            ServerConnector adminConnector = connector(server, adminThreads(), ADMIN, config.startup().admin().host(),
+                config.startup().admin().port(), settings.limits(), 0, 0);
             server.setConnectors(new Connector[] {publicConnector, adminConnector});
             // Parse errors, over-limit headers and ambiguous URIs are answered before any filter: as JSON too.
             server.setErrorHandler(new JsonErrorHandler());
@@ -163,8 +167,27 @@ public final class EmbeddedGateway implements AutoCloseable {
         return pool;
     }
 
-    private static ServerConnector connector(Server server, String name, String host, int port, RequestLimits limits, long minRequestBodyRate,
-                                             int headerCacheSize) {
+    /**
+     * The admin connector's own platform threads: its acceptor, its selector and the handling of
+     * its requests (Jetty runs a request on the thread that read it) never queue behind the
+     * request executor. Saturated by 2,000 clients on one core, the shared executor made
+     * {@code /readyz} take a median 1.5 s (issue 28), past the kubelet's probe timeout: pods were
+     * marked unready, and could be restarted, under exactly the load the autoscaler exists for.
+     * Platform threads get their share of the core from the OS scheduler, not from the virtual
+     * threads' queue. Small and bounded: probes, scrapes and the admin API are a few requests a
+     * second; a burst beyond the pool waits in its queue without touching the data plane.
+     */
+    static QueuedThreadPool adminThreads() {
+        QueuedThreadPool pool = new QueuedThreadPool(ADMIN_MAX_THREADS, ADMIN_MIN_THREADS);
+        pool.setName("nexus-admin");
+        // No reserved threads: idle spares for an executor that is idle most of the time.
+        pool.setReservedThreads(0);
+        return pool;
+    }
+
+    /** @param executor the connector's own threads, or {@code null} for the server's pool */
+    private static ServerConnector connector(Server server, Executor executor, String name, String host, int port, RequestLimits limits,
+                                             long minRequestBodyRate, int headerCacheSize) {
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
@@ -182,7 +205,11 @@ public final class EmbeddedGateway implements AutoCloseable {
         // Jetty's default (1,024 fields) costs ~100 KiB of heap per kept-alive connection from
         // its second request on: the cap on memory per connection (docs/performance.md).
         http.setHeaderCacheSize(headerCacheSize);
-        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        // Jetty's defaults (from the cores) on the server's pool; one acceptor and one selector on
+        // a connector's own small pool. A given executor becomes the connector's managed bean,
+        // started and stopped with it.
+        int threads = executor == null ? -1 : 1;
+        ServerConnector connector = new ServerConnector(server, executor, null, null, threads, threads, new HttpConnectionFactory(http));
         connector.setName(name);
         connector.setHost(host);
         connector.setPort(port);

@@ -54,7 +54,7 @@ class AdminTest {
         assertThat(response.getStatus()).isEqualTo(200);
         assertThat(response.getHeaders().get("Content-Type")).isEqualTo("application/json");
         assertThat(response.getContentAsString()).contains("\"name\" : \"shop\"").contains("\"upstream\" : \"api\"")
-            .contains(nexus.url("up")).contains("\"healthy\" : true");
+            .contains(nexus.url("up")).contains("\"healthy\" : true").contains("\"priority\" : \"normal\"");
     }
 
     @Test

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -108,6 +109,7 @@ final class AdminServlet extends HttpServlet {
             json.put("upstream", settings.upstream());
             json.put("strip_prefix", settings.stripPrefix());
             json.put("request_timeout_ms", route.requestTimeoutMillis());
+            json.put("priority", settings.priority().name().toLowerCase(Locale.ROOT));
             json.put("middlewares", settings.middlewares());
             json.put("targets", targets(route.upstream()));
             routes.add(json);

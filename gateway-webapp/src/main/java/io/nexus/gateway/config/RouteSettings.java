@@ -23,6 +23,7 @@ import java.util.Set;
  * @param pathMatching how leniently {@code path} is compared with the request path
  * @param forwardEarlyHints whether an upstream's {@code 103 Early Hints} reach the client
  * @param responseBuffering when the upstream's response content is flushed to the client as it arrives
+ * @param priority who is shed first when the route's upstream is saturated
  */
 public record RouteSettings(
     String name,
@@ -41,7 +42,8 @@ public record RouteSettings(
     ClientHeaderPolicy clientHeaders,
     PathMatching pathMatching,
     boolean forwardEarlyHints,
-    ResponseBuffering responseBuffering) {
+    ResponseBuffering responseBuffering,
+    Priority priority) {
 
     /** The middleware a route's {@code fault} block adds. */
     public static final String FAULT = "fault";
@@ -62,13 +64,13 @@ public record RouteSettings(
 
     /**
      * A route with reference.conf's client-header policy, path matching, {@code early-hints = forward}
-     * and {@code response-buffering = auto} (for tests and benchmarks).
+     * {@code response-buffering = auto} and {@code priority = normal} (for tests and benchmarks).
      */
     public RouteSettings(String name, String path, MatchKind match, String upstream, boolean stripPrefix, Set<String> methods,
                          Optional<String> host, Optional<Duration> requestTimeout, List<String> middlewares, Optional<FaultSettings> fault,
                          Optional<RetrySettings> retries, Optional<RateLimitSettings> rateLimit, Optional<AuthSettings> auth) {
         this(name, path, match, upstream, stripPrefix, methods, host, requestTimeout, middlewares, fault, retries, rateLimit, auth,
-            ClientHeaderPolicy.STRICT, PathMatching.STRICT, true, ResponseBuffering.AUTO);
+            ClientHeaderPolicy.STRICT, PathMatching.STRICT, true, ResponseBuffering.AUTO, Priority.NORMAL);
     }
 
     /** A route's {@code response-buffering}: which responses flow to the client as the upstream produces them. */
@@ -135,6 +137,16 @@ public record RouteSettings(
             }
             return false;
         }
+    }
+
+    /** A route's {@code priority}: what its upstream does with it when it has no free place (docs/resilience.md). */
+    public enum Priority {
+        /** Gets a freed place before any waiting normal request; may wait beyond a full queue. */
+        HIGH,
+        /** Waits in the queue, in arrival order. */
+        NORMAL,
+        /** Never waits: refused at once when no place is free or anyone waits, the first shed. */
+        LOW
     }
 
     /** How a route's {@code path} is compared with the request path. */

@@ -106,12 +106,24 @@ final class RouteSettingsReader {
         }
         RouteSettings.ClientHeaderPolicy clientHeaders = clientHeaders(s);
         RouteSettings.PathMatching pathMatching = new RouteSettings.PathMatching(s.bool("case-insensitive"), s.bool("trailing-slash-equivalent"));
+        RouteSettings.Priority priority = priority(s);
         if (name == null || path == null || upstream == null) {
             return null;
         }
         return new RouteSettings(name, path, match, upstream, stripPrefix, methods, host, requestTimeout, routeMiddlewares, fault, retries,
             rateLimit, auth, clientHeaders, pathMatching, !"drop".equals(earlyHints),
-            "off".equals(buffering) ? RouteSettings.ResponseBuffering.OFF : RouteSettings.ResponseBuffering.AUTO);
+            "off".equals(buffering) ? RouteSettings.ResponseBuffering.OFF : RouteSettings.ResponseBuffering.AUTO, priority);
+    }
+
+    private static RouteSettings.Priority priority(Section s) {
+        String value = s.string("priority");
+        for (RouteSettings.Priority priority : RouteSettings.Priority.values()) {
+            if (priority.name().toLowerCase(Locale.ROOT).equals(value)) {
+                return priority;
+            }
+        }
+        s.problem("priority", "must be high, normal or low, was \"" + value + "\"");
+        return RouteSettings.Priority.NORMAL;
     }
 
     private static RouteSettings.ClientHeaderPolicy clientHeaders(Section s) {

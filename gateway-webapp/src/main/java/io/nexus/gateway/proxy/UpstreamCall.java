@@ -112,7 +112,7 @@ final class UpstreamCall implements Exchange.Lease, CyclicTimeouts.Expirable {
      * @return {@link UpstreamLoad.Entry#ADMITTED}, or why the request is shed
      */
     UpstreamLoad.Entry enterUpstream() throws InterruptedException {
-        UpstreamLoad.Entry entry = upstream.load().enter(deadlineNanos);
+        UpstreamLoad.Entry entry = upstream.load().enter(deadlineNanos, route.settings().priority());
         if (entry == UpstreamLoad.Entry.ADMITTED) {
             holdsPlace = true;
         } else {
