@@ -1,8 +1,10 @@
 package io.nexus.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.nexus.gateway.testing.RecordingUpstream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -66,7 +68,8 @@ class ProbesUnderLoadTest {
                         });
                 }
             });
-            Thread.sleep(300);
+            // Probe once the load is under way: answers are coming back.
+            await().atMost(Duration.ofSeconds(10)).until(() -> !statuses.isEmpty());
             while (System.nanoTime() < end) {
                 for (String probe : List.of("/healthz", "/readyz")) {
                     long start = System.nanoTime();
@@ -75,7 +78,6 @@ class ProbesUnderLoadTest {
                     probeMillis.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
                     assertThat(response.getStatus()).as(probe).isEqualTo(200);
                 }
-                Thread.sleep(50);
             }
             assertThat(inFlight.tryAcquire(LOAD_CONNECTIONS, GatewayClient.REQUEST_TIMEOUT_SECONDS + 5, TimeUnit.SECONDS))
                 .as("the load drained").isTrue();
