@@ -66,7 +66,8 @@ class KeptAliveConnectionsTest {
         Path config = dir.resolve("gateway.conf");
         Files.writeString(config, nexus.configText("""
             nexus {
-              server { host = "127.0.0.1", port = 0, shutdown.drain-delay = 0s }
+              // Connections wait their turn for a while: the idle timeout is not what is measured here.
+              server { host = "127.0.0.1", port = 0, idle-timeout = 5m, shutdown.drain-delay = 0s }
               admin { host = "127.0.0.1", port = 0 }
               upstreams { up { targets = [${upstreams.up}] } }
               routes = [{ name = "api", path = "/api", upstream = "up" }]
