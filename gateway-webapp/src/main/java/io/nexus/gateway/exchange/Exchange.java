@@ -266,15 +266,19 @@ public final class Exchange implements AsyncListener {
         leases[leaseCount++] = lease;
     }
 
-    /** Completes the exchange once: releases what it holds and records the request. */
+    /** Completes the exchange once: records the request, then releases what it holds. */
     public void complete(int status) {
         if (!COMPLETED.compareAndSet(this, 0, 1)) {
             return;
         }
-        for (int i = leaseCount - 1; i >= 0; i--) {
-            leases[i].release();
+        // Recorded before the leases go: whoever sees the permit back also sees the request counted.
+        try {
+            recorder.record(this, clientGone ? CLIENT_CLOSED_REQUEST : status, System.nanoTime() - startNanos);
+        } finally {
+            for (int i = leaseCount - 1; i >= 0; i--) {
+                leases[i].release();
+            }
         }
-        recorder.record(this, clientGone ? CLIENT_CLOSED_REQUEST : status, System.nanoTime() - startNanos);
     }
 
     @Override
