@@ -75,8 +75,8 @@ class BackpressureTest {
         assertThat(upstream.requestCount()).isEqualTo(3);
         gateway.awaitMetrics(metrics -> assertThat(metrics)
             .contains("nexus_rejected_requests_total{reason=\"overloaded\"} 7.0")
-            .contains("nexus_requests_total{code=\"200\",method=\"GET\",route=\"held\"} 3.0")
-            .contains("nexus_requests_total{code=\"503\",method=\"GET\",route=\"held\"} 7.0")
+            .contains("nexus_requests_total{code=\"200\",group=\"\",method=\"GET\",route=\"held\"} 3.0")
+            .contains("nexus_requests_total{code=\"503\",group=\"\",method=\"GET\",route=\"held\"} 7.0")
             .contains("nexus_inflight_requests 0.0"));
         // Permits came back: the gateway admits again.
         assertThat(gateway.get("/after").getStatus()).isEqualTo(200);
@@ -98,7 +98,7 @@ class BackpressureTest {
         }
         assertThat(upstream.requestCount()).isEqualTo(5);
         gateway.awaitMetrics(metrics -> assertThat(metrics)
-            .contains("nexus_requests_total{code=\"200\",method=\"GET\",route=\"held\"} 5.0")
+            .contains("nexus_requests_total{code=\"200\",group=\"\",method=\"GET\",route=\"held\"} 5.0")
             .contains("nexus_rejected_requests_total{reason=\"overloaded\"} 0.0"));
     }
 

@@ -93,7 +93,7 @@ class ClientFailureTest {
         assertUpstreamUntouched(gateway, "up");
         String metrics = gateway.metrics();
         assertThat(metrics).as("released %d abandoned uploads in %d ms", CLIENTS, releaseMillis)
-            .contains("nexus_requests_total{code=\"499\",method=\"POST\",route=\"up\"} " + CLIENTS + ".0")
+            .contains("nexus_requests_total{code=\"499\",group=\"\",method=\"POST\",route=\"up\"} " + CLIENTS + ".0")
             .doesNotContain("code=\"502\"");
         assertThat(causes("up")).containsOnly("client_closed").hasSize(CLIENTS);
         assertThat(gateway.get("/up/after").getStatus()).isEqualTo(200);
@@ -118,7 +118,7 @@ class ClientFailureTest {
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> gauge(gateway.metrics(), "nexus_inflight_requests") == 0);
         assertUpstreamUntouched(gateway, "up");
-        assertThat(gateway.metrics()).contains("nexus_requests_total{code=\"499\",method=\"POST\",route=\"up\"} " + uploads + ".0");
+        assertThat(gateway.metrics()).contains("nexus_requests_total{code=\"499\",group=\"\",method=\"POST\",route=\"up\"} " + uploads + ".0");
         assertThat(causes("up")).containsOnly("client_closed").hasSize(uploads);
         assertThat(client.get("/up/after").getStatus()).isEqualTo(200);
     }
@@ -156,7 +156,7 @@ class ClientFailureTest {
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> gauge(gateway.metrics(), "nexus_inflight_requests") == 0);
         assertUpstreamUntouched(gateway, "up");
-        assertThat(gateway.metrics()).contains("nexus_requests_total{code=\"413\",method=\"POST\",route=\"up\"} 50.0");
+        assertThat(gateway.metrics()).contains("nexus_requests_total{code=\"413\",group=\"\",method=\"POST\",route=\"up\"} 50.0");
         assertThat(gateway.get("/up/after").getStatus()).isEqualTo(200);
     }
 

@@ -20,8 +20,8 @@ class ContractMetricsTest {
 
     /** The contract's metrics with their label names (histograms add {@code le} to buckets). */
     private static final Map<String, Set<String>> CONTRACT = Map.ofEntries(
-        Map.entry("nexus_requests_total", Set.of("route", "method", "code")),
-        Map.entry("nexus_request_duration_seconds", Set.of("route")),
+        Map.entry("nexus_requests_total", Set.of("route", "method", "code", "group")),
+        Map.entry("nexus_request_duration_seconds", Set.of("route", "group")),
         Map.entry("nexus_upstream_request_duration_seconds", Set.of("upstream")),
         Map.entry("nexus_inflight_requests", Set.of()),
         Map.entry("nexus_rejected_requests_total", Set.of("reason")),
@@ -99,7 +99,7 @@ class ContractMetricsTest {
         for (int i = 0; i < 20; i++) {
             nexus.get("/api/warmup/" + i);
         }
-        nexus.awaitMetrics(metrics -> assertThat(value(metrics, "nexus_requests_total{code=\"200\",method=\"GET\",route=\"api\"}")).isGreaterThanOrEqualTo(20));
+        nexus.awaitMetrics(metrics -> assertThat(value(metrics, "nexus_requests_total{code=\"200\",group=\"\",method=\"GET\",route=\"api\"}")).isGreaterThanOrEqualTo(20));
         Map<String, Integer> before = seriesCounts(nexus.metrics());
         for (int i = 0; i < 200; i++) {
             nexus.get("/api/item/" + i + "?q=" + i);
@@ -107,7 +107,7 @@ class ContractMetricsTest {
             TestGateway.send(nexus.request("/api/m" + i).method("X" + (char) ('A' + i % 26) + i));
         }
         // Methods a route does not allow answer 405 from the unmatched meter, under OTHER.
-        nexus.awaitMetrics(metrics -> assertThat(value(metrics, "nexus_requests_total{code=\"405\",method=\"OTHER\",route=\"unmatched\"}")).isEqualTo(200));
+        nexus.awaitMetrics(metrics -> assertThat(value(metrics, "nexus_requests_total{code=\"405\",group=\"\",method=\"OTHER\",route=\"unmatched\"}")).isEqualTo(200));
         Map<String, Integer> after = seriesCounts(nexus.metrics());
         // New (method, code) pairs may appear once, never one per request.
         after.forEach((name, count) -> {

@@ -16,6 +16,7 @@ class MetricsTest {
         .recordingUpstream("up")
         .config("""
             nexus {
+              metrics { route-histograms = all }
               upstreams { api { targets = [${upstreams.up}] } }
               routes = [{ name = "api", path = "/api", upstream = "api", strip-prefix = true }]
             }
@@ -28,10 +29,10 @@ class MetricsTest {
         nexus.get("/api/status/418");
         TestGateway.send(nexus.request("/api/b").method("DELETE"));
         nexus.awaitMetrics(metrics -> assertThat(metrics)
-            .contains("nexus_requests_total{code=\"200\",method=\"GET\",route=\"api\"}")
-            .contains("nexus_requests_total{code=\"418\",method=\"GET\",route=\"api\"}")
-            .contains("nexus_requests_total{code=\"200\",method=\"DELETE\",route=\"api\"}")
-            .contains("nexus_request_duration_seconds_bucket{route=\"api\",le=\"0.05\"}")
+            .contains("nexus_requests_total{code=\"200\",group=\"\",method=\"GET\",route=\"api\"}")
+            .contains("nexus_requests_total{code=\"418\",group=\"\",method=\"GET\",route=\"api\"}")
+            .contains("nexus_requests_total{code=\"200\",group=\"\",method=\"DELETE\",route=\"api\"}")
+            .contains("nexus_request_duration_seconds_bucket{group=\"\",route=\"api\",le=\"0.05\"}")
             .contains("nexus_upstream_request_duration_seconds_count{upstream=\"api\"}"));
     }
 
@@ -44,7 +45,8 @@ class MetricsTest {
         }
         String metrics = nexus.metrics();
         assertThat(labelValues(metrics, "nexus_requests_total", "route")).containsOnly("api", "unmatched");
-        assertThat(labelValues(metrics, "nexus_request_duration_seconds_count", "route")).containsOnly("api", "unmatched");
+        // Requests that matched no route observe into their group's histogram (route="").
+        assertThat(labelValues(metrics, "nexus_request_duration_seconds_count", "route")).containsOnly("api", "");
         assertThat(labelValues(metrics, "nexus_requests_total", "method")).isSubsetOf(
             "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "TRACE", "CONNECT", "OTHER");
         assertThat(metrics).doesNotContain("random-");

@@ -75,7 +75,7 @@ class OverloadTest {
                 // The storm spans at most seconds + 1 of the limiter's one-second windows.
                 assertThat(lines).as("at most 3 a second").isLessThanOrEqualTo(3 * (seconds + 2)).isLessThan(refused / 2);
             });
-            assertThat(gateway.metrics()).contains("nexus_requests_total{code=\"503\",method=\"GET\",route=\"slow\"} " + refused + ".0");
+            assertThat(gateway.metrics()).contains("nexus_requests_total{code=\"503\",group=\"\",method=\"GET\",route=\"slow\"} " + refused + ".0");
         }
     }
 
@@ -121,7 +121,7 @@ class OverloadTest {
             .contains("nexus_circuit_breaker_state{state=\"closed\",upstream=\"slow\"} 1.0")
             .contains("nexus_upstream_errors_total{cause=\"upstream_queue_full\",upstream=\"slow\"} 5.0")
             .contains("nexus_upstream_errors_total{cause=\"queue_timeout\",upstream=\"slow\"} 2.0")
-            .contains("nexus_requests_total{code=\"503\",method=\"GET\",route=\"slow\"} 7.0")
+            .contains("nexus_requests_total{code=\"503\",group=\"\",method=\"GET\",route=\"slow\"} 7.0")
             .doesNotContain("code=\"502\"");
         gateway.awaitMetrics(after -> assertThat(after)
             .contains("nexus_upstream_active_requests{upstream=\"slow\"} 0.0")

@@ -39,7 +39,7 @@ class PrometheusServerTest {
         .config("""
             nexus {
               upstreams { api { targets = [${upstreams.up}] } }
-              routes = [{ name = "api", path = "/api", upstream = "api", strip-prefix = true }]
+              routes = [{ name = "api", path = "/api", upstream = "api", strip-prefix = true, group = "shop" }]
             }
             """)
         .build();
@@ -76,7 +76,7 @@ class PrometheusServerTest {
 
         for (String series : List.of("nexus_requests_total{route=\"api\",code=\"200\",method=\"GET\"}",
             "nexus_requests_total{route=\"api\",code=\"503\"}", "nexus_requests_total{route=\"unmatched\",code=\"404\"}",
-            "nexus_request_duration_seconds_bucket{route=\"api\",le=\"0.25\"}", "nexus_upstream_request_duration_seconds_count{upstream=\"api\"}",
+            "nexus_requests_total{route=\"api\",group=\"shop\"}", "nexus_request_duration_seconds_bucket{route=\"\",group=\"shop\",le=\"0.25\"}", "nexus_upstream_request_duration_seconds_count{upstream=\"api\"}",
             "nexus_inflight_requests", "nexus_config_version_info{version=\"1\"}", "jvm_memory_used_bytes{area=\"heap\"}")) {
             assertThat(query(series)).as(series).isNotEmpty();
         }
@@ -86,7 +86,10 @@ class PrometheusServerTest {
             assertThat(value("nexus:slo_availability_errors:ratio_rate5m{job=\"nexus\"}")).isBetween(0.0, 1.0).isPositive();
             assertThat(value("nexus:slo_latency_slow:ratio_rate5m{job=\"nexus\"}")).isBetween(0.0, 1.0);
             assertThat(value("nexus:requests_5xx:ratio_rate5m{route=\"api\"}")).isPositive();
-            assertThat(value("nexus:request_duration_seconds:p99_5m{route=\"api\"}")).isPositive();
+            // The default route-histograms = none: the route's latency is its group's (route="").
+            assertThat(value("nexus:request_duration_seconds:p99_5m{group=\"shop\",route=\"\"}")).isPositive();
+            assertThat(value("nexus:group_request_duration_seconds:p99_5m{group=\"shop\"}")).isPositive();
+            assertThat(value("nexus:group_requests_5xx:ratio_rate5m{group=\"shop\"}")).isPositive();
         });
 
         JsonNode groups = get("/api/v1/rules").path("data").path("groups");
@@ -109,7 +112,7 @@ class PrometheusServerTest {
         JsonNode dashboard = JSON.readTree(ObservabilityFiles.DASHBOARD.toFile());
         for (String expression : AlertRulesTest.dashboardExpressions(dashboard)) {
             String concrete = expression.replace("$__rate_interval", "1m").replace("$__range", "1h")
-                .replace("$job", ".*").replace("$instance", ".*").replace("$route", ".*");
+                .replace("$job", ".*").replace("$instance", ".*").replace("$group", ".*").replace("$route", ".*");
             JsonNode answer = get("/api/v1/query?query=" + URLEncoder.encode(concrete, StandardCharsets.UTF_8));
             assertThat(answer.path("status").asText()).as(concrete + " -> " + answer).isEqualTo("success");
         }

@@ -63,7 +63,7 @@ class RateLimitTest {
         assertThat(upstream().pending()).isZero();
         nexus.awaitMetrics(metrics -> assertThat(metrics)
             .contains("nexus_rate_limited_total{route=\"limited\"} 1.0")
-            .contains("nexus_requests_total{code=\"429\",method=\"GET\",route=\"limited\"} 1.0")
+            .contains("nexus_requests_total{code=\"429\",group=\"\",method=\"GET\",route=\"limited\"} 1.0")
             .containsPattern("nexus_rejected_requests_total\\{reason=\"rate_limited\"} [1-9]"));
     }
 

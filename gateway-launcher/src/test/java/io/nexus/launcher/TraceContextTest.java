@@ -140,7 +140,7 @@ class TraceContextTest {
         }
         String openMetrics = TestGateway.send(nexus.adminRequest("/metrics")
             .headers(h -> h.put("Accept", "application/openmetrics-text; version=1.0.0; charset=utf-8"))).getContentAsString();
-        assertThat(openMetrics).containsPattern("nexus_request_duration_seconds_bucket\\{route=\"traced\",le=\"[^\"]+\"} \\d+ # \\{span_id=\"[0-9a-f]{16}\",trace_id=\"[0-9a-f]{32}\"}");
+        assertThat(openMetrics).containsPattern("nexus_request_duration_seconds_bucket\\{group=\"\",route=\"\",le=\"[^\"]+\"} \\d+ # \\{span_id=\"[0-9a-f]{16}\",trace_id=\"[0-9a-f]{32}\"}");
     }
 
     @Test

@@ -9,11 +9,13 @@ import com.typesafe.config.ConfigResolveOptions;
 import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -160,7 +162,9 @@ public final class ConfigLoader {
             }
         }
         RouteSettingsReader.checkNamesAndConflicts(routes, routeIndexes, routeValues, problems);
-        ObservabilitySettings observability = ObservabilitySettingsReader.read(nexus.section("observability"));
+        Set<String> routeNames = new HashSet<>();
+        routes.forEach(route -> routeNames.add(route.name()));
+        ObservabilitySettings observability = ObservabilitySettingsReader.read(nexus.section("observability"), nexus.section("metrics"), routeNames);
         return new GatewayConfig(sourceName, startup, shutdownSettings, maxHistory, upstreams, routes, auth, observability, redacted);
     }
 
@@ -175,7 +179,8 @@ public final class ConfigLoader {
         } catch (ConfigException.ValidationFailed e) {
             for (ConfigException.ValidationProblem problem : e.problems()) {
                 String key = problem.path().equals("nexus") ? "nexus" : problem.path().substring("nexus.".length());
-                if (problems.stream().noneMatch(p -> related(p.key(), key))) {
+                boolean listOfRoutes = key.equals(ObservabilitySettingsReader.ROUTE_HISTOGRAMS) && resolved.getValue(problem.path()).valueType() == ConfigValueType.LIST;
+                if (!listOfRoutes && problems.stream().noneMatch(p -> related(p.key(), key))) {
                     problems.add(ConfigProblem.at(key, reworded(problem.problem()), problem.origin()));
                 }
             }

@@ -1,18 +1,28 @@
 package io.nexus.gateway.config;
 
 import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigValueType;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
-/** Reads {@code nexus.observability} into {@link ObservabilitySettings}. */
+/** Reads {@code nexus.observability} and {@code nexus.metrics} into {@link ObservabilitySettings}. */
 final class ObservabilitySettingsReader {
 
     private ObservabilitySettingsReader() {
     }
 
-    static ObservabilitySettings read(Section s) {
+    /** The key of {@code nexus.metrics} that takes a word or a list, which reference.conf's type check cannot say. */
+    static final String ROUTE_HISTOGRAMS = "metrics.route-histograms";
+
+    /**
+     * @param metrics {@code nexus.metrics}
+     * @param routes the names of the config's routes, which {@code route-histograms} may list
+     */
+    static ObservabilitySettings read(Section s, Section metrics, Set<String> routes) {
         Section accessLog = s.section("access-log");
         ObservabilitySettings.AccessLog access = new ObservabilitySettings.AccessLog(
             accessLog.bool("enabled"),
@@ -29,7 +39,33 @@ final class ObservabilitySettingsReader {
             otlp.bool("enabled"),
             endpoint(otlp),
             otlp.duration("timeout", Duration.ofMillis(1)));
-        return new ObservabilitySettings(access, trace);
+        return new ObservabilitySettings(access, trace, routeHistograms(metrics, routes));
+    }
+
+    /** {@code all}, {@code none} or a list of route names. */
+    private static ObservabilitySettings.RouteHistograms routeHistograms(Section metrics, Set<String> routes) {
+        String key = "route-histograms";
+        if (!metrics.has(key)) {
+            metrics.problem(key, "is required");
+            return ObservabilitySettings.RouteHistograms.NONE;
+        }
+        if (metrics.object().get(key).valueType() == ConfigValueType.LIST) {
+            Set<String> names = new LinkedHashSet<>(metrics.stringList(key));
+            for (String name : names) {
+                if (!routes.contains(name)) {
+                    metrics.problem(key, "names no route \"" + name + "\"");
+                }
+            }
+            return new ObservabilitySettings.RouteHistograms(false, names);
+        }
+        String value = metrics.string(key);
+        if ("all".equals(value)) {
+            return ObservabilitySettings.RouteHistograms.ALL;
+        }
+        if (value != null && !value.equals("none")) {
+            metrics.problem(key, "must be all, none or a list of route names, was \"" + value + "\"");
+        }
+        return ObservabilitySettings.RouteHistograms.NONE;
     }
 
     /** {@code null} after a problem. */
@@ -54,7 +90,8 @@ final class ObservabilitySettingsReader {
     static ObservabilitySettings referenceDefaults() {
         List<ConfigProblem> problems = new ArrayList<>();
         ConfigObject reference = ReferenceConfig.RESOLVED.getObject("nexus.observability");
-        ObservabilitySettings settings = read(new Section(reference, "observability", problems));
+        ConfigObject metrics = ReferenceConfig.RESOLVED.getObject("nexus.metrics");
+        ObservabilitySettings settings = read(new Section(reference, "observability", problems), new Section(metrics, "metrics", problems), Set.of());
         if (!problems.isEmpty()) {
             throw new IllegalStateException("reference.conf: " + problems);
         }

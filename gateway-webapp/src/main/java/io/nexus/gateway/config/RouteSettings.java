@@ -43,7 +43,8 @@ public record RouteSettings(
     PathMatching pathMatching,
     boolean forwardEarlyHints,
     ResponseBuffering responseBuffering,
-    Priority priority) {
+    Priority priority,
+    Optional<String> group) {
 
     /** The middleware a route's {@code fault} block adds. */
     public static final String FAULT = "fault";
@@ -64,13 +65,13 @@ public record RouteSettings(
 
     /**
      * A route with reference.conf's client-header policy, path matching, {@code early-hints = forward}
-     * {@code response-buffering = auto} and {@code priority = normal} (for tests and benchmarks).
+     * {@code response-buffering = auto}, {@code priority = normal} and no group (for tests and benchmarks).
      */
     public RouteSettings(String name, String path, MatchKind match, String upstream, boolean stripPrefix, Set<String> methods,
                          Optional<String> host, Optional<Duration> requestTimeout, List<String> middlewares, Optional<FaultSettings> fault,
                          Optional<RetrySettings> retries, Optional<RateLimitSettings> rateLimit, Optional<AuthSettings> auth) {
         this(name, path, match, upstream, stripPrefix, methods, host, requestTimeout, middlewares, fault, retries, rateLimit, auth,
-            ClientHeaderPolicy.STRICT, PathMatching.STRICT, true, ResponseBuffering.AUTO, Priority.NORMAL);
+            ClientHeaderPolicy.STRICT, PathMatching.STRICT, true, ResponseBuffering.AUTO, Priority.NORMAL, Optional.empty());
     }
 
     /** A route's {@code response-buffering}: which responses flow to the client as the upstream produces them. */

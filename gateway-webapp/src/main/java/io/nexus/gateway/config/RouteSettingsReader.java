@@ -107,12 +107,23 @@ final class RouteSettingsReader {
         RouteSettings.ClientHeaderPolicy clientHeaders = clientHeaders(s);
         RouteSettings.PathMatching pathMatching = new RouteSettings.PathMatching(s.bool("case-insensitive"), s.bool("trailing-slash-equivalent"));
         RouteSettings.Priority priority = priority(s);
+        Optional<String> group = group(s);
         if (name == null || path == null || upstream == null) {
             return null;
         }
         return new RouteSettings(name, path, match, upstream, stripPrefix, methods, host, requestTimeout, routeMiddlewares, fault, retries,
             rateLimit, auth, clientHeaders, pathMatching, !"drop".equals(earlyHints),
-            "off".equals(buffering) ? RouteSettings.ResponseBuffering.OFF : RouteSettings.ResponseBuffering.AUTO, priority);
+            "off".equals(buffering) ? RouteSettings.ResponseBuffering.OFF : RouteSettings.ResponseBuffering.AUTO, priority, group);
+    }
+
+    /** A metric label value: a name, like the route's own. */
+    private static Optional<String> group(Section s) {
+        Optional<String> group = s.optionalString("group");
+        if (group.isPresent() && !Section.NAME.matcher(group.get()).matches()) {
+            s.problem("group", "group must match " + Section.NAME.pattern());
+            return Optional.empty();
+        }
+        return group;
     }
 
     private static RouteSettings.Priority priority(Section s) {
@@ -198,6 +209,9 @@ final class RouteSettingsReader {
     static void checkNamesAndConflicts(List<RouteSettings> routes, List<Integer> indexes, List<ConfigValue> values,
                                        List<ConfigProblem> problems) {
         Map<String, Integer> names = new HashMap<>();
+        // Only routes with the same path, match and host can conflict: compare within those groups,
+        // so that a table of thousands of routes is checked in linear time.
+        Map<List<Object>, List<RouteSettings>> samePlace = new HashMap<>();
         for (int i = 0; i < routes.size(); i++) {
             RouteSettings route = routes.get(i);
             int index = indexes.get(i);
@@ -206,20 +220,19 @@ final class RouteSettingsReader {
                 problems.add(ConfigProblem.at("routes[" + index + "].name",
                     "duplicate route name \"" + route.name() + "\" (also routes[" + previous + "])", values.get(index).origin()));
             }
-            for (int j = 0; j < i; j++) {
-                RouteSettings other = routes.get(j);
+            List<RouteSettings> earlier = samePlace.computeIfAbsent(List.of(route.path(), route.match(), route.host()), key -> new ArrayList<>());
+            for (RouteSettings other : earlier) {
                 if (conflict(route, other)) {
                     problems.add(ConfigProblem.at("routes[" + index + "]",
                         "conflicts with route \"" + other.name() + "\": same path, match, host and methods", values.get(index).origin()));
                 }
             }
+            earlier.add(route);
         }
     }
 
+    /** Two routes at the same path, match and host conflict unless their methods are disjoint. */
     private static boolean conflict(RouteSettings a, RouteSettings b) {
-        if (!a.path().equals(b.path()) || a.match() != b.match() || !a.host().equals(b.host())) {
-            return false;
-        }
         if (a.methods().isEmpty() || b.methods().isEmpty()) {
             return true;
         }

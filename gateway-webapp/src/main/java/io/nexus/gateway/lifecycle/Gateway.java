@@ -15,6 +15,7 @@ import io.nexus.gateway.proxy.InterimConsumer;
 import io.nexus.gateway.reload.LiveConfig;
 import io.nexus.gateway.snapshot.CurrentSnapshot;
 import io.nexus.gateway.snapshot.GatewaySnapshot;
+import io.nexus.gateway.snapshot.RouteChains;
 import io.nexus.gateway.upstream.UpstreamClients;
 import io.nexus.gateway.upstream.UpstreamRegistry;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -52,7 +53,7 @@ public final class Gateway implements LiveConfig, AdminView, AutoCloseable {
     private final AdmissionControl admission;
     private final GatewayMetrics metrics;
     private final UpstreamRegistry upstreams;
-    private final MiddlewareRegistry middlewares;
+    private final RouteChains chains;
     private final Scheduler scheduler;
     private final Executor executor;
     private final InflightCalls inflightCalls = new InflightCalls();
@@ -63,13 +64,13 @@ public final class Gateway implements LiveConfig, AdminView, AutoCloseable {
     private volatile boolean closed;
 
     private Gateway(GatewaySnapshot snapshot, AdmissionControl admission, GatewayMetrics metrics, UpstreamRegistry upstreams,
-                    MiddlewareRegistry middlewares, Scheduler scheduler, Executor executor) {
+                    RouteChains chains, Scheduler scheduler, Executor executor) {
         this.snapshots = new CurrentSnapshot(snapshot);
         this.startedWith = snapshot.config();
         this.admission = admission;
         this.metrics = metrics;
         this.upstreams = upstreams;
-        this.middlewares = middlewares;
+        this.chains = chains;
         this.scheduler = scheduler;
         this.executor = executor;
         metrics.registerUpstreamGauges(() -> snapshots.get().upstreams().values());
@@ -117,8 +118,9 @@ public final class Gateway implements LiveConfig, AdminView, AutoCloseable {
             List.of(new ContinueRelay(), new EarlyHintsRelay(), new InterimConsumer())), scheduler, metrics);
         Executor background = executor != null ? executor : command -> Thread.ofVirtual().name("nexus-background").start(command);
         try {
-            Gateway gateway = new Gateway(GatewaySnapshot.build(config, upstreams, middlewares, metrics, scheduler), admission, metrics,
-                upstreams, middlewares, scheduler, background);
+            RouteChains chains = new RouteChains(middlewares, metrics, scheduler);
+            Gateway gateway = new Gateway(GatewaySnapshot.build(config, upstreams, chains, metrics), admission, metrics,
+                upstreams, chains, scheduler, background);
             LOG.info("Gateway started from {}: {} routes, {} upstreams", config.source(), config.routes().size(), config.upstreams().size());
             return gateway;
         } catch (Exception e) {
@@ -149,7 +151,7 @@ public final class Gateway implements LiveConfig, AdminView, AutoCloseable {
     }
 
     public MiddlewareRegistry middlewares() {
-        return middlewares;
+        return chains.middlewares();
     }
 
     /**
@@ -169,8 +171,8 @@ public final class Gateway implements LiveConfig, AdminView, AutoCloseable {
     }
 
     /**
-     * Makes a validated config live: builds its snapshot (unchanged upstreams kept as they run,
-     * changed ones started, middlewares initialized) while the old one keeps serving, swaps it in
+     * Makes a validated config live: builds its snapshot (unchanged upstreams and routes kept as
+     * they run, changed ones started and initialized) while the old one keeps serving, swaps it in
      * atomically, then retires the old one once its last request is done. Server-level settings
      * (ports, backpressure, threads) stay as they were at start-up.
      *
@@ -179,7 +181,7 @@ public final class Gateway implements LiveConfig, AdminView, AutoCloseable {
     @Override
     public void apply(GatewayConfig config) throws Exception {
         synchronized (applyLock) {
-            GatewaySnapshot next = GatewaySnapshot.build(config, upstreams, middlewares, metrics, scheduler);
+            GatewaySnapshot next = GatewaySnapshot.build(config, upstreams, chains, metrics);
             retire(snapshots.replace(next));
         }
     }

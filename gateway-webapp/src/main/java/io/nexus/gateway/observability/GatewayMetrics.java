@@ -9,6 +9,9 @@ import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
 import java.util.function.DoubleSupplier;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
@@ -25,6 +28,20 @@ public final class GatewayMetrics {
 
     /** The {@code route} label of requests that matched no route. */
     public static final String UNMATCHED = "unmatched";
+    /** The {@code group} label of a route without a group. */
+    static final String NO_GROUP = "";
+
+    private record MeterKey(String route, String group, boolean ownHistogram) {
+    }
+
+    private static final class HeldMeter {
+        final RouteMeter meter;
+        int holders;
+
+        HeldMeter(RouteMeter meter) {
+            this.meter = meter;
+        }
+    }
 
     // Gateway latencies: sub-millisecond proxying up to upstreams that hit their timeouts.
     private static final String[] BREAKER_STATES = {"closed", "open", "half_open"};
@@ -40,6 +57,8 @@ public final class GatewayMetrics {
     private final Counter middlewareFailures;
     private final Counter rateLimited;
     private final RouteMeter unmatched;
+    // Guarded by this; touched only while versions are built and retired, never per request.
+    private final Map<MeterKey, HeldMeter> meters = new HashMap<>();
     private final Exchange.Recorder beforeRouting;
     private final Counter breakerTransitions;
     private final AccessLog accessLog = new AccessLog();
@@ -49,13 +68,14 @@ public final class GatewayMetrics {
         this.registry = registry;
         requests = Counter.builder()
             .name("nexus_requests_total")
-            .help("Requests answered, by route name (or unmatched), method and status code.")
-            .labelNames("route", "method", "code")
+            .help("Requests answered, by route name (or unmatched), method, status code and the route's group.")
+            .labelNames("route", "method", "code", "group")
             .register(registry);
         requestDuration = Histogram.builder()
             .name("nexus_request_duration_seconds")
-            .help("Time from the request entering the gateway to its response completing, by route.")
-            .labelNames("route")
+            .help("Time from the request entering the gateway to its response completing, by route (those with a histogram "
+                + "of their own, see nexus.metrics.route-histograms; route=\"\" for the others) and group.")
+            .labelNames("route", "group")
             .classicOnly()
             .classicUpperBounds(LATENCY_BUCKETS)
             .register(registry);
@@ -103,7 +123,7 @@ public final class GatewayMetrics {
             .register(registry);
         JvmMetrics.builder().register(registry);
         VirtualThreadMetrics.register(registry);
-        unmatched = routeMeter(UNMATCHED);
+        unmatched = new RouteMeter(UNMATCHED, NO_GROUP, false, requests, requestDuration);
         beforeRouting = new RouteRecorder(unmatched, accessLog, null);
     }
 
@@ -111,17 +131,51 @@ public final class GatewayMetrics {
         return registry;
     }
 
-    /** The meter of one route; cheap to call again for the same name (children are shared). */
+    /** A meter that holds no route's place in {@link #meters}: for tests and the unmatched requests. */
     RouteMeter routeMeter(String route) {
-        return new RouteMeter(route, requests, requestDuration.labelValues(route));
+        return new RouteMeter(route, NO_GROUP, true, requests, requestDuration);
     }
 
     /**
-     * Records a route's exchanges (or, for {@link #UNMATCHED}, those that matched no route) with
-     * the access log settings of the route's config version.
+     * Records the exchanges of a route of a config version, with that version's access log
+     * settings; {@link #release} when the version is closed. Versions that keep the route's group
+     * and histogram share one meter, so a reload costs nothing per unchanged route.
      */
-    public Exchange.Recorder recorder(String route, ObservabilitySettings.AccessLog accessLogSettings) {
-        return new RouteRecorder(route.equals(UNMATCHED) ? unmatched : routeMeter(route), accessLog, accessLogSettings);
+    public synchronized Exchange.Recorder recorder(String route, Optional<String> group, ObservabilitySettings settings) {
+        MeterKey key = new MeterKey(route, group.orElse(NO_GROUP), settings.routeHistograms().covers(route));
+        HeldMeter held = meters.computeIfAbsent(key, k -> new HeldMeter(new RouteMeter(k.route(), k.group(), k.ownHistogram(), requests, requestDuration)));
+        held.holders++;
+        return new RouteRecorder(held.meter, accessLog, settings.accessLog());
+    }
+
+    /** Records the exchanges that matched no route of a config version, with that version's access log settings. */
+    public Exchange.Recorder unmatchedRecorder(ObservabilitySettings settings) {
+        return new RouteRecorder(unmatched, accessLog, settings.accessLog());
+    }
+
+    /**
+     * Lets go of a closed version's recorder: a meter no version holds any more takes its series
+     * out of {@code /metrics}, so that routes removed by reloads do not stay there for good.
+     */
+    public synchronized void release(Exchange.Recorder recorder) {
+        if (!(recorder instanceof RouteRecorder routeRecorder) || routeRecorder.meter() == unmatched) {
+            return;
+        }
+        RouteMeter meter = routeRecorder.meter();
+        MeterKey key = new MeterKey(meter.route(), meter.group(), meter.ownHistogram());
+        HeldMeter held = meters.get(key);
+        if (held == null || held.meter != meter || --held.holders > 0) {
+            return;
+        }
+        meters.remove(key);
+        // The same counters, when the route lives on with the other histogram choice.
+        boolean countersInUse = meters.containsKey(new MeterKey(key.route(), key.group(), !key.ownHistogram()));
+        meter.removeSeries(!countersInUse);
+    }
+
+    /** Route meters some version holds now. */
+    synchronized int heldMeters() {
+        return meters.size();
     }
 
     /** Records the exchanges that end before routing (refused by an earlier filter), as unmatched. */

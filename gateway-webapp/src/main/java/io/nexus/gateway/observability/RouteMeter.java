@@ -5,13 +5,17 @@ import io.opentelemetry.api.trace.SpanContext;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.snapshots.Labels;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * Records one route's requests. Counter children are looked up once per (method, status) and
- * cached in an array, so the hot path is an array read and an increment.
+ * Records one route's requests. A route costs almost nothing until it serves: its counter
+ * children are looked up on first use of each (method, status) and cached in an array per
+ * method, allocated on the method's first request; its latency child (its own histogram, or its
+ * group's) is looked up on the first request. After that the hot path is two array reads and
+ * an increment.
  */
 final class RouteMeter {
 
@@ -21,19 +25,36 @@ final class RouteMeter {
     private static final long EXEMPLAR_INTERVAL_NANOS = 90_000_000L;
 
     private final String route;
+    private final String group;
+    private final boolean ownHistogram;
     private final Counter requests;
-    private final DistributionDataPoint duration;
-    private final AtomicReferenceArray<CounterDataPoint> counters = new AtomicReferenceArray<>(METHODS.length * STATUSES);
+    private final Histogram durations;
+    private final AtomicReferenceArray<AtomicReferenceArray<CounterDataPoint>> counters = new AtomicReferenceArray<>(METHODS.length);
     private final AtomicLong nextExemplarNanos = new AtomicLong(System.nanoTime());
+    private volatile DistributionDataPoint duration;
 
-    RouteMeter(String route, Counter requests, DistributionDataPoint duration) {
+    /**
+     * @param group the {@code group} label ({@code ""} for none)
+     * @param ownHistogram whether the route's latency has a histogram of its own, else its group's ({@code route=""})
+     */
+    RouteMeter(String route, String group, boolean ownHistogram, Counter requests, Histogram durations) {
         this.route = route;
+        this.group = group;
+        this.ownHistogram = ownHistogram;
         this.requests = requests;
-        this.duration = duration;
+        this.durations = durations;
     }
 
     public String route() {
         return route;
+    }
+
+    String group() {
+        return group;
+    }
+
+    boolean ownHistogram() {
+        return ownHistogram;
     }
 
     /** Counts a completed request and observes its duration. */
@@ -48,20 +69,59 @@ final class RouteMeter {
      * request: building them validates label names, a cost the client would then throw away.
      */
     public void record(String method, int status, long durationNanos, Span span) {
-        int code = status >= 100 && status < STATUSES ? status : 0;
-        int slot = methodIndex(method) * STATUSES + code;
-        CounterDataPoint counter = counters.get(slot);
-        if (counter == null) {
-            // Benign race: labelValues returns the same child to every caller.
-            counter = requests.labelValues(route, METHODS[methodIndex(method)], Integer.toString(code));
-            counters.set(slot, counter);
-        }
-        counter.inc();
+        counter(methodIndex(method), status >= 100 && status < STATUSES ? status : 0).inc();
+        DistributionDataPoint latency = latency();
         SpanContext trace = span.getSpanContext();
         if (trace.isSampled() && exemplarDue()) {
-            duration.observeWithExemplar(durationNanos / 1e9, Labels.of("trace_id", trace.getTraceId(), "span_id", trace.getSpanId()));
+            latency.observeWithExemplar(durationNanos / 1e9, Labels.of("trace_id", trace.getTraceId(), "span_id", trace.getSpanId()));
         } else {
-            duration.observe(durationNanos / 1e9);
+            latency.observe(durationNanos / 1e9);
+        }
+    }
+
+    // Benign races below: labelValues returns the same child to every caller, and a status array
+    // that loses a race only costs the children it cached, which labelValues gives again.
+    private CounterDataPoint counter(int method, int code) {
+        AtomicReferenceArray<CounterDataPoint> byStatus = counters.get(method);
+        if (byStatus == null) {
+            byStatus = new AtomicReferenceArray<>(STATUSES);
+            if (!counters.compareAndSet(method, null, byStatus)) {
+                byStatus = counters.get(method);
+            }
+        }
+        CounterDataPoint counter = byStatus.get(code);
+        if (counter == null) {
+            counter = requests.labelValues(route, METHODS[method], Integer.toString(code), group);
+            byStatus.set(code, counter);
+        }
+        return counter;
+    }
+
+    private DistributionDataPoint latency() {
+        DistributionDataPoint latency = duration;
+        if (latency == null) {
+            latency = durations.labelValues(ownHistogram ? route : "", group);
+            duration = latency;
+        }
+        return latency;
+    }
+
+    /**
+     * Removes the route's series from the registry: its own histogram (a group's stays, shared
+     * with the group's other routes) and, with {@code counters}, its counters. For a route no
+     * config version has any more.
+     */
+    void removeSeries(boolean counters) {
+        for (int method = 0; counters && method < METHODS.length; method++) {
+            AtomicReferenceArray<CounterDataPoint> byStatus = this.counters.get(method);
+            for (int code = 0; byStatus != null && code < STATUSES; code++) {
+                if (byStatus.get(code) != null) {
+                    requests.remove(route, METHODS[method], Integer.toString(code), group);
+                }
+            }
+        }
+        if (ownHistogram && duration != null) {
+            durations.remove(route, group);
         }
     }
 

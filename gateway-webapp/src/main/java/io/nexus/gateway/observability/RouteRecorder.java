@@ -6,7 +6,7 @@ import io.nexus.gateway.exchange.Exchange;
 /**
  * Records the completed exchanges of one route (or of none): the route's meter, the end of the
  * request's span and the sampled access log line. One per route and config version, so the
- * access log settings are those of the version the request ran on.
+ * access log settings are those of the version the request ran on; versions share the meter.
  */
 final class RouteRecorder implements Exchange.Recorder {
 
@@ -19,6 +19,10 @@ final class RouteRecorder implements Exchange.Recorder {
         this.meter = meter;
         this.accessLog = accessLog;
         this.settings = settings;
+    }
+
+    RouteMeter meter() {
+        return meter;
     }
 
     @Override

@@ -186,6 +186,9 @@ public final class ConfigPlane implements AutoCloseable {
             return new ConfigValidation(List.of(), UnifiedDiff.of("version/" + live.id(), live.redacted(), "proposed", config.redacted()));
         } catch (InvalidConfigException e) {
             return new ConfigValidation(e.problems(), "");
+        } catch (RuntimeException | OutOfMemoryError e) {
+            return new ConfigValidation(List.of(new ConfigProblem("nexus", "the config could not be read: " + reason(e),
+                text.isPresent() ? "request body" : file.map(Path::toString).orElse("none"), -1)), "");
         }
     }
 
@@ -210,11 +213,13 @@ public final class ConfigPlane implements AutoCloseable {
             config = loader.parse(text, sourceName);
         } catch (InvalidConfigException e) {
             return refused(e.problems());
+        } catch (RuntimeException | OutOfMemoryError e) {
+            return refused(List.of(new ConfigProblem("nexus", "the new config could not be read: " + reason(e), sourceName, -1)));
         }
         try {
             gateway.apply(config);
-        } catch (Exception e) {
-            return refused(List.of(new ConfigProblem("nexus", "the new config could not start: " + e, sourceName, -1)));
+        } catch (Exception | OutOfMemoryError e) {
+            return refused(List.of(new ConfigProblem("nexus", "the new config could not start: " + reason(e), sourceName, -1)));
         }
         successes.inc();
         warnAboutRestartOnlySettings(live, config);
@@ -223,6 +228,19 @@ public final class ConfigPlane implements AutoCloseable {
         LOG.info("Config version {} is live (source {}{}, sha256 {})", version.id(), source,
             restoredFrom.map(id -> ", restoring version " + id).orElse(""), version.sha256());
         return new ReloadResult(Outcome.APPLIED, version, List.of());
+    }
+
+    /**
+     * Why a change failed, for the operator. Running out of heap while a version is built is
+     * survivable: what the build allocated is garbage once it is abandoned, and the live version
+     * never depended on it (unless the JVM runs with -XX:+ExitOnOutOfMemoryError).
+     */
+    private static String reason(Throwable e) {
+        if (e instanceof OutOfMemoryError) {
+            return "the heap is too small for it (" + e.getMessage() + "): give the gateway more heap, or see "
+                + "docs/performance.md, \"Route-table scale\", for the heap a route needs";
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     /**

@@ -95,7 +95,23 @@ public final class RouteTable {
      * route is {@code /admin}, unless it matches them itself.
      */
     private static List<String> shadowWarnings(List<Route> routes) {
+        // Prefix routes without auth by lower-cased path: an exact route looks up its own ancestors
+        // instead of comparing itself with every route, so thousands of routes check in linear time.
+        Map<String, List<Route>> openPrefixes = new HashMap<>();
+        for (Route route : routes) {
+            var settings = route.settings();
+            if (settings.match() == MatchKind.PREFIX && settings.auth().isEmpty()) {
+                openPrefixes.computeIfAbsent(asciiLowerCase(settings.path()), p -> new ArrayList<>()).add(route);
+            }
+        }
         List<String> warnings = new ArrayList<>();
+        if (openPrefixes.isEmpty()) {
+            return warnings;
+        }
+        Map<Route, Integer> order = new HashMap<>();
+        for (int i = 0; i < routes.size(); i++) {
+            order.put(routes.get(i), i);
+        }
         for (Route exactRoute : routes) {
             var settings = exactRoute.settings();
             PathMatching matching = settings.pathMatching();
@@ -103,11 +119,14 @@ public final class RouteTable {
                 || (matching.caseInsensitive() && matching.trailingSlashEquivalent())) {
                 continue;
             }
-            for (Route prefixRoute : routes) {
+            List<Route> covering = new ArrayList<>();
+            for (String ancestor : ancestors(asciiLowerCase(settings.path()))) {
+                covering.addAll(openPrefixes.getOrDefault(ancestor, List.of()));
+            }
+            covering.sort(Comparator.comparingInt(order::get));
+            for (Route prefixRoute : covering) {
                 var prefix = prefixRoute.settings();
-                if (prefix.match() != MatchKind.PREFIX || prefix.auth().isPresent()
-                    || (prefix.host().isPresent() && !prefix.host().equals(settings.host()))
-                    || !covers(prefix.path(), settings.path())) {
+                if (prefix.host().isPresent() && !prefix.host().equals(settings.host())) {
                     continue;
                 }
                 List<String> variants = new ArrayList<>(2);
@@ -126,10 +145,17 @@ public final class RouteTable {
         return warnings;
     }
 
-    /** Whether a prefix route for {@code prefix} matches {@code path} (case-insensitively: it would match a variant). */
-    private static boolean covers(String prefix, String path) {
-        return prefix.equals("/") || path.equalsIgnoreCase(prefix)
-            || (path.length() > prefix.length() && path.regionMatches(true, 0, prefix, 0, prefix.length()) && path.charAt(prefix.length()) == '/');
+    /** The paths a prefix route may have to match {@code path}: {@code /}, each segment boundary and the path itself. */
+    private static List<String> ancestors(String path) {
+        List<String> ancestors = new ArrayList<>();
+        ancestors.add("/");
+        for (int i = 1; i < path.length(); i++) {
+            if (path.charAt(i) == '/') {
+                ancestors.add(path.substring(0, i));
+            }
+        }
+        ancestors.add(path);
+        return ancestors;
     }
 
     /** Lower-cases ASCII letters only, so that the length and every offset stay those of the request path. */

@@ -3,7 +3,6 @@ package io.nexus.gateway.snapshot;
 import io.nexus.gateway.config.GatewayConfig;
 import io.nexus.gateway.config.RouteSettings;
 import io.nexus.gateway.exchange.Exchange;
-import io.nexus.gateway.middleware.MiddlewareRegistry;
 import io.nexus.gateway.middleware.RouteChain;
 import io.nexus.gateway.observability.GatewayMetrics;
 import io.nexus.gateway.routing.Route;
@@ -19,7 +18,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
-import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
  * Everything a request needs from one configuration: routes with their middlewares, upstreams
@@ -34,7 +32,8 @@ public final class GatewaySnapshot implements Exchange.Lease {
     private final RouteTable routes;
     private final UpstreamRegistry registry;
     private final Map<String, Upstream> upstreams;
-    private final List<RouteChain> chains;
+    private final RouteChains chains;
+    private final GatewayMetrics metrics;
     private final Exchange.Recorder unmatched;
     // Striped: every request touches it twice; only a retired snapshot ever sums it.
     private final LongAdder inflight = new LongAdder();
@@ -43,38 +42,37 @@ public final class GatewaySnapshot implements Exchange.Lease {
     private volatile boolean retired;
 
     private GatewaySnapshot(GatewayConfig config, RouteTable routes, UpstreamRegistry registry, Map<String, Upstream> upstreams,
-                            List<RouteChain> chains, Exchange.Recorder unmatched) {
+                            RouteChains chains, GatewayMetrics metrics) {
         this.config = config;
         this.routes = routes;
         this.registry = registry;
         this.upstreams = Map.copyOf(upstreams);
-        this.chains = List.copyOf(chains);
-        this.unmatched = unmatched;
+        this.chains = chains;
+        this.metrics = metrics;
+        this.unmatched = metrics.unmatchedRecorder(config.observability());
     }
 
     /**
      * Builds a snapshot: acquires its upstreams from the registry (the running ones where their
-     * settings are unchanged, new ones with started clients otherwise) and creates and
-     * initializes its route middlewares, which run their background work on {@code scheduler}.
-     * On failure, releases and shuts down what it acquired and started.
+     * settings are unchanged, new ones with started clients otherwise), its routes' middleware
+     * chains (likewise: an unchanged route keeps its chain) and its routes' meters. On failure,
+     * releases what it acquired and shuts down what it started.
      */
-    public static GatewaySnapshot build(GatewayConfig config, UpstreamRegistry registry, MiddlewareRegistry middlewares,
-                                        GatewayMetrics metrics, Scheduler scheduler) throws Exception {
+    public static GatewaySnapshot build(GatewayConfig config, UpstreamRegistry registry, RouteChains chains, GatewayMetrics metrics)
+        throws Exception {
         Map<String, Upstream> upstreams = registry.acquire(config.upstreams().values());
-        List<RouteChain> chains = new ArrayList<>();
+        List<Route> routes = new ArrayList<>(config.routes().size());
         try {
-            List<Route> routes = new ArrayList<>();
             for (RouteSettings settings : config.routes()) {
-                RouteChain chain = settings.middlewares().isEmpty() ? RouteChain.empty() : middlewares.chainFor(settings, metrics, scheduler);
-                chains.add(chain);
+                RouteChain chain = chains.acquire(settings);
                 routes.add(new Route(settings, upstreams.get(settings.upstream()),
-                    metrics.recorder(settings.name(), config.observability().accessLog()), chain));
+                    metrics.recorder(settings.name(), settings.group(), config.observability()), chain));
             }
             metrics.configure(config.observability());
-            return new GatewaySnapshot(config, RouteTable.of(routes), registry, upstreams, chains,
-                metrics.recorder(GatewayMetrics.UNMATCHED, config.observability().accessLog()));
-        } catch (Exception e) {
-            new GatewaySnapshot(config, RouteTable.of(List.of()), registry, upstreams, chains, null).close(Instant.now());
+            return new GatewaySnapshot(config, RouteTable.of(routes), registry, upstreams, chains, metrics);
+        } catch (Exception | OutOfMemoryError e) {
+            release(routes, chains, metrics, Instant.now());
+            registry.release(upstreams.values());
             throw e;
         }
     }
@@ -157,17 +155,24 @@ public final class GatewaySnapshot implements Exchange.Lease {
     }
 
     /**
-     * Shuts the middlewares down, then releases the upstreams: those no other snapshot holds
-     * stop their health checks and clients. Once only: retirement and the gateway's stop may
-     * both get here.
+     * Releases the routes' chains (those no other snapshot holds are shut down) and meters, then
+     * the upstreams: those no other snapshot holds stop their health checks and clients. Once
+     * only: retirement and the gateway's stop may both get here.
      */
     public void close(Instant deadline) {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        for (RouteChain chain : chains) {
-            chain.shutdown(deadline);
-        }
+        release(routes.routes(), chains, metrics, deadline);
         registry.release(upstreams.values());
+    }
+
+    private static void release(List<Route> routes, RouteChains chains, GatewayMetrics metrics, Instant deadline) {
+        List<RouteSettings> held = new ArrayList<>(routes.size());
+        for (Route route : routes) {
+            held.add(route.settings());
+            metrics.release(route.recorder());
+        }
+        chains.release(held, deadline);
     }
 }

@@ -50,4 +50,43 @@ class ObservabilitySettingsTest {
             "observability.access-log.slow-treshold: unknown key",
             "observability.tracing.otlp.endpoint: must be an http:// or https:// URL, was \"ftp://collector\"");
     }
+
+    private static final String TWO_ROUTES = """
+        nexus {
+          upstreams { up { targets = ["http://127.0.0.1:1"] } }
+          routes = [
+            { name = "checkout", path = "/checkout", upstream = up, group = "shop" }
+            { name = "search", path = "/search", upstream = up }
+          ]
+          %s
+        }
+        """;
+
+    @Test
+    void routeHistogramsAreAllNoneOrAListOfRoutes() throws Exception {
+        assertThat(ObservabilitySettings.DEFAULTS.routeHistograms()).isEqualTo(ObservabilitySettings.RouteHistograms.NONE);
+        GatewayConfig all = ConfigLoader.parse(TWO_ROUTES.formatted("metrics.route-histograms = all"), "gateway.conf", Map.of());
+        assertThat(all.observability().routeHistograms().covers("search")).isTrue();
+        GatewayConfig listed = ConfigLoader.parse(TWO_ROUTES.formatted("metrics.route-histograms = [checkout]"), "gateway.conf", Map.of());
+        assertThat(listed.observability().routeHistograms().covers("checkout")).isTrue();
+        assertThat(listed.observability().routeHistograms().covers("search")).isFalse();
+        assertThat(listed.routes().get(0).group()).contains("shop");
+        assertThat(listed.routes().get(1).group()).isEmpty();
+    }
+
+    @Test
+    void aRouteHistogramForNoRouteOrABadGroupNamesFileLineAndKey() throws Exception {
+        List<String> problems = new java.util.ArrayList<>();
+        try {
+            ConfigLoader.parse(TWO_ROUTES.formatted("metrics.route-histograms = [checkout, chekout]").replace("\"shop\"", "\"the shop\""),
+                "gateway.conf", Map.of());
+        } catch (InvalidConfigException e) {
+            e.problems().forEach(problem -> problems.add(problem.toString()));
+        }
+        assertThat(problems).containsExactlyInAnyOrder(
+            "metrics.route-histograms: names no route \"chekout\" (gateway.conf:7)",
+            "routes[0].group: group must match [A-Za-z0-9][A-Za-z0-9._-]{0,63} (gateway.conf:4)");
+        assertThat(problems("nexus.metrics.route-histograms = some")).containsExactly(
+            "metrics.route-histograms: must be all, none or a list of route names, was \"some\"");
+    }
 }
