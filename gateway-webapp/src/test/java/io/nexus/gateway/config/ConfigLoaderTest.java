@@ -412,4 +412,21 @@ class ConfigLoaderTest {
         GatewayConfig config = ConfigLoader.load(Path.of("../conf/gateway.conf"), Map.of());
         assertThat(config.routes()).extracting(RouteSettings::name).containsExactly("echo");
     }
+
+    /** Ten thousand routes: a mistake deep in the table still names its line and key, and conflicts are still found. */
+    @Test
+    void aLargeTableNamesTheLineAndKeyOfItsMistakes() {
+        StringBuilder text = new StringBuilder("nexus {\n  upstreams { up { targets = [\"http://127.0.0.1:1\"] } }\n  routes = [\n");
+        for (int i = 0; i < 10_000; i++) {
+            String key = i == 7_777 ? "upstrem" : "upstream";
+            String path = i == 9_999 ? "/svc3" : "/svc" + i;
+            text.append("    { name = \"svc").append(i).append("\", path = \"").append(path).append("\", ").append(key).append(" = up }\n");
+        }
+        text.append("  ]\n}\n");
+        // Route i is on line i + 4.
+        assertThat(problems(text.toString())).containsExactlyInAnyOrder(
+            "routes[7777].upstrem: unknown key (gateway.conf:7781)",
+            "routes[7777].upstream: is required (gateway.conf:7781)",
+            "routes[9999]: conflicts with route \"svc3\": same path, match, host and methods (gateway.conf:10003)");
+    }
 }
