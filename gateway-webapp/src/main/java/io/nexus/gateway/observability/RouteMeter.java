@@ -7,7 +7,8 @@ import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.snapshots.Labels;
-import java.util.concurrent.atomic.AtomicLong;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -24,14 +25,30 @@ final class RouteMeter {
     /** The client's own exemplar sampler takes at most one per 90 ms; offering more only costs. */
     private static final long EXEMPLAR_INTERVAL_NANOS = 90_000_000L;
 
+    private static final VarHandle COUNTERS;
+    private static final VarHandle NEXT_EXEMPLAR;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            COUNTERS = lookup.findVarHandle(RouteMeter.class, "counters", AtomicReferenceArray.class);
+            NEXT_EXEMPLAR = lookup.findVarHandle(RouteMeter.class, "nextExemplarNanos", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final String route;
     private final String group;
     private final boolean ownHistogram;
     private final Counter requests;
     private final Histogram durations;
-    private final AtomicReferenceArray<AtomicReferenceArray<CounterDataPoint>> counters = new AtomicReferenceArray<>(METHODS.length);
-    private final AtomicLong nextExemplarNanos = new AtomicLong(System.nanoTime());
+    // By method, then by status; both made on first use, so that a route that serves nothing costs
+    // only this object.
+    private volatile AtomicReferenceArray<AtomicReferenceArray<CounterDataPoint>> counters;
     private volatile DistributionDataPoint duration;
+    // Read and set through NEXT_EXEMPLAR: a field, not an AtomicLong, for one object less per route.
+    private volatile long nextExemplarNanos = System.nanoTime();
 
     /**
      * @param group the {@code group} label ({@code ""} for none)
@@ -82,11 +99,18 @@ final class RouteMeter {
     // Benign races below: labelValues returns the same child to every caller, and a status array
     // that loses a race only costs the children it cached, which labelValues gives again.
     private CounterDataPoint counter(int method, int code) {
-        AtomicReferenceArray<CounterDataPoint> byStatus = counters.get(method);
+        AtomicReferenceArray<AtomicReferenceArray<CounterDataPoint>> byMethod = counters;
+        if (byMethod == null) {
+            byMethod = new AtomicReferenceArray<>(METHODS.length);
+            if (!COUNTERS.compareAndSet(this, null, byMethod)) {
+                byMethod = counters;
+            }
+        }
+        AtomicReferenceArray<CounterDataPoint> byStatus = byMethod.get(method);
         if (byStatus == null) {
             byStatus = new AtomicReferenceArray<>(STATUSES);
-            if (!counters.compareAndSet(method, null, byStatus)) {
-                byStatus = counters.get(method);
+            if (!byMethod.compareAndSet(method, null, byStatus)) {
+                byStatus = byMethod.get(method);
             }
         }
         CounterDataPoint counter = byStatus.get(code);
@@ -112,8 +136,9 @@ final class RouteMeter {
      * config version has any more.
      */
     void removeSeries(boolean counters) {
-        for (int method = 0; counters && method < METHODS.length; method++) {
-            AtomicReferenceArray<CounterDataPoint> byStatus = this.counters.get(method);
+        AtomicReferenceArray<AtomicReferenceArray<CounterDataPoint>> byMethod = this.counters;
+        for (int method = 0; counters && byMethod != null && method < METHODS.length; method++) {
+            AtomicReferenceArray<CounterDataPoint> byStatus = byMethod.get(method);
             for (int code = 0; byStatus != null && code < STATUSES; code++) {
                 if (byStatus.get(code) != null) {
                     requests.remove(route, METHODS[method], Integer.toString(code), group);
@@ -127,8 +152,8 @@ final class RouteMeter {
 
     private boolean exemplarDue() {
         long now = System.nanoTime();
-        long next = nextExemplarNanos.get();
-        return now - next >= 0 && nextExemplarNanos.compareAndSet(next, now + EXEMPLAR_INTERVAL_NANOS);
+        long next = (long) NEXT_EXEMPLAR.getVolatile(this);
+        return now - next >= 0 && NEXT_EXEMPLAR.compareAndSet(this, next, now + EXEMPLAR_INTERVAL_NANOS);
     }
 
     /** Unknown methods share the {@code OTHER} label so that clients cannot grow the label set. */

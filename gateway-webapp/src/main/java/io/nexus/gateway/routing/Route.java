@@ -17,6 +17,8 @@ public final class Route {
     public static final Exchange.Key<Route> KEY = Exchange.Key.of("route");
 
     private final RouteSettings settings;
+    private static final String[] ANY_METHOD = new String[0];
+
     private final Upstream upstream;
     private final Exchange.Recorder recorder;
     private final RouteChain chain;
@@ -35,7 +37,7 @@ public final class Route {
         this.retryBudget = settings.retries().map(r -> new RetryBudget(r.budgetPercent(), r.minRetries())).orElse(null);
         this.requestTimeoutMillis = settings.requestTimeout().orElse(upstream.settings().requestTimeout()).toMillis();
         Set<String> allowed = settings.methods();
-        this.methods = allowed.toArray(String[]::new);
+        this.methods = allowed.isEmpty() ? ANY_METHOD : allowed.toArray(String[]::new);
         String configuredHost = settings.host().orElse(null);
         this.wildcardHost = configuredHost != null && configuredHost.startsWith("*.");
         // "*.example.com" is kept as ".example.com" so that a suffix compare does the match.

@@ -56,6 +56,7 @@ public final class RouteTable {
         List<Route> lenientExact = new ArrayList<>();
         MutableNode root = new MutableNode();
         MutableNode foldedRoot = null;
+        Map<String, String> segmentNames = new HashMap<>();
         for (Route route : routes) {
             String path = route.settings().path();
             PathMatching matching = route.settings().pathMatching();
@@ -71,7 +72,9 @@ public final class RouteTable {
                     node = foldedRoot;
                 }
                 for (String segment : segments(matching.caseInsensitive() ? asciiLowerCase(path) : path)) {
-                    node = node.children.computeIfAbsent(segment, s -> new MutableNode());
+                    // One copy of each segment however many routes repeat it (/svcN/api: "api").
+                    String shared = segmentNames.computeIfAbsent(segment, s -> s);
+                    node = node.children.computeIfAbsent(shared, s -> new MutableNode());
                 }
                 node.routes.add(route);
             }
@@ -261,6 +264,10 @@ public final class RouteTable {
         final List<Route> routes = new ArrayList<>();
 
         Node freeze() {
+            if (children.isEmpty()) {
+                // Most nodes of a large table are leaves: they share their empty arrays.
+                return new Node(NO_NAMES, NO_NODES, ordered(routes));
+            }
             String[] names = children.keySet().toArray(String[]::new);
             Node[] nodes = new Node[names.length];
             for (int i = 0; i < names.length; i++) {
@@ -269,6 +276,9 @@ public final class RouteTable {
             return new Node(names, nodes, ordered(routes));
         }
     }
+
+    private static final String[] NO_NAMES = new String[0];
+    private static final Node[] NO_NODES = new Node[0];
 
     private static final class Node {
         private final String[] names;
