@@ -1,31 +1,59 @@
 #!/usr/bin/env bash
-# Memory per kept-alive connection (issue 23): N client connections, each used for two requests
-# with a browser's header fields (bench/lib/keepalive_clients.py), against Nexus (with
-# header-cache-size 0, the default, and 1024, Jetty's default; and over TLS), the stock Jetty proxy baseline and
-# nginx as a proxy, each in front of the same nginx upstream. Prints, per target: requests
-# answered 200 in each round, and the growth of heap (after a full GC; JVMs) and RSS per
-# connection while all N stay open. Every JVM: -XX:ActiveProcessorCount=1 -Xms512m -Xmx512m
-# (HEAP to change). Bounded: each target gets at most 180 s.
+# Memory per kept-alive connection (issue 23): N client connections kept open against each target,
+# each target in front of the same nginx upstream. Prints, per target: how many connections were
+# open when measured, the requests answered 200, and the growth of heap (after a full GC; JVMs)
+# and RSS per connection while all N stay open; under the table, the targets' log warnings.
 #
-# Usage: [HEAP=512m] [TARGETS="nexus-cache-0 nexus-cache-1024 nexus-tls jetty nginx"] bench/connections.sh [N ...]
-#        (N default: 1000 5000; stay under this machine's 20,000 open files per process)
+# Targets: nexus-cache-0 and nexus-cache-1024 (Nexus with header-cache-size 0, the default, and
+# 1024, Jetty's default), nexus-tls (HTTP/1.1 over TLS), jetty (the stock Jetty proxy baseline),
+# nginx and haproxy (one worker / one thread): their N clients come from bench/lib/keepalive_clients.py,
+# each connection used for two requests with a browser's header fields. nexus-h2 (HTTP/2 over TLS,
+# h2 by ALPN): h2load holds the N connections, each sending one request with the same fields every
+# 1/H2_RPS s, for H2_DURATION s; the memory is read once all N are open and have been used twice.
+# Every JVM: -XX:ActiveProcessorCount=1 -Xms512m -Xmx512m (HEAP to change). Bounded: each target
+# gets at most 180 s.
+#
+# Usage: [HEAP=512m] [TARGETS="nexus-cache-0 nexus-cache-1024 nexus-tls nexus-h2 jetty nginx haproxy"]
+#        [H2_RPS=0.2] [H2_DURATION=seconds] bench/connections.sh [N ...]
+#        (N default: 1000 5000; stay under this machine's 20,000 open files per process;
+#        H2_DURATION default 60 + N/250, at most 150)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 source "$ROOT/bench/lib.sh"
 source "$ROOT/scripts/require.sh"
+TARGETS=${TARGETS:-nexus-cache-0 nexus-cache-1024 nexus-tls nexus-h2 jetty nginx haproxy}
+for target in $TARGETS; do
+  case $target in
+    nexus-cache-[0-9]* | nexus-tls | nexus-h2 | jetty | nginx | haproxy) ;;
+    *) echo "$(basename "$0"): unknown target '$target' (known: nexus-cache-N nexus-tls nexus-h2 jetty nginx haproxy)" >&2; exit 2 ;;
+  esac
+done
+wants() { [[ " $TARGETS " == *" $1 "* ]]; }
 require nginx nginx
 require python3 python3
+require ss iproute2
+wants nexus-h2 && require h2load nghttp2-client
+HAPROXY=$(command -v haproxy || echo /usr/sbin/haproxy)
+if wants haproxy && [[ ! -x $HAPROXY ]]; then require haproxy haproxy; HAPROXY=$(command -v haproxy || echo /usr/sbin/haproxy); fi
 JAVA_HOME=$("$ROOT/scripts/java-home.sh")
 export JAVA_HOME
 JAVA="$JAVA_HOME/bin/java"
 JCMD="$JAVA_HOME/bin/jcmd"
 HEAP=${HEAP:-512m}
+H2_RPS=${H2_RPS:-0.2}
 COUNTS=("${@:-1000 5000}")
 read -r -a COUNTS <<<"${COUNTS[*]}"
-JAR="$ROOT/gateway-launcher/target/nexus-gateway.jar"
+JAR=${JAR:-$ROOT/gateway-launcher/target/nexus-gateway.jar}
 JETTY_JAR="$ROOT/bench/baselines/jetty-proxy/target/jetty-proxy-baseline.jar"
 [[ -f $JAR ]] || (cd "$ROOT" && require mvn maven && mvn -B -ntp -q -DskipTests package -pl gateway-launcher -am)
 [[ -f $JETTY_JAR ]] || (require mvn maven && mvn -B -ntp -q -DskipTests -f "$ROOT/bench/baselines/jetty-proxy/pom.xml" package)
+
+# A client connection is a file descriptor in the client (one process for all N) and in the
+# proxy: lift the soft limit to the hard one, and beyond it where root may.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+for n in "${COUNTS[@]}"; do
+  (( n + 100 <= $(ulimit -n) )) || echo "$(basename "$0"): warning: $n connections need more than the $(ulimit -n) open files allowed" >&2
+done
 
 UPSTREAM_PORT=28481 PROXY_PORT=28480 ADMIN_PORT=28490
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/nexus-connections.XXXXXX")
@@ -36,6 +64,11 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+# A copy: a rebuild of the jar during the run changes nothing.
+cp "$JAR" "$WORK/nexus-gateway.jar"
+JAR="$WORK/nexus-gateway.jar"
 
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost -keyout "$WORK/tls.key" -out "$WORK/tls.crt" 2>/dev/null
 write_upstream_conf "$WORK/upstream" "$UPSTREAM_PORT"
@@ -47,6 +80,27 @@ write_nginx_conf "$WORK/proxy" "    upstream backend { server 127.0.0.1:$UPSTREA
         location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection \"\"; }
     }"
 sed -i 's/worker_connections 4096/worker_connections 30000/' "$WORK/proxy/nginx.conf"
+# HAProxy like run.sh's (one thread, keep-alive both ways, idle upstream connections shared), but
+# room for 30,000 clients and timeouts that let idle clients stay for the whole measurement.
+cat > "$WORK/haproxy.cfg" <<CFG
+global
+    nbthread 1
+    maxconn 30000
+defaults
+    mode http
+    maxconn 30000
+    option http-keep-alive
+    http-reuse always
+    timeout connect 5s
+    timeout client 5m
+    timeout server 5m
+    timeout http-keep-alive 5m
+frontend bench
+    bind 127.0.0.1:$PROXY_PORT
+    default_backend upstream
+backend upstream
+    server up 127.0.0.1:$UPSTREAM_PORT
+CFG
 
 nexus_conf() { # header-cache-size [tls]: with tls, TLS on PROXY_PORT and plain HTTP on a port nobody uses
   local port=$PROXY_PORT tls=""
@@ -69,25 +123,28 @@ CONF
 start_target() { # name: starts it on PROXY_PORT, prints its pid
   local jvm=(-XX:ActiveProcessorCount=1 "-Xms$HEAP" "-Xmx$HEAP" -XX:+ExitOnOutOfMemoryError)
   case $1 in
-    nexus-tls)     nexus_conf 0 tls > "$WORK/nexus.conf"
+    nexus-tls | nexus-h2) # the same gateway and TLS connector: the client picks h2 or http/1.1 by ALPN
+                   nexus_conf 0 tls > "$WORK/nexus.conf"
                    "$JAVA" "${jvm[@]}" -jar "$JAR" --config "$WORK/nexus.conf" > "$WORK/$1.log" 2>&1 & ;;
     nexus-cache-*) nexus_conf "${1#nexus-cache-}" > "$WORK/nexus.conf"
                    "$JAVA" "${jvm[@]}" -jar "$JAR" --config "$WORK/nexus.conf" > "$WORK/$1.log" 2>&1 & ;;
     jetty)         "$JAVA" "${jvm[@]}" -jar "$JETTY_JAR" "$PROXY_PORT" "http://127.0.0.1:$UPSTREAM_PORT" > "$WORK/$1.log" 2>&1 & ;;
     nginx)         rm -f "$WORK/proxy/nginx.pid"; nginx -c "$WORK/proxy/nginx.conf" -e "$WORK/proxy/error.log" > "$WORK/$1.log" 2>&1 & ;;
+    haproxy)       "$HAPROXY" -db -f "$WORK/haproxy.cfg" > "$WORK/$1.log" 2>&1 & ;;
   esac
   echo $!
 }
 
 ready() { # target: answers 200 on PROXY_PORT
-  if [[ $1 == nexus-tls ]]; then
-    [[ $(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$PROXY_PORT/warm") == 200 ]]
+  if [[ $1 == nexus-tls || $1 == nexus-h2 ]]; then
+    [[ $(curl -sk -m 5 -o /dev/null -w '%{http_code}' "https://127.0.0.1:$PROXY_PORT/warm") == 200 ]]
   else
     [[ $(http_status "$PROXY_PORT" /warm) == 200 ]]
   fi
 }
 
-# The process that holds the connections: nginx's worker, else the JVM itself.
+# The process that holds the connections: nginx's worker, else the process itself (the JVM,
+# HAProxy in the foreground).
 holder() {
   if [[ -s $WORK/proxy/nginx.pid ]] && kill -0 "$(cat "$WORK/proxy/nginx.pid")" 2>/dev/null; then
     pgrep -P "$(cat "$WORK/proxy/nginx.pid")" -f "nginx: worker" | head -n 1
@@ -101,11 +158,86 @@ heap_kib() { # used heap after a full GC; empty for a non-JVM (jcmd's attach wou
   "$JCMD" "$1" GC.run >/dev/null 2>&1 || return 0
   "$JCMD" "$1" GC.heap_info 2>/dev/null | grep -o 'used [0-9]*K' | head -2 | tr -dc '0-9\n' | paste -sd+ | bc
 }
+# Client connections the kernel holds established on the proxy's port (the proxy's side of each).
+established() { ss -Htn state established "( sport = :$PROXY_PORT )" 2>/dev/null | wc -l; }
 
-printf '| target | connections | round 1: 200s | round 2: 200s | heap per connection | RSS per connection |\n| --- | ---: | ---: | ---: | ---: | ---: |\n'
-TARGETS=${TARGETS:-nexus-cache-0 nexus-cache-1024 nexus-tls jetty nginx}
+NOTES=() TIMES=()
+note() { NOTES+=("- $*"); }
+scan_log() { # label file pattern: one note with the count and the commonest lines
+  local count
+  count=$(grep -c -E "$3" "$2" 2>/dev/null || true)
+  ((${count:-0} > 0)) || return 0
+  note "$1: $count log lines matching $3, e.g.: $(grep -E "$3" "$2" | sed -e 's/.*"message":"\([^"]*\)".*/\1/' -e 's/^\[[A-Z]*\] ([0-9]*) : //' | cut -c1-200 | sort | uniq -c | sort -rn | head -n 3 | sed 's/^ *//' | paste -sd';' -)"
+}
+
+# nexus-h2's client: h2load holds N connections for H2_DURATION s, each sending one request with
+# the keepalive_clients.py header fields (so the HPACK tables hold what a browser's would) on
+# connecting and then every 1/H2_RPS s. It closes them all when the duration is over, so the
+# memory is read while it runs, as soon as all N are open (the kernel's and the gateway's count)
+# and in use (the gateway answered at least 95% of N requests within the last 1/H2_RPS s), or
+# at the latest 20 s before the end. Sets open, answered and the memory like the other targets.
+h2_client() { # n pid
+  local n=$1 pid=$2 duration start window total0 total1 active=0 metric="?" h2load_pid
+  duration=${H2_DURATION:-$(( 60 + n / 250 ))}
+  (( duration <= 150 )) || duration=150
+  window=$(awk -v r="$H2_RPS" 'BEGIN { printf "%.1f", 1 / r }')
+  start=$(date +%s)
+  timeout $(( duration + 25 )) h2load -c "$n" -t 1 -m 1 --rps "$H2_RPS" -D "$duration" \
+    -H 'user-agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36' \
+    -H 'accept: application/json, text/plain, */*' -H 'accept-language: en-US,en;q=0.9,de;q=0.8' \
+    -H 'accept-encoding: gzip, deflate, br' -H 'cookie: session=4f2c9a8e1b7d6c5a3e2f1a0b9c8d7e6f; theme=dark; locale=en_US' \
+    -H 'authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjbGllbnQtezB9In0.c2lnbmF0dXJl' \
+    -H 'x-client-version: 4.12.7' -H 'referer: https://app.example.com/dashboard/7' \
+    "https://127.0.0.1:$PROXY_PORT/items" > "$WORK/client.out" 2>&1 &
+  h2load_pid=$!
+  pids+=("$h2load_pid")
+  in_time() { kill -0 "$h2load_pid" 2>/dev/null && (( $(date +%s) < start + duration - 20 )); }
+  while in_time; do
+    metric=$(gateway_metrics | awk '/^nexus_open_connections\{connector="tls"\}/ { printf "%d", $2 }')
+    if (( $(established) >= n && ${metric:-0} >= n )); then break; fi
+    sleep 1
+  done
+  local open_after=$(( $(date +%s) - start ))
+  while in_time; do
+    total0=$(gateway_metrics | awk '/^nexus_requests_total[{ ]/ { s += $NF } END { printf "%d", s }')
+    sleep "$window"
+    total1=$(gateway_metrics | awk '/^nexus_requests_total[{ ]/ { s += $NF } END { printf "%d", s }')
+    active=$(( total1 - total0 ))
+    if (( active * 100 >= n * 95 )); then break; fi
+  done
+  local measured_at=$(( $(date +%s) - start ))
+  open=$(established)
+  if kill -0 "$pid" 2>/dev/null; then
+    metric=$(gateway_metrics | awk '/^nexus_open_connections\{connector="tls"\}/ { printf "%d", $2 }')
+    measure_after "$pid"
+  fi
+  wait "$h2load_pid" 2>/dev/null || true
+  local proto requests codes ok total
+  proto=$(sed -n 's/^Application protocol: //p' "$WORK/client.out" | head -n 1)
+  requests=$(sed -n 's/^requests: //p' "$WORK/client.out" | head -n 1)
+  codes=$(sed -n 's/^status codes: //p' "$WORK/client.out" | head -n 1)
+  ok=$(sed -n 's/^\([0-9]*\) 2xx.*/\1/p' <<<"$codes") total=$(sed -n 's/^\([0-9]*\) total.*/\1/p' <<<"$requests")
+  answered="${ok:-0} of ${total:-0} (h2load)"
+  [[ $proto == h2 ]] || answered="$answered, protocol ${proto:-none}!"
+  note "nexus-h2 N=$n: h2load ran $(( $(date +%s) - start )) s; all open after ${open_after} s, measured at ${measured_at} s" \
+    "(then nexus_open_connections{connector=\"tls\"} ${metric:-?}, requests answered in the last ${window} s $active);" \
+    "Application protocol: ${proto:-none}; requests: ${requests:-none}; status codes: ${codes:-none}" \
+    "$(grep -v -E '^(requests|status codes):' "$WORK/client.out" | grep -m 1 -iE 'error|fail|could not' | sed 's/^/; h2load said: /' || true)"
+}
+gateway_metrics() { curl -s -m 5 "http://127.0.0.1:$ADMIN_PORT/metrics" || true; }
+
+# After the clients: heap (JVMs) and RSS of the holder against the idle readings, per connection.
+measure_after() { # holder
+  local heap1 rss1
+  heap1=$(heap_kib "$1") rss1=$(rss_kib "$1")
+  heap_per=${heap0:+$(( (heap1 - heap0) * 1024 / n )) B}
+  rss_per="$(( (rss1 - rss0) * 1024 / n )) B"
+}
+
+printf '| target | connections | open when measured | requests answered 200 | heap per connection | RSS per connection |\n| --- | ---: | ---: | ---: | ---: | ---: |\n'
 for n in "${COUNTS[@]}"; do
   for target in $TARGETS; do
+    target_start=$(date +%s)
     pid=$(start_target "$target")
     pids+=("$pid")
     deadline=$(( $(date +%s) + 30 ))
@@ -115,28 +247,43 @@ for n in "${COUNTS[@]}"; do
     done
     held=$(holder "$pid")
     heap0=$(heap_kib "$held") rss0=$(rss_kib "$held")
-    rm -f "$WORK/in"; mkfifo "$WORK/in"
-    python3 "$ROOT/bench/lib/keepalive_clients.py" "$PROXY_PORT" "$n" /items $([[ $target == nexus-tls ]] && echo --tls) < "$WORK/in" > "$WORK/client.out" 2>&1 &
-    client=$!
-    exec 7>"$WORK/in"
-    timeout 180 bash -c "until grep -q READY '$WORK/client.out' || ! kill -0 $client 2>/dev/null; do sleep 0.5; done" || true
-    summary=$(head -n 1 "$WORK/client.out")
-    round1=$(sed -n 's/.*round 1: \([0-9]*\) x 200.*/\1/p' <<<"$summary")
-    round2=$(sed -n 's/.*round 2: \([0-9]*\) x 200.*/\1/p' <<<"$summary")
-    held=$(holder "$pid")
-    if kill -0 "$held" 2>/dev/null; then
-      heap1=$(heap_kib "$held") rss1=$(rss_kib "$held")
-      heap_per=${heap0:+$(( (heap1 - heap0) * 1024 / n )) B}
-      rss_per="$(( (rss1 - rss0) * 1024 / n )) B"
+    heap_per="" rss_per="-" open=0 answered=0
+    if [[ $target == nexus-h2 ]]; then
+      h2_client "$n" "$pid"
     else
+      rm -f "$WORK/in"; mkfifo "$WORK/in"
+      python3 "$ROOT/bench/lib/keepalive_clients.py" "$PROXY_PORT" "$n" /items $([[ $target == nexus-tls ]] && echo --tls) < "$WORK/in" > "$WORK/client.out" 2>&1 &
+      client=$!
+      pids+=("$client")
+      exec 7>"$WORK/in"
+      timeout 180 bash -c "until grep -q READY '$WORK/client.out' || ! kill -0 $client 2>/dev/null; do sleep 0.5; done" || true
+      summary=$(head -n 1 "$WORK/client.out")
+      round1=$(sed -n 's/.*round 1: \([0-9]*\) x 200.*/\1/p' <<<"$summary")
+      round2=$(sed -n 's/.*round 2: \([0-9]*\) x 200.*/\1/p' <<<"$summary")
+      answered="${round1:-0} + ${round2:-0}"
+      [[ ${round1:-0} == "$n" && ${round2:-0} == "$n" ]] || note "$target N=$n: client: ${summary:-no summary}"
+      open=$(established)
+      held=$(holder "$pid")
+      kill -0 "$held" 2>/dev/null && measure_after "$held"
+      exec 7>&-
+      kill "$client" 2>/dev/null || true
+    fi
+    if ! kill -0 "$held" 2>/dev/null; then
       heap_per="died ($(grep -m 1 -o 'OutOfMemoryError[^"]*' "$WORK/$target.log" || echo exited))" rss_per="-"
     fi
-    printf '| %s | %d | %s | %s | %s | %s |\n' "$target" "$n" "${round1:-0}" "${round2:-0}" "${heap_per:--}" "$rss_per"
-    exec 7>&-
-    kill "$client" 2>/dev/null || true
+    printf '| %s | %d | %d | %s | %s | %s |\n' "$target" "$n" "$open" "$answered" "${heap_per:--}" "$rss_per"
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
     [[ $target != nginx ]] || { kill "$(cat "$WORK/proxy/nginx.pid")" 2>/dev/null || true; rm -f "$WORK/proxy/nginx.pid"; }
     while port_in_use "$PROXY_PORT"; do sleep 0.2; done
+    case $target in
+      nginx)   scan_log "nginx N=$n" "$WORK/proxy/error.log" '\[(warn|error|crit|alert|emerg)\]' ;;
+      haproxy) scan_log "haproxy N=$n" "$WORK/$target.log" '\[(WARNING|ALERT)\]' ;;
+      *)       scan_log "$target N=$n" "$WORK/$target.log" '"level":"(WARN|ERROR)"|OutOfMemoryError|Exception in thread' ;;
+    esac
+    TIMES+=("$target N=$n $(( $(date +%s) - target_start )) s")
   done
 done
+note "Time per target: $(printf '%s, ' "${TIMES[@]}" | sed 's/, $//'); all: $SECONDS s."
+printf '\n'
+printf '%s\n' "${NOTES[@]}"
