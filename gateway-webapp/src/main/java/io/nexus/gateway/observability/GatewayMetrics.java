@@ -131,11 +131,6 @@ public final class GatewayMetrics {
         return registry;
     }
 
-    /** A meter that holds no route's place in {@link #meters}: for tests and the unmatched requests. */
-    RouteMeter routeMeter(String route) {
-        return new RouteMeter(route, NO_GROUP, true, requests, requestDuration);
-    }
-
     /**
      * Records the exchanges of a route of a config version, with that version's access log
      * settings; {@link #release} when the version is closed. Versions that keep the route's group
@@ -171,11 +166,6 @@ public final class GatewayMetrics {
         // The same counters, when the route lives on with the other histogram choice.
         boolean countersInUse = meters.containsKey(new MeterKey(key.route(), key.group(), !key.ownHistogram()));
         meter.removeSeries(!countersInUse);
-    }
-
-    /** Route meters some version holds now. */
-    synchronized int heldMeters() {
-        return meters.size();
     }
 
     /** Records the exchanges that end before routing (refused by an earlier filter), as unmatched. */

@@ -80,9 +80,4 @@ public final class RouteChains {
         // Outside the lock: a middleware's shutdown may wait for its background work.
         unheld.forEach(chain -> chain.shutdown(deadline));
     }
-
-    /** Chains some version holds now. */
-    synchronized int size() {
-        return held.size();
-    }
 }
