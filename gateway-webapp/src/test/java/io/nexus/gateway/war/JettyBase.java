@@ -36,8 +36,18 @@ final class JettyBase {
      * {@code java -jar $JETTY_HOME/start.jar jetty.home=$JETTY_HOME jetty.base=$JETTY_BASE --add-modules=...}.
      */
     void addModules(String... modules) throws IOException, InterruptedException {
+        addModules(List.of(modules));
+    }
+
+    /**
+     * {@code start.jar ... --approve-all-licenses --add-modules=... name=value...}: the properties
+     * choose what the modules fetch (such as {@code logback.version}).
+     */
+    void addModules(List<String> modules, String... properties) throws IOException, InterruptedException {
         Files.createDirectories(dir);
-        Process process = new ProcessBuilder(startCommand("--add-modules=" + String.join(",", modules)))
+        List<String> arguments = new ArrayList<>(List.of("--approve-all-licenses", "--add-modules=" + String.join(",", modules)));
+        arguments.addAll(List.of(properties));
+        Process process = new ProcessBuilder(startCommand(arguments.toArray(String[]::new)))
             .directory(dir.toFile())
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(setupLog.toFile()))
@@ -62,6 +72,13 @@ final class JettyBase {
         Path path = dir.resolve(file);
         Files.createDirectories(path.getParent());
         Files.writeString(path, line + System.lineSeparator(), StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+
+    /** Copies {@code file} into a directory of the base, keeping its name. */
+    void copyInto(String directory, Path file) throws IOException {
+        Path target = dir.resolve(directory);
+        Files.createDirectories(target);
+        Files.copy(file, target.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** Copies the WAR as {@code webapps/root.war}: the deployer maps {@code root} to the context path {@code /}. */

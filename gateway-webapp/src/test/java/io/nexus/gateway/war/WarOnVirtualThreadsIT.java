@@ -2,10 +2,16 @@ package io.nexus.gateway.war;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nexus.gateway.testing.RecordingUpstream;
 import io.nexus.gateway.testing.RecordingUpstream.Recorded;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.awaitility.Awaitility;
 import org.eclipse.jetty.client.CompletableResponseListener;
 import org.eclipse.jetty.client.ContentResponse;
 import org.junit.jupiter.api.MethodOrderer;
@@ -18,11 +24,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * nexus-gateway.war in the production set-up of docs/deploy-war.md: the stock base plus the
  * {@code threadpool-all-virtual} module (selectors and requests on virtual threads; it replaces {@code start.d/threadpool.ini}) and the
- * {@code graceful} module with a stop timeout, the config named by {@code NEXUS_CONFIG}.
+ * {@code graceful} module with a stop timeout, the config named by {@code NEXUS_CONFIG}, and JSON
+ * logs through the {@code logging-logback} module and the shipped {@code conf/war/logback.xml}.
  */
 @Timeout(60)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class WarOnVirtualThreadsIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @RegisterExtension
     static final WarDeployment nexus = WarDeployment.inStockBase(upstream -> """
@@ -39,6 +48,19 @@ class WarOnVirtualThreadsIT {
             // No cap on concurrent tasks: the gateway's admission control bounds requests, and
             // a cap would also hold up the selectors behind requests waiting for a permit.
             base.appendLine("start.d/threadpool-all-virtual.ini", "jetty.threadPool.maxConcurrentTasks=0");
+            // JSON logs as docs/deploy-war.md ("7. Logging") sets them up: logback with the jars
+            // the base already holds (no download), the encoder and Jackson in lib/ext, the
+            // shipped conf/war/logback.xml as the base's resources/logback.xml.
+            String logback = System.getProperty("nexus.it.logback-version");
+            Path jars = Path.of(System.getProperty("nexus.it.json-logging-jars"));
+            try (var files = Files.list(jars)) {
+                for (Path jar : files.toList()) {
+                    base.copyInto(jar.getFileName().toString().startsWith("logback-") ? "lib/logging" : "lib/ext", jar);
+                }
+            }
+            base.addModules(List.of("logging-logback", "ext"), "logback.version=" + logback);
+            base.appendLine("start.d/logging-logback.ini", "logback.version=" + logback);
+            base.copyInto("resources", Path.of(System.getProperty("nexus.it.war-logback-xml")));
         })
         .configFromEnvironment();
 
@@ -64,13 +86,38 @@ class WarOnVirtualThreadsIT {
 
     @Test
     @Order(3)
+    void theServerAndTheGatewayLogOneJsonObjectPerLineWithTheAccessLogsFields() throws Exception {
+        // A 5xx is always written (a 200 only when sampled).
+        String requestId = nexus.request("/api/status/503").send().getHeaders().get("X-Request-Id");
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> nexus.log().contains(requestId));
+        List<String> lines = nexus.log().lines().filter(line -> line.startsWith("{")).toList();
+        assertThat(lines).anySatisfy(line -> assertThat(JSON.readTree(line).path("logger").asText()).isEqualTo("org.eclipse.jetty.server.Server"))
+            .anySatisfy(line -> assertThat(JSON.readTree(line).path("logger").asText()).startsWith("io.nexus.gateway."));
+        JsonNode access = lines.stream().map(WarOnVirtualThreadsIT::json).filter(line -> requestId.equals(line.path("request_id").asText()))
+            .findFirst().orElseThrow();
+        assertThat(access.path("logger").asText()).isEqualTo("nexus.access");
+        assertThat(access.path("route").asText()).isEqualTo("api");
+        assertThat(access.path("status").asInt()).isEqualTo(503);
+        assertThat(access.path("path").asText()).isEqualTo("/api/status/503");
+    }
+
+    private static JsonNode json(String line) {
+        try {
+            return JSON.readTree(line);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(line, e);
+        }
+    }
+
+    @Test
+    @Order(4)
     void adminApiIsForbiddenWithoutAConfiguredToken() throws Exception {
         assertThat(nexus.request("/_nexus/readyz").send().getStatus()).isEqualTo(200);
         assertThat(nexus.request("/_nexus/api/v1/routes").send().getStatus()).isEqualTo(403);
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void sigtermLetsTheRequestInFlightFinishThenStopsTheGateway() throws Exception {
         CompletableFuture<ContentResponse> inFlight = new CompletableResponseListener(nexus.request("/api/slow")
             .headers(headers -> headers.put(RecordingUpstream.DELAY_HEADER, "1500"))).send();
