@@ -10,11 +10,11 @@
 # each connection used for two requests with a browser's header fields. nexus-h2 (HTTP/2 over TLS,
 # h2 by ALPN): h2load opens the N connections at H2_CONNECT_RATE per second, each sending one
 # request with the same fields every 1/H2_RPS s; the memory is read while all N are open and in use.
-# Every JVM: -XX:ActiveProcessorCount=1 -Xms512m -Xmx512m (HEAP to change). Bounded: each target
-# gets at most 180 s (nexus-h2 at 15,000 connections: about 105 s).
+# Every JVM: -XX:ActiveProcessorCount=1 -Xms512m -Xmx512m (HEAP to change). Bounded: the Python
+# client gets at most 180 s, h2load its planned run plus 45 s (at 15,000 connections 240 s).
 #
 # Usage: [HEAP=512m] [TARGETS="nexus-cache-0 nexus-cache-1024 nexus-tls nexus-h2 jetty nginx haproxy"]
-#        [H2_RPS=0.2] [H2_CONNECT_RATE=300] bench/connections.sh [N ...]
+#        [H2_RPS=0.2] [H2_CONNECT_RATE=200] bench/connections.sh [N ...]
 #        (N default: 1000 5000; stay under this machine's 20,000 open files per process)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -40,7 +40,10 @@ JAVA="$JAVA_HOME/bin/java"
 JCMD="$JAVA_HOME/bin/jcmd"
 HEAP=${HEAP:-512m}
 H2_RPS=${H2_RPS:-0.2}
-H2_CONNECT_RATE=${H2_CONNECT_RATE:-300}
+H2_CONNECT_RATE=${H2_CONNECT_RATE:-200}
+[[ $H2_CONNECT_RATE =~ ^[1-9][0-9]*$ ]] || { echo "$(basename "$0"): H2_CONNECT_RATE must be a positive integer (connections per second), not '$H2_CONNECT_RATE'" >&2; exit 2; }
+[[ $H2_RPS =~ ^[0-9]*\.?[0-9]+$ ]] && awk -v r="$H2_RPS" 'BEGIN { exit !(r >= 0.05 && r <= 10) }' ||
+  { echo "$(basename "$0"): H2_RPS must be between 0.05 and 10 requests per second, not '$H2_RPS'" >&2; exit 2; }
 COUNTS=("${@:-1000 5000}")
 read -r -a COUNTS <<<"${COUNTS[*]}"
 JAR=${JAR:-$ROOT/gateway-launcher/target/nexus-gateway.jar}
@@ -180,26 +183,29 @@ scan_log() { # label file pattern: one note with the count and the commonest lin
   note "$1: $count log lines matching $3, e.g.: $(grep -E "$3" "$2" | sed -e 's/.*"message":"\([^"]*\)".*/\1/' -e 's/^\[[A-Z]*\] ([0-9]*) : //' | cut -c1-200 | sort | uniq -c | sort -rn | head -n 3 | sed 's/^ *//' | paste -sd';' -)"
 }
 
-# nexus-h2's client: h2load opens the N connections at H2_CONNECT_RATE per second, a few every
-# 10 ms (all at once, or 50 every 100 ms, overflow the gateway's accept queue of 50, Jetty's
-# default, and a connection whose handshake the kernel dropped can hang), each sends one request with the keepalive_clients.py header fields (so the HPACK
-# tables hold what a browser's would) on connecting and then one every 1/H2_RPS s, and closes
-# after its last: as many requests each as keep the first connection open until 40 s after the
-# last has opened. h2load has no way to hold connections until told, so the memory is read
-# meanwhile: as soon as all N are open (the kernel's and the gateway's count) and in use (the
-# gateway answered at least 90% of N requests within the last 1/H2_RPS s), at the latest 8 s before
-# the first connection's last request. Sets open, answered and the memory like the other targets.
+# nexus-h2's client: h2load opens the N connections at H2_CONNECT_RATE per second, a few every 10
+# ms (all at once, or 50 every 100 ms, overflow the gateway's accept queue of 50, Jetty's default,
+# and a connection whose handshake the kernel dropped can hang), each sends one request with the
+# keepalive_clients.py header fields (so the HPACK tables hold what a browser's would) on
+# connecting and then one every 1/H2_RPS s, and closes after its last: as many requests each as
+# keep the first connection open until 45 s after the last should have opened; one that sees
+# nothing for 30 s (a handshake the gateway never took up) is given up. h2load has no way to hold
+# connections until told, so the memory is read meanwhile: as soon as all N are open (the kernel's
+# and the gateway's count) and in use (the gateway answered at least 90% of N requests within the
+# last 1/H2_RPS s), at the latest 8 s before the first connection's last request. Sets open,
+# answered and the memory like the other targets.
 h2_client() { # n pid
   local n=$1 pid=$2 per_period each hold start window total0 total1 active=0 metric="?" h2load_pid
   per_period=$(( (H2_CONNECT_RATE + 99) / 100 ))
   # Requests per connection: the first connection's stay, (each - 1) / H2_RPS s, covers the
-  # opening of all N (N / H2_CONNECT_RATE s) and 40 s more.
-  each=$(awk -v n="$n" -v c="$H2_CONNECT_RATE" -v r="$H2_RPS" 'BEGIN { x = r * (n / c + 40); printf "%d", (x == int(x) ? x : int(x) + 1) + 1 }')
+  # opening of all N (N / H2_CONNECT_RATE s) and 45 s more (connections whose SYN the kernel
+  # dropped come back after 1, 3, 7, 15 s).
+  each=$(awk -v n="$n" -v c="$H2_CONNECT_RATE" -v r="$H2_RPS" 'BEGIN { x = r * (n / c + 45); printf "%d", (x == int(x) ? x : int(x) + 1) + 1 }')
   hold=$(awk -v e="$each" -v r="$H2_RPS" 'BEGIN { printf "%d", (e - 1) / r }')
   window=$(awk -v r="$H2_RPS" 'BEGIN { printf "%.1f", 1 / r }')
   start=$(date +%s)
-  timeout $(( n / H2_CONNECT_RATE + hold + 30 )) h2load -c "$n" -r "$per_period" --rate-period 10ms -n $(( n * each )) \
-    -t 1 -m 1 --rps "$H2_RPS" \
+  timeout $(( n / H2_CONNECT_RATE + hold + 45 )) h2load -c "$n" -r "$per_period" --rate-period 10ms -n $(( n * each )) \
+    -t 1 -m 1 --rps "$H2_RPS" -N 30s \
     -H 'user-agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36' \
     -H 'accept: application/json, text/plain, */*' -H 'accept-language: en-US,en;q=0.9,de;q=0.8' \
     -H 'accept-encoding: gzip, deflate, br' -H 'cookie: session=4f2c9a8e1b7d6c5a3e2f1a0b9c8d7e6f; theme=dark; locale=en_US' \
@@ -243,13 +249,23 @@ h2_client() { # n pid
     "$(grep -v -E '^(requests|status codes):' "$WORK/client.out" | grep -m 1 -iE 'error|fail|could not' | sed 's/^/; h2load said: /' || true)"
 }
 gateway_metrics() { curl -s -m 5 "http://127.0.0.1:$ADMIN_PORT/metrics" || true; }
+# The gateway's answers other than 200 and its rejections, from its metrics; empty if none.
+gateway_trouble() {
+  gateway_metrics | awk '
+    /^nexus_requests_total\{/ && $NF > 0 { if (match($0, /code="[^"]*"/)) code[substr($0, RSTART + 6, RLENGTH - 7)] += $NF }
+    /^nexus_(rejected_requests|upstream_errors)_total\{/ && $NF > 0 { sub(/^nexus_/, ""); sub(/_total/, ""); other = other "; " $1 " " $NF + 0 }
+    END { for (c in code) if (c != "200") bad = bad ", " code[c] " x " c
+          if (bad != "" || other != "") { all = ""; for (c in code) all = all ", " code[c] " x " c; print substr(all, 3) other } }'
+}
 
-# After the clients: heap (JVMs) and RSS of the holder against the idle readings, per connection.
+# After the clients: heap (JVMs) and RSS of the holder against the idle readings, per connection
+# open at that moment (N unless some never got in).
 measure_after() { # holder
-  local heap1 rss1
+  local heap1 rss1 per=$n
+  (( open <= 0 || open >= n )) || per=$open
   heap1=$(heap_kib "$1") rss1=$(rss_kib "$1")
-  heap_per=${heap0:+$(( (heap1 - heap0) * 1024 / n )) B}
-  rss_per="$(( (rss1 - rss0) * 1024 / n )) B"
+  heap_per=${heap0:+$(( (heap1 - heap0) * 1024 / per )) B}
+  rss_per="$(( (rss1 - rss0) * 1024 / per )) B"
 }
 
 printf '| target | connections | open when measured | requests answered 200 | heap per connection | RSS per connection |\n| --- | ---: | ---: | ---: | ---: | ---: |\n'
@@ -298,6 +314,10 @@ for n in "${COUNTS[@]}"; do
       heap_per="died ($(grep -m 1 -o 'OutOfMemoryError[^"]*' "$WORK/$target.log" || echo exited))" rss_per="-"
     fi
     printf '| %s | %d | %d | %s | %s | %s |\n' "$target" "$n" "$open" "$answered" "${heap_per:--}" "$rss_per"
+    if [[ $target == nexus-* ]] && kill -0 "$pid" 2>/dev/null; then
+      trouble=$(gateway_trouble)
+      [[ -z $trouble ]] || note "$target N=$n: the gateway answered $trouble"
+    fi
     drops=$(( $(listen_drops) - drops0 ))
     (( drops == 0 )) || note "$target N=$n: the kernel dropped $drops connection attempts on a full accept queue (ListenDrops)"
     kill "$pid" 2>/dev/null || true
