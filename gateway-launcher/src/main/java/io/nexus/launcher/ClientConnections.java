@@ -80,6 +80,8 @@ final class ClientConnections {
         long timeoutMillis = settings.headerReadTimeout().toMillis();
         for (ServerConnector connector : publicConnectors) {
             connector.setIdleTimeout(settings.idleTimeout().toMillis());
+            // Read when the connector opens its socket, at start.
+            connector.setAcceptQueueSize(settings.acceptQueueSize());
             connector.addBean(new HeaderDeadline(connector, timeoutMillis));
         }
     }

@@ -26,12 +26,22 @@ class SlowClientsTest {
         .recordingUpstream("up")
         .config("""
             nexus {
-              server { header-read-timeout = 1s, min-request-body-rate = 1KiB, idle-timeout = 30s }
+              server { header-read-timeout = 1s, min-request-body-rate = 1KiB, idle-timeout = 30s, accept-queue-size = 300 }
               upstreams { up { targets = [${upstreams.up}] } }
               routes = [{ name = "up", path = "/", upstream = "up" }]
             }
             """)
         .build();
+
+    /** The kernel's listen backlog of the public port, as {@code ss} reports it (Send-Q of a listening socket). */
+    @Test
+    void clientsAcceptedInABurstWaitInABacklogOfTheConfiguredSize() throws Exception {
+        Process ss = new ProcessBuilder("ss", "-ltnH", "sport = :" + nexus.gateway().publicPort()).redirectErrorStream(true).start();
+        String listening = new String(ss.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+        assertThat(ss.waitFor()).isZero();
+        // State Recv-Q Send-Q Local-Address:Port Peer-Address:Port
+        assertThat(listening.split("\\s+")[2]).as(listening).isEqualTo("300");
+    }
 
     private static Socket connect(int port) throws Exception {
         Socket socket = new Socket("127.0.0.1", port);

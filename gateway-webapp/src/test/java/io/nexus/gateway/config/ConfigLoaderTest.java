@@ -151,9 +151,11 @@ class ConfigLoaderTest {
                 header-cache-size = -1
                 pressure-threshold-percent = 20
                 pressure-idle-timeout = 10ms
+                accept-queue-size = 0
               }
             }
             """)).containsExactlyInAnyOrder(
+                "server.accept-queue-size: must be between 1 and 65535, was 0 (gateway.conf:6)",
                 "server.header-cache-size: must be between 0 and 4096, was -1 (gateway.conf:3)",
                 "server.pressure-threshold-percent: must be between 50 and 100, was 20 (gateway.conf:4)",
                 "server.pressure-idle-timeout: must be at least 100ms, was 10ms (gateway.conf:5)");
