@@ -16,4 +16,6 @@ require mvn maven
 require promtool prometheus
 require curl curl
 require jq jq
+# SlowClientsTest reads the public port's listen backlog with ss.
+require ss iproute2
 exec mvn -B -ntp verify "$@"
