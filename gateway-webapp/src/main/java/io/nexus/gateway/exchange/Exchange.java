@@ -7,6 +7,7 @@ import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -92,6 +93,9 @@ public final class Exchange implements AsyncListener {
     private final Object[] values = new Object[Key.SLOTS];
     private final Lease[] leases = new Lease[MAX_LEASES];
     private int leaseCount;
+    /** The cause of a request whose client closed its connection or stream before the answer. */
+    public static final String CLIENT_CLOSED = "client_closed";
+
     private Recorder recorder;
     private String requestId;
     private String path;
@@ -99,7 +103,8 @@ public final class Exchange implements AsyncListener {
     private String upstreamName;
     private Identity identity;
     private String cause;
-    private boolean clientGone;
+    // Set by the proxy's or the container's thread, read by the completing one.
+    private volatile boolean clientGone;
     // Written by whichever thread writes the response at the time, one at a time; read at completion.
     private volatile long bytesSent;
     @SuppressWarnings("unused") // written through COMPLETED
@@ -291,9 +296,17 @@ public final class Exchange implements AsyncListener {
         // The proxy disables the async timeout; completion follows via onComplete.
     }
 
+    /**
+     * An I/O failure of the client's own connection or stream (an HTTP/2 client's RST_STREAM, a
+     * closed socket) can complete the exchange before the proxy has classified its failed
+     * attempt: it is the client that went away, whatever error status the container then puts
+     * in the response. Other errors end in onComplete with their status.
+     */
     @Override
     public void onError(AsyncEvent event) {
-        // An error dispatch ends in onComplete as well.
+        if (event.getThrowable() instanceof IOException && !clientGone) {
+            clientGone(cause != null ? cause : CLIENT_CLOSED);
+        }
     }
 
     @Override

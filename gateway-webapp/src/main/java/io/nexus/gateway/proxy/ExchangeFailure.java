@@ -1,6 +1,7 @@
 package io.nexus.gateway.proxy;
 
 import io.nexus.gateway.error.GatewayError;
+import io.nexus.gateway.exchange.Exchange;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
@@ -33,7 +34,7 @@ record ExchangeFailure(Blame blame, GatewayError error, String cause, String mes
         GATEWAY
     }
 
-    static final String CLIENT_CLOSED = "client_closed";
+    static final String CLIENT_CLOSED = Exchange.CLIENT_CLOSED;
     static final String CLIENT_TIMEOUT = "client_timeout";
 
     /** Whether the client is gone (or stalled), so that the request is recorded as 499 with this cause. */
