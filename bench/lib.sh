@@ -42,7 +42,7 @@ write_upstream_conf() { # dir port
 
 # The gateway under test: its default chain plus a rate-limit check that never refuses (what
 # issue 8 measures), one route to the upstream. virtual-threads only when given.
-write_gateway_conf() { # file port admin-port upstream-port [virtual-threads]
+write_gateway_conf() { # file port admin-port upstream-port [virtual-threads] [extra HOCON inside nexus {}]
     {
         echo "nexus {"
         echo "  server {"
@@ -53,6 +53,7 @@ write_gateway_conf() { # file port admin-port upstream-port [virtual-threads]
         echo "  admin { port = $3 }"
         echo "  upstreams { bench { targets = [\"http://127.0.0.1:$4\"] } }"
         echo "  routes = [ { name = \"bench\", path = \"/\", upstream = \"bench\", rate-limit { requests = 1000000000, window = 1s, key = client-ip } } ]"
+        [[ -n ${6:-} ]] && echo "  $6"
         echo "}"
     } >"$1"
 }

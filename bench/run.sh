@@ -46,6 +46,9 @@ Other environment variables:
   JETTY_JAR, SCG_JAR   baseline jars [bench/baselines/*/target/*.jar, built if missing]
   JAVA_HOME            JDK/JRE 21+ to run the JVMs (else the first java 21+ found)
   GATEWAY_JAVA_OPTS    extra JVM options for the gateway (and gateway-base), after the fixed ones
+  GATEWAY_CONFIG_EXTRA HOCON added inside nexus {} of the gateway's config only, not
+                       gateway-base's: measures a setting's cost with --compare-jar of the same
+                       jar (e.g. 'config.guard.enabled = true')
   VIRTUAL_THREADS      true/false: sets nexus.server.virtual-threads of the gateway (and
                        gateway-base) (default: the gateway's)
   JETTY_VIRTUAL_THREADS true/false: the Jetty baseline on virtual threads [false]
@@ -87,6 +90,7 @@ PAUSE=${PAUSE:-1}
 BUSY=${BUSY:-1}
 if ((EUID == 0)); then PRIORITY=${PRIORITY:--10}; else PRIORITY=${PRIORITY:-0}; fi
 VIRTUAL_THREADS=${VIRTUAL_THREADS:-}
+GATEWAY_CONFIG_EXTRA=${GATEWAY_CONFIG_EXTRA:-}
 GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS:-}
 LOAD_CPU=${LOAD_CPU:-0}
 PROXY_CPU=${PROXY_CPU:-1}
@@ -471,7 +475,9 @@ fi
 # copy in the work dir (the default /tmp/nexus path is shared by every gateway on the host), and
 # NEXUS_PORT, which would override the config's port, is not passed on.
 start_gateway() { # target jar port admin-port
-    write_gateway_conf "$WORK/$1.conf" "$3" "$4" "$UPSTREAM_PORT" "$VIRTUAL_THREADS"
+    local extra=""
+    [[ $1 == gateway ]] && extra=$GATEWAY_CONFIG_EXTRA
+    write_gateway_conf "$WORK/$1.conf" "$3" "$4" "$UPSTREAM_PORT" "$VIRTUAL_THREADS" "$extra"
     NEXUS_LAST_KNOWN_GOOD="$WORK/$1.last-known-good.conf" "${PIN_PROXY[@]}" env -u NEXUS_PORT \
         "$JAVA" "${jvm_opts[@]}" -jar "$2" --config "$WORK/$1.conf" >"$WORK/$1.log" 2>&1 &
     JVM_PID[$1]=$!

@@ -42,7 +42,7 @@ class AlertRulesTest {
     void everyAlertHasAUnitTest() throws Exception {
         Set<String> alerts = matches(Files.readString(ObservabilityFiles.ALERT_RULES), "- alert: (\\w+)");
         Set<String> tested = matches(Files.readString(ObservabilityFiles.RULE_TESTS), "alertname: (\\w+)");
-        assertThat(alerts).contains("HighErrorRate", "HighLatency", "GatewayOverloaded", "RateLimitSpike", "CircuitBreakerOpen", "ConfigReloadFailure",
+        assertThat(alerts).contains("HighErrorRate", "HighLatency", "GatewayOverloaded", "RateLimitSpike", "CircuitBreakerOpen", "ConfigReloadFailure", "NexusConfigGuardRollback",
             "TlsCertificateExpiringSoon", "AvailabilityBurnRateFast", "AvailabilityBurnRateSlow", "LatencyBurnRateFast", "LatencyBurnRateSlow");
         assertThat(tested).containsAll(alerts);
     }

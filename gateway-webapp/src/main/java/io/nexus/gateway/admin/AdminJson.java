@@ -32,6 +32,7 @@ final class AdminJson {
         json.put("source", version.source());
         json.put("restored_from", version.restoredFrom().orElse(null));
         json.put("sha256", version.sha256());
+        version.reason().ifPresent(reason -> json.put("reason", reason));
         return json;
     }
 

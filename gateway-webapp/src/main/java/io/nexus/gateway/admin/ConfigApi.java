@@ -52,7 +52,7 @@ final class ConfigApi {
             }
         } else if (path.equals("/reload")) {
             if (requirePost(method, response)) {
-                answer(response, plane.reloadFromFile());
+                answer(response, plane.reloadFromFile("true".equals(request.getParameter("force"))));
             }
         } else if (path.equals("/validate")) {
             if (requirePost(method, response)) {

@@ -131,6 +131,7 @@ public final class ConfigLoader {
         ShutdownSettings shutdownSettings = new ShutdownSettings(shutdown.duration("drain-delay", Duration.ZERO),
             shutdown.duration("timeout", Duration.ZERO));
         int maxHistory = nexus.section("config").intBetween("max-history", 1, 1000);
+        GuardSettings guard = GuardSettingsReader.read(nexus.section("config").section("guard"));
         Map<String, AuthSettings> auth = AuthSettingsReader.read(nexus.section("auth"), problems);
 
         ConfigObject upstreamDefaults = nexus.template("upstream-defaults");
@@ -165,7 +166,7 @@ public final class ConfigLoader {
         Set<String> routeNames = new HashSet<>();
         routes.forEach(route -> routeNames.add(route.name()));
         ObservabilitySettings observability = ObservabilitySettingsReader.read(nexus.section("observability"), nexus.section("metrics"), routeNames);
-        return new GatewayConfig(sourceName, startup, shutdownSettings, maxHistory, upstreams, routes, auth, observability, redacted);
+        return new GatewayConfig(sourceName, startup, shutdownSettings, maxHistory, upstreams, routes, auth, observability, redacted, guard);
     }
 
     /**

@@ -17,6 +17,7 @@ import java.util.Map;
  * @param observability access log and tracing
  * @param redacted the effective configuration (defaults included) rendered as HOCON with every
  *     secret replaced by {@code <redacted>}: what the admin API shows and diffs
+ * @param guard {@code nexus.config.guard}: how the versions after this one are watched
  */
 public record GatewayConfig(
     String source,
@@ -27,7 +28,8 @@ public record GatewayConfig(
     List<RouteSettings> routes,
     Map<String, AuthSettings> auth,
     ObservabilitySettings observability,
-    String redacted) {
+    String redacted,
+    GuardSettings guard) {
 
     public GatewayConfig {
         upstreams = Map.copyOf(upstreams);

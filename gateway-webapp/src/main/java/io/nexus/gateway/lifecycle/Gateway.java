@@ -18,6 +18,7 @@ import io.nexus.gateway.snapshot.GatewaySnapshot;
 import io.nexus.gateway.snapshot.RouteChains;
 import io.nexus.gateway.upstream.UpstreamClients;
 import io.nexus.gateway.upstream.UpstreamRegistry;
+import io.nexus.gateway.observability.GuardSignals;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.time.Instant;
@@ -218,6 +219,11 @@ public final class Gateway implements LiveConfig, AdminView, AutoCloseable {
     @Override
     public PrometheusRegistry registry() {
         return metrics.registry();
+    }
+
+    @Override
+    public GuardSignals guardSignals() {
+        return metrics.guardSignals();
     }
 
     @Override

@@ -57,6 +57,7 @@ public final class GatewayMetrics {
     private final Counter middlewareFailures;
     private final Counter rateLimited;
     private final RouteMeter unmatched;
+    private final GuardSignals guardSignals = new GuardSignals();
     // Guarded by this; touched only while versions are built and retired, never per request.
     private final Map<MeterKey, HeldMeter> meters = new HashMap<>();
     private final Exchange.Recorder beforeRouting;
@@ -124,7 +125,7 @@ public final class GatewayMetrics {
         JvmMetrics.builder().register(registry);
         VirtualThreadMetrics.register(registry);
         unmatched = new RouteMeter(UNMATCHED, NO_GROUP, false, requests, requestDuration);
-        beforeRouting = new RouteRecorder(unmatched, accessLog, null);
+        beforeRouting = new RouteRecorder(unmatched, accessLog, null, guardSignals);
     }
 
     public PrometheusRegistry registry() {
@@ -140,12 +141,12 @@ public final class GatewayMetrics {
         MeterKey key = new MeterKey(route, group.orElse(NO_GROUP), settings.routeHistograms().covers(route));
         HeldMeter held = meters.computeIfAbsent(key, k -> new HeldMeter(new RouteMeter(k.route(), k.group(), k.ownHistogram(), requests, requestDuration)));
         held.holders++;
-        return new RouteRecorder(held.meter, accessLog, settings.accessLog());
+        return new RouteRecorder(held.meter, accessLog, settings.accessLog(), guardSignals);
     }
 
     /** Records the exchanges that matched no route of a config version, with that version's access log settings. */
     public Exchange.Recorder unmatchedRecorder(ObservabilitySettings settings) {
-        return new RouteRecorder(unmatched, accessLog, settings.accessLog());
+        return new RouteRecorder(unmatched, accessLog, settings.accessLog(), guardSignals);
     }
 
     /**
@@ -166,6 +167,14 @@ public final class GatewayMetrics {
         // The same counters, when the route lives on with the other histogram choice.
         boolean countersInUse = meters.containsKey(new MeterKey(key.route(), key.group(), !key.ownHistogram()));
         meter.removeSeries(!countersInUse);
+        if (!countersInUse) {
+            guardSignals.forget(key.route());
+        }
+    }
+
+    /** What the config guard compares before and after a change. */
+    public GuardSignals guardSignals() {
+        return guardSignals;
     }
 
     /** Records the exchanges that end before routing (refused by an earlier filter), as unmatched. */

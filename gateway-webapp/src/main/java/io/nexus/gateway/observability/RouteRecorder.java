@@ -13,12 +13,14 @@ final class RouteRecorder implements Exchange.Recorder {
     private final RouteMeter meter;
     private final AccessLog accessLog;
     private final ObservabilitySettings.AccessLog settings;
+    private final GuardSignals guardSignals;
 
     /** @param settings the access log settings of the version, {@code null} before routing picked one */
-    RouteRecorder(RouteMeter meter, AccessLog accessLog, ObservabilitySettings.AccessLog settings) {
+    RouteRecorder(RouteMeter meter, AccessLog accessLog, ObservabilitySettings.AccessLog settings, GuardSignals guardSignals) {
         this.meter = meter;
         this.accessLog = accessLog;
         this.settings = settings;
+        this.guardSignals = guardSignals;
     }
 
     RouteMeter meter() {
@@ -28,6 +30,7 @@ final class RouteRecorder implements Exchange.Recorder {
     @Override
     public void record(Exchange exchange, int status, long durationNanos) {
         meter.record(exchange.method(), status, durationNanos, exchange.span());
+        guardSignals.record(meter.route(), status, durationNanos);
         Tracing.endSpan(exchange.span(), exchange.requestId(), meter.route(), exchange.upstreamName(), status);
         accessLog.record(settings, exchange.requestId(), exchange.traceId(), exchange.method(), exchange.path(), meter.route(),
             exchange.upstreamName(), exchange.clientAddress(), status, exchange.cause(), durationNanos, exchange.bytesSent());

@@ -14,7 +14,9 @@ import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Info;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +38,8 @@ public final class ConfigPlane implements AutoCloseable {
     public static final String SOURCE_ROLLBACK = "rollback";
     public static final String SOURCE_LAST_KNOWN_GOOD = "last-known-good";
     public static final String SOURCE_DEFAULT = "default";
+    /** A rollback the config guard made by itself. */
+    public static final String SOURCE_GUARD = "guard";
 
     private static final Logger LOG = LoggerFactory.getLogger(ConfigPlane.class);
     private static final long STABLE_READ_NANOS = TimeUnit.MILLISECONDS.toNanos(ConfigWatcher.RECHECK_MILLIS);
@@ -51,6 +55,10 @@ public final class ConfigPlane implements AutoCloseable {
     private final Info versionInfo;
     private final Gauge onLastKnownGood;
     private final StartupSettings startedWith;
+    private final Counter guardRollbacks;
+    // The contents the config guard rolled back: an API reload of one needs force.
+    private final Set<String> rolledBackByGuard = new HashSet<>();
+    private ConfigGuard guard;
     private ConfigWatcher watcher;
     // The content last read from the file, applied or not: the watcher reloads only on a change,
     // so a rollback holds until the file changes again.
@@ -83,6 +91,13 @@ public final class ConfigPlane implements AutoCloseable {
             .name("nexus_config_last_known_good_active")
             .help("1 while the gateway runs on its saved last-known-good copy because the file was invalid at start-up.")
             .register(registry);
+        guardRollbacks = Counter.builder()
+            .name("nexus_config_guard_rollbacks_total")
+            .help("Config versions the config guard rolled back, by the signal that got worse: error_ratio or p99.")
+            .labelNames("reason")
+            .register(registry);
+        guardRollbacks.initLabelValues(ConfigGuard.REASON_ERROR_RATIO);
+        guardRollbacks.initLabelValues(ConfigGuard.REASON_P99);
     }
 
     /**
@@ -95,7 +110,10 @@ public final class ConfigPlane implements AutoCloseable {
                                     Scheduler scheduler, Executor executor) {
         ConfigPlane plane = new ConfigPlane(gateway, loader, initial.file(), lastKnownGood);
         synchronized (plane) {
-            plane.record(initial.config(), initial.text(), initial.source(), Optional.empty());
+            plane.guard = new ConfigGuard(gateway.guardSignals(), scheduler, executor, plane::rollBackForGuard,
+                reason -> plane.guardRollbacks.labelValues(reason).inc());
+            plane.guard.started(initial.config());
+            plane.record(initial.config(), initial.text(), initial.source(), Optional.empty(), Optional.empty());
             plane.onLastKnownGood.set(initial.source().equals(SOURCE_LAST_KNOWN_GOOD) ? 1 : 0);
             if (initial.file().isPresent()) {
                 plane.lastSeenFileHash = initial.source().equals(SOURCE_FILE) ? Sha256.hex(initial.text()) : currentFileHash(initial.file().get());
@@ -109,8 +127,12 @@ public final class ConfigPlane implements AutoCloseable {
         return plane;
     }
 
-    /** The reload endpoint: re-reads the file now and applies it unless it is what is live. */
-    public synchronized ReloadResult reloadFromFile() {
+    /**
+     * The reload endpoint: re-reads the file now and applies it unless it is what is live.
+     *
+     * @param force apply it even when the config guard rolled the same content back before
+     */
+    public synchronized ReloadResult reloadFromFile(boolean force) {
         if (file.isEmpty()) {
             return refused(List.of(new ConfigProblem("nexus", "this gateway was not started from a config file", "none", -1)));
         }
@@ -120,9 +142,14 @@ public final class ConfigPlane implements AutoCloseable {
         } catch (InvalidConfigException e) {
             return refused(e.problems());
         }
-        lastSeenFileHash = Sha256.hex(text);
+        String hash = Sha256.hex(text);
+        lastSeenFileHash = hash;
         unsettledHash = null;
-        return apply(text, file.get().toString(), SOURCE_API, Optional.empty());
+        if (!force && rolledBackByGuard.contains(hash) && !hash.equals(history.current().sha256())) {
+            return refused(List.of(new ConfigProblem("nexus", "the config guard rolled this content (sha256 " + hash
+                + ") back; fix the file, or reload with ?force=true to apply it anyway", file.get().toString(), -1)));
+        }
+        return apply(text, file.get().toString(), SOURCE_API, Optional.empty(), Optional.empty());
     }
 
     /**
@@ -158,7 +185,7 @@ public final class ConfigPlane implements AutoCloseable {
         }
         unsettledHash = null;
         lastSeenFileHash = hash;
-        apply(text, file.get().toString(), SOURCE_FILE, Optional.empty());
+        apply(text, file.get().toString(), SOURCE_FILE, Optional.empty(), Optional.empty());
         return true;
     }
 
@@ -194,10 +221,35 @@ public final class ConfigPlane implements AutoCloseable {
 
     /** Applies an older version again, validated like any change, as a new version. */
     public synchronized Optional<ReloadResult> rollback(int id) {
-        return history.find(id).map(target -> apply(target.text(), "version " + id, SOURCE_ROLLBACK, Optional.of(id)));
+        return history.find(id).map(target -> apply(target.text(), "version " + id, SOURCE_ROLLBACK, Optional.of(id), Optional.empty()));
     }
 
-    private ReloadResult apply(String text, String sourceName, String source, Optional<Integer> restoredFrom) {
+    /**
+     * The config guard's way back: applies version {@code toId} again, validated like any
+     * change, as a version with source {@code guard} and the reason, unless {@code watchedId}
+     * is no longer live (a newer change replaced it).
+     */
+    private synchronized boolean rollBackForGuard(int watchedId, int toId, String reason) {
+        ConfigVersion live = history.current();
+        if (live.id() != watchedId) {
+            LOG.info("Config guard: version {} is no longer live (version {} is); no rollback", watchedId, live.id());
+            return false;
+        }
+        Optional<ConfigVersion> target = history.find(toId);
+        if (target.isEmpty()) {
+            LOG.error("Config guard: version {} should be rolled back to version {}, which is no longer kept (max-history); "
+                + "version {} stays live: {}", watchedId, toId, watchedId, reason);
+            return false;
+        }
+        ReloadResult result = apply(target.get().text(), "version " + toId, SOURCE_GUARD, Optional.of(toId), Optional.of(reason));
+        if (result.outcome() != Outcome.APPLIED) {
+            return false;
+        }
+        rolledBackByGuard.add(live.sha256());
+        return true;
+    }
+
+    private ReloadResult apply(String text, String sourceName, String source, Optional<Integer> restoredFrom, Optional<String> reason) {
         ConfigVersion live = history.current();
         if (restoredFrom.isEmpty() && Sha256.hex(text).equals(live.sha256())) {
             // The file holds what runs: after a start on the last-known-good copy, a file
@@ -216,6 +268,7 @@ public final class ConfigPlane implements AutoCloseable {
         } catch (RuntimeException | OutOfMemoryError e) {
             return refused(List.of(new ConfigProblem("nexus", "the new config could not be read: " + reason(e), sourceName, -1)));
         }
+        GatewayConfig before = gateway.config();
         try {
             gateway.apply(config);
         } catch (Exception | OutOfMemoryError e) {
@@ -223,10 +276,11 @@ public final class ConfigPlane implements AutoCloseable {
         }
         successes.inc();
         warnAboutRestartOnlySettings(live, config);
-        ConfigVersion version = record(config, text, source, restoredFrom);
+        ConfigVersion version = record(config, text, source, restoredFrom, reason);
         onLastKnownGood.set(0);
         LOG.info("Config version {} is live (source {}{}, sha256 {})", version.id(), source,
             restoredFrom.map(id -> ", restoring version " + id).orElse(""), version.sha256());
+        guard.applied(before, live, config, version);
         return new ReloadResult(Outcome.APPLIED, version, List.of());
     }
 
@@ -264,9 +318,9 @@ public final class ConfigPlane implements AutoCloseable {
         return new ReloadResult(Outcome.REFUSED, live, problems);
     }
 
-    private ConfigVersion record(GatewayConfig config, String text, String source, Optional<Integer> restoredFrom) {
+    private ConfigVersion record(GatewayConfig config, String text, String source, Optional<Integer> restoredFrom, Optional<String> reason) {
         ConfigVersion version = new ConfigVersion(ids.incrementAndGet(), Instant.now(), source, restoredFrom, Sha256.hex(text), text,
-            config.redacted());
+            config.redacted(), reason);
         history.add(version, config.maxHistory());
         versionInfo.setLabelValues(Integer.toString(version.id()));
         // Keyed to the file: a config that did not come from one (the bundled default) has no copy.
@@ -301,8 +355,14 @@ public final class ConfigPlane implements AutoCloseable {
         return file;
     }
 
+    /** The version the config guard watches now, if any. */
+    public Optional<Integer> watchedByGuard() {
+        return guard.watchedVersion();
+    }
+
     @Override
     public void close() {
+        guard.close();
         if (watcher != null) {
             watcher.close();
         }

@@ -1,6 +1,7 @@
 package io.nexus.gateway.reload;
 
 import io.nexus.gateway.config.GatewayConfig;
+import io.nexus.gateway.observability.GuardSignals;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 /** What the config plane changes: the running gateway, as the composition root provides it. */
@@ -18,4 +19,7 @@ public interface LiveConfig {
 
     /** Where the config plane registers its metrics. */
     PrometheusRegistry registry();
+
+    /** What the config guard compares before and after a change. */
+    GuardSignals guardSignals();
 }

@@ -53,7 +53,7 @@ class LayeringTest {
         .whereLayer("snapshot").mayOnlyAccessLayers("exchange", "config", "observability", "upstream", "middleware", "routing")
         .whereLayer("filter").mayOnlyAccessLayers("exchange", "config", "error", "observability", "middleware", "routing", "snapshot")
         .whereLayer("proxy").mayOnlyAccessLayers("exchange", "config", "error", "observability", "upstream", "auth", "routing")
-        .whereLayer("reload").mayOnlyAccessLayers("config")
+        .whereLayer("reload").mayOnlyAccessLayers("config", "observability")
         .whereLayer("admin").mayOnlyAccessLayers("config", "error", "upstream", "routing", "snapshot", "reload")
         .whereLayer("lifecycle").mayNotBeAccessedByAnyLayer();
 }
