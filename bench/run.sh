@@ -838,7 +838,7 @@ $table
 
 ${summary}- Settings: $ROUNDS interleaved rounds x ${DURATION}s of \`wrk -t$WRK_THREADS -c{${CONNS[*]}} --latency\` per target, medians over rounds, errors summed (non-2xx + socket errors); GET / with a ${#BENCH_BODY}-byte upstream body. Ratios are between medians of the same connection count in this run.
 - Warm-up (${WARMUP_SLICE}s slices, at most ${WARMUP_MAX}s, each JVM alone): ${warmups:-none}.
-- Pinning: $pinning; every JVM \`${base_jvm_opts[*]}\` (${gateway_names} extra: \`${GATEWAY_JAVA_OPTS:-none}\`), gateway virtual threads: $threads_mode; Jetty baseline: $JETTY_MODE; JVMs not being measured paused: $([[ $PAUSE == 1 ]] && echo yes || echo no); SCHED_IDLE busy loops: $([[ $BUSY == 1 ]] && echo yes || echo no); priority: $priority_mode.
+- Pinning: $pinning; every JVM \`${base_jvm_opts[*]}\` (${gateway_names} extra: \`${GATEWAY_JAVA_OPTS:-none}\`), gateway virtual threads: $threads_mode; gateway's config extra: \`${GATEWAY_CONFIG_EXTRA:-none}\`; Jetty baseline: $JETTY_MODE; JVMs not being measured paused: $([[ $PAUSE == 1 ]] && echo yes || echo no); SCHED_IDLE busy loops: $([[ $BUSY == 1 ]] && echo yes || echo no); priority: $priority_mode.
 - CPU used by other processes during the measured runs (percent of one CPU): median $foreign_median, max $foreign_max (high values: the machine was shared during the run, so trust its ratios less).
 - Versions: commit $commit; $jars; $java_version; nginx $nginx_version$haproxy_version; wrk $wrk_version; $(uname -sr); $cpus CPUs ($cpu_model).
 - Raw req/s per round: $raw."
