@@ -91,6 +91,7 @@ public final class GatewayContextListener implements ServletContextListener {
         ownedPlane = ConfigPlane.start(owned, initial, loader, lastKnownGood, owned.scheduler(), owned.executor());
         context.setAttribute(Gateway.ATTRIBUTE, owned);
         AdminEndpoints.register(context, AdminEndpoints.WAR_PREFIX, owned, ownedPlane);
+        WarDrain.install(context, owned);
         LOG.info("Nexus runs as a webapp; admin endpoints under {}{}", context.getContextPath(), AdminEndpoints.WAR_PREFIX);
         return owned;
     }

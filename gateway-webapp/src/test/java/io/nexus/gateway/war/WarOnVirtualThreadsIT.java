@@ -1,6 +1,7 @@
 package io.nexus.gateway.war;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -38,6 +39,7 @@ class WarOnVirtualThreadsIT {
             nexus {
               upstreams { backend { targets = ["%s"] } }
               routes = [{ name = "api", path = "/api", upstream = "backend", strip-prefix = true }]
+              server.shutdown.drain-delay = 2s
             }
             """.formatted(upstream))
         .customizedBy(base -> {
@@ -118,17 +120,30 @@ class WarOnVirtualThreadsIT {
 
     @Test
     @Order(5)
-    void sigtermLetsTheRequestInFlightFinishThenStopsTheGateway() throws Exception {
+    void sigtermDrainsThenLetsTheRequestInFlightFinishThenStopsTheGateway() throws Exception {
         CompletableFuture<ContentResponse> inFlight = new CompletableResponseListener(nexus.request("/api/slow")
-            .headers(headers -> headers.put(RecordingUpstream.DELAY_HEADER, "1500"))).send();
+            .headers(headers -> headers.put(RecordingUpstream.DELAY_HEADER, "3500"))).send();
         assertThat(nexus.upstream().takeRequest().path()).isEqualTo("/slow");
 
-        assertThat(nexus.stopJetty()).as("Jetty exited on SIGTERM before it was killed").isTrue();
+        CompletableFuture<Boolean> stopped = CompletableFuture.supplyAsync(() -> {
+            try {
+                return nexus.stopJetty();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        // The drain delay (2s): readiness says 503 while requests, new ones included, are still served.
+        await().atMost(Duration.ofSeconds(5)).until(() -> nexus.request("/_nexus/readyz").send().getStatus() == 503);
+        assertThat(nexus.request("/api/during-the-drain").send().getStatus()).isEqualTo(200);
 
-        // The graceful module waited for the exchange before it stopped the webapp.
+        assertThat(stopped).as("Jetty exited on SIGTERM before it was killed").succeedsWithin(Duration.ofSeconds(50)).isEqualTo(true);
+        // Then the graceful module waited for the exchange before it stopped the webapp.
         assertThat(inFlight).succeedsWithin(Duration.ofSeconds(5)).extracting(ContentResponse::getStatus).isEqualTo(200);
         assertThat(nexus.log())
+            .contains("Draining: readiness is now 503")
+            .contains("Drain delay of 2000 ms over")
             .contains("Shutdown oejs.Server@")
             .contains("Nexus stopped");
+        assertThat(nexus.log().indexOf("Drain delay of 2000 ms over")).isLessThan(nexus.log().indexOf("Nexus stopped"));
     }
 }
