@@ -194,7 +194,7 @@ class WarInJettyIT {
 
     @Test
     void dashboardIsServedUnderTheAdminPrefixWithItsSecurityHeaders() throws Exception {
-        ContentResponse bare = nexus.request("/_nexus/ui").send();
+        ContentResponse bare = nexus.request("/_nexus/ui").followRedirects(false).send();
         assertThat(bare.getStatus()).isEqualTo(302);
         assertThat(bare.getHeaders().get(HttpHeader.LOCATION)).endsWith("/_nexus/ui/");
 
