@@ -18,4 +18,7 @@ require curl curl
 require jq jq
 # SlowClientsTest reads the public port's listen backlog with ss.
 require ss iproute2
+# The dashboard's browser tests (DashboardTest) drive a headless chromium through chromedriver.
+require chromium chromium
+require chromedriver chromium-driver
 exec mvn -B -ntp verify "$@"

@@ -2,6 +2,7 @@ package io.nexus.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.nexus.gateway.testing.RecordingUpstream;
 import org.eclipse.jetty.client.ContentResponse;
 import org.junit.jupiter.api.Test;
@@ -58,6 +59,27 @@ class AdminTest {
     }
 
     @Test
+    void routeListShowsMiddlewaresInRunOrderWithTheRateLimitAndTheAuthProviderButNoKeys() throws Exception {
+        String keyHash = AuthTest.sha256("listed-key-0123456789");
+        TestGateway gateway = nexus.startGateway("""
+            nexus {
+              admin { token = "%s" }
+              auth { ops { type = api-key, keys = [{ id = "ops", sha256 = "%s" }] } }
+              upstreams { api { targets = [${upstreams.up}] } }
+              routes = [{ name = "guarded", path = "/g", upstream = "api", middlewares = [fault], auth = ops,
+                          rate-limit { requests = 7, window = 2s, key = header, header = "X-Tenant" } }]
+            }
+            """.formatted(TOKEN, keyHash));
+        JsonNode route = ConfigVersionsTest.JSON.readTree(TestGateway.send(gateway.adminRequest("/api/v1/routes")
+            .headers(h -> h.put("Authorization", "Bearer " + TOKEN))).getContentAsString()).path("routes").path(0);
+        // Priorities: rate-limit 300, auth 400, fault 500, whatever order the config wrote.
+        assertThat(route.path("middlewares")).extracting(JsonNode::asText).containsExactly("rate-limit", "auth", "fault");
+        assertThat(route.path("rate_limit").toString()).isEqualTo("{\"requests\":7,\"window_ms\":2000,\"key\":\"header\",\"header\":\"X-Tenant\"}");
+        assertThat(route.path("auth").toString()).isEqualTo("{\"provider\":\"ops\",\"type\":\"api-key\",\"required_scopes\":[]}");
+        assertThat(route.toString()).doesNotContain(keyHash);
+    }
+
+    @Test
     void readEndpointsAnswerHeadAndRefuseOtherMethodsByName() throws Exception {
         for (String path : new String[] {"/healthz", "/api/v1/routes", "/api/v1/config/versions", "/api/v1/debug/jfr/1"}) {
             assertThat(TestGateway.send(nexus.adminRequest(path).method("HEAD")
@@ -72,7 +94,7 @@ class AdminTest {
 
     @Test
     void adminEndpointsAreNotOnThePublicPort() throws Exception {
-        for (String path : new String[] {"/healthz", "/readyz", "/metrics", "/api/v1/routes", "/_nexus/healthz"}) {
+        for (String path : new String[] {"/healthz", "/readyz", "/metrics", "/api/v1/routes", "/_nexus/healthz", "/ui/", "/_nexus/ui/"}) {
             ContentResponse response = nexus.get(path);
             assertThat(response.getStatus()).as(path).isEqualTo(404);
             assertThat(response.getContentAsString()).as(path).contains("\"code\":\"no_route\"");

@@ -1,5 +1,7 @@
 package io.nexus.gateway.admin;
 
+import io.nexus.gateway.config.AuthSettings;
+import io.nexus.gateway.config.RateLimitSettings;
 import io.nexus.gateway.config.RouteSettings;
 import io.nexus.gateway.error.ErrorResponses;
 import io.nexus.gateway.reload.ConfigPlane;
@@ -110,8 +112,11 @@ final class AdminServlet extends HttpServlet {
             json.put("strip_prefix", settings.stripPrefix());
             json.put("request_timeout_ms", route.requestTimeoutMillis());
             json.put("priority", settings.priority().name().toLowerCase(Locale.ROOT));
-            json.put("middlewares", settings.middlewares());
+            // The chain's order, which is the order they run in; the config's list may say another.
+            json.put("middlewares", route.middlewareNames());
             json.put("targets", targets(route.upstream()));
+            json.put("rate_limit", settings.rateLimit().map(AdminServlet::rateLimit).orElse(null));
+            json.put("auth", settings.auth().map(AdminServlet::auth).orElse(null));
             routes.add(json);
         }
         return routes;
@@ -129,6 +134,27 @@ final class AdminServlet extends HttpServlet {
         }
         upstreams.sort(java.util.Comparator.comparing(json -> (String) json.get("name")));
         return upstreams;
+    }
+
+    private static Map<String, Object> rateLimit(RateLimitSettings limit) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("requests", limit.requests());
+        json.put("window_ms", limit.window().toMillis());
+        json.put("key", limit.key().configName());
+        json.put("header", limit.header().orElse(null));
+        return json;
+    }
+
+    /** The provider's name and type only: its keys and secrets stay inside. */
+    private static Map<String, Object> auth(AuthSettings auth) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("provider", auth.name());
+        json.put("type", switch (auth) {
+            case AuthSettings.Jwt jwt -> "jwt";
+            case AuthSettings.ApiKey apiKey -> "api-key";
+        });
+        json.put("required_scopes", auth.requiredScopes());
+        return json;
     }
 
     private static List<Map<String, Object>> targets(Upstream upstream) {

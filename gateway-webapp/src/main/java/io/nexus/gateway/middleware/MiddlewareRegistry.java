@@ -77,10 +77,10 @@ public final class MiddlewareRegistry {
                 guarded.add(new GuardedFilter(entry.name(), middleware, metrics.middlewareFailures(entry.name())));
             }
         } catch (Exception e) {
-            new RouteChain(List.of(), instances).shutdown(Instant.now());
+            new RouteChain(List.of(), instances, List.of()).shutdown(Instant.now());
             throw e;
         }
-        return new RouteChain(guarded, instances);
+        return new RouteChain(guarded, instances, selected.stream().map(Entry::name).toList());
     }
 
     /** Collects registrations; a name may be registered once. */

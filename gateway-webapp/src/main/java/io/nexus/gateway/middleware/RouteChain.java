@@ -15,18 +15,26 @@ import org.slf4j.LoggerFactory;
 public final class RouteChain {
 
     private static final Logger LOG = LoggerFactory.getLogger(RouteChain.class);
-    private static final RouteChain EMPTY = new RouteChain(List.of(), List.of());
+    private static final RouteChain EMPTY = new RouteChain(List.of(), List.of(), List.of());
 
     private final Filter[] filters;
     private final List<Middleware> instances;
+    private final List<String> names;
 
-    RouteChain(List<? extends Filter> filters, List<Middleware> instances) {
+    /** @param names the registry names of {@code filters}, in the same (run) order */
+    RouteChain(List<? extends Filter> filters, List<Middleware> instances, List<String> names) {
         this.filters = filters.toArray(Filter[]::new);
         this.instances = List.copyOf(instances);
+        this.names = List.copyOf(names);
     }
 
     public static RouteChain empty() {
         return EMPTY;
+    }
+
+    /** The middlewares' registry names in the order they run (priority, then name), not as the config lists them. */
+    public List<String> names() {
+        return names;
     }
 
     /** Runs the middlewares, then {@code tail} (the rest of the servlet chain). */

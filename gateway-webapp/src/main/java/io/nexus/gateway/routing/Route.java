@@ -83,6 +83,11 @@ public final class Route {
         return chain;
     }
 
+    /** The route's middlewares by name, in the order they run (what the admin API shows). */
+    public List<String> middlewareNames() {
+        return chain.names();
+    }
+
     /** The route's retry budget, or {@code null} when the route does not retry. */
     public RetryBudget retryBudget() {
         return retryBudget;

@@ -193,6 +193,30 @@ class WarInJettyIT {
     }
 
     @Test
+    void dashboardIsServedUnderTheAdminPrefixWithItsSecurityHeaders() throws Exception {
+        ContentResponse bare = nexus.request("/_nexus/ui").followRedirects(false).send();
+        assertThat(bare.getStatus()).isEqualTo(302);
+        assertThat(bare.getHeaders().get(HttpHeader.LOCATION)).endsWith("/_nexus/ui/");
+
+        ContentResponse page = nexus.request("/_nexus/ui/").send();
+        assertThat(page.getStatus()).isEqualTo(200);
+        assertThat(page.getMediaType()).isEqualTo("text/html");
+        assertThat(page.getContentAsString()).contains("<script type=\"module\" src=\"app.js\"></script>");
+        assertThat(page.getHeaders().get("Content-Security-Policy"))
+            .contains("default-src 'self'").contains("frame-ancestors 'none'").doesNotContain("unsafe-inline");
+        assertThat(page.getHeaders().get("X-Content-Type-Options")).isEqualTo("nosniff");
+        assertThat(page.getHeaders().get("Referrer-Policy")).isEqualTo("no-referrer");
+
+        ContentResponse script = nexus.request("/_nexus/ui/api.js").send();
+        assertThat(script.getStatus()).isEqualTo(200);
+        assertThat(script.getMediaType()).isEqualTo("text/javascript");
+        // Relative to /_nexus/ui/, the API the scripts call is the WAR's /_nexus/api/v1.
+        assertThat(script.getContentAsString()).contains("const API = '../api/v1';");
+        assertThat(nexus.request("/_nexus/ui/../WEB-INF/web.xml").send().getStatus()).isIn(400, 404);
+        assertThat(nexus.request("/_nexus/ui/nothing.js").send().getStatus()).isEqualTo(404);
+    }
+
+    @Test
     void adminPrefixWinsOverACatchAllRoute() throws Exception {
         ContentResponse proxied = nexus.request("/anything").headers(headers -> headers.put(HttpHeader.HOST, "catch-all.test")).send();
         assertThat(proxied.getStatus()).isEqualTo(200);
