@@ -1,6 +1,7 @@
 package io.nexus.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
@@ -8,6 +9,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.client.ContentResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -82,10 +85,15 @@ class DashboardTest {
 
     /** The file the gateway watches: a route table over one plain upstream and a health-checked pair. */
     private String config(String routes) throws Exception {
+        return config(routes, "");
+    }
+
+    /** The same file with {@code guard} as the body of nexus.config.guard. */
+    private String config(String routes, String guard) throws Exception {
         return nexus.configText("""
             nexus {
               admin.token = "%s"
-              config { watch = true, poll-interval = 200ms }
+              config { watch = true, poll-interval = 200ms, guard { %s } }
               auth { ops { type = api-key, keys = [{ id = "ops", sha256 = "%s" }] } }
               upstreams {
                 users { targets = [${upstreams.users}] }
@@ -97,7 +105,45 @@ class DashboardTest {
               routes = [
             %s  ]
             }
-            """.formatted(TOKEN, AuthTest.sha256("ops-key-0123456789"), routes));
+            """.formatted(TOKEN, guard, AuthTest.sha256("ops-key-0123456789"), routes));
+    }
+
+    @Test
+    void aVersionTheConfigGuardRolledBackIsMarkedInWordsWithItsReason() throws Exception {
+        String guard = "enabled = true, window = 3s, min-requests = 20";
+        Files.writeString(file, config(ROUTES, guard));
+        AtomicBoolean traffic = new AtomicBoolean(true);
+        AtomicLong sent = new AtomicLong();
+        Thread client = Thread.ofVirtual().start(() -> {
+            while (traffic.get()) {
+                try {
+                    gateway.get("/pair/x");
+                    sent.incrementAndGet();
+                } catch (Exception e) {
+                    // The gateway counts what it answered; the client goes on.
+                }
+            }
+        });
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> versionsJson().contains("\"current\":2"));
+            // The guard compares with the traffic it saw before the change.
+            long before = sent.get();
+            await().atMost(Duration.ofSeconds(20)).until(() -> sent.get() >= before + 50);
+            Files.writeString(file, config(ROUTES.replace("{ name = \"pair\", path = \"/pair\", upstream = \"pair\" }",
+                "{ name = \"pair\", path = \"/pair\", upstream = \"pair\", fault { abort-percent = 100, abort-status = 503 } }"), guard));
+            await().atMost(Duration.ofSeconds(20)).until(() -> versionsJson().contains("\"source\":\"guard\""));
+        } finally {
+            traffic.set(false);
+            client.join(10_000);
+        }
+        openSignedIn("config");
+        browser.await(By.cssSelector("tr[data-version='4'] .guard-rollback"));
+        assertThat(cell("tr[data-version='4']", "Source")).startsWith("guard rollback: 5xx ratio of route \"pair\"");
+    }
+
+    private String versionsJson() throws Exception {
+        return TestGateway.send(gateway.adminRequest("/api/v1/config/versions")
+            .headers(h -> h.put("Authorization", "Bearer " + TOKEN))).getContentAsString().replace(" ", "").replace("\n", "");
     }
 
     private String ui(String page) {

@@ -81,7 +81,10 @@ function versionTable() {
   const rows = versions.map(version => ({attributes: {'data-version': version.id}, cells: [
     String(version.id) + (version.id === current ? ' (live)' : ''),
     version.applied_at,
-    version.source,
+    // A version the config guard applied says so in words, with the signal that made it act.
+    version.source === 'guard'
+      ? h('span', {class: 'guard-rollback'}, h('strong', {}, 'guard rollback'), version.reason ? ': ' + version.reason : '')
+      : version.source,
     version.restored_from === null ? '' : 'version ' + version.restored_from,
     h('code', {class: 'hash', title: version.sha256}, version.sha256.slice(0, 12)),
     version.id === current ? 'live' : button('Roll back to version ' + version.id, 'rollback-' + version.id, () => rollback(version.id)),
