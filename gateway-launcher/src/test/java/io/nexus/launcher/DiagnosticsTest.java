@@ -84,7 +84,8 @@ class DiagnosticsTest {
 
     @Test
     void jfrRecordingRunsOneAtATimeAndIsFetchedAsAReadableFile() throws Exception {
-        ContentResponse started = TestGateway.send(admin("/api/v1/debug/jfr?duration=1s").method("POST"));
+        // Long enough that the second request still finds it running on a loaded machine.
+        ContentResponse started = TestGateway.send(admin("/api/v1/debug/jfr?duration=4s").method("POST"));
         assertThat(started.getStatus()).isEqualTo(202);
         JsonNode recording = JSON.readTree(started.getContent());
         String file = recording.path("file").asText();
@@ -97,7 +98,7 @@ class DiagnosticsTest {
         assertThat(second.getHeaders().get("Retry-After")).isNotNull();
 
         // Before the end the file answers 202 with the state; afterwards the file itself.
-        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200))
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
             .until(() -> TestGateway.send(admin(file)).getStatus() == 200);
         ContentResponse download = TestGateway.send(admin(file));
         assertThat(download.getMediaType()).isEqualTo("application/octet-stream");
