@@ -52,9 +52,9 @@ final class JettyBase {
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(setupLog.toFile()))
             .start();
-        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        if (!process.waitFor(120, TimeUnit.SECONDS)) {
             process.destroyForcibly();
-            throw new IllegalStateException("start.jar --add-modules did not finish in 30s; see " + setupLog);
+            throw new IllegalStateException("start.jar --add-modules did not finish in 120s; see " + setupLog);
         }
         if (process.exitValue() != 0) {
             throw new IllegalStateException("start.jar --add-modules=" + String.join(",", modules) + " exited with "
