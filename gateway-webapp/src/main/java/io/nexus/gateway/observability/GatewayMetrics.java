@@ -63,6 +63,7 @@ public final class GatewayMetrics {
     private final Counter breakerTransitions;
     private final AccessLog accessLog = new AccessLog();
     private final Tracing tracing = new Tracing();
+    private final RateLimitStoreMetrics rateLimitStore;
 
     public GatewayMetrics(PrometheusRegistry registry, IntSupplier inflight, IntSupplier queued) {
         this.registry = registry;
@@ -125,6 +126,7 @@ public final class GatewayMetrics {
         VirtualThreadMetrics.register(registry);
         unmatched = new RouteMeter(UNMATCHED, NO_GROUP, false, requests, requestDuration);
         beforeRouting = new RouteRecorder(unmatched, accessLog, null);
+        rateLimitStore = new RateLimitStoreMetrics(registry);
     }
 
     public PrometheusRegistry registry() {
@@ -317,5 +319,10 @@ public final class GatewayMetrics {
     /** The failure counter child of one middleware, resolved once by its guard. */
     public CounterDataPoint middlewareFailures(String middleware) {
         return middlewareFailures.labelValues(middleware);
+    }
+
+    /** nexus_rate_limit_store_errors_total and the fallback gauge of cluster-wide rate limits. */
+    public RateLimitStoreMetrics rateLimitStore() {
+        return rateLimitStore;
     }
 }
