@@ -127,6 +127,7 @@ public final class GatewayMetrics {
         unmatched = new RouteMeter(UNMATCHED, NO_GROUP, false, requests, requestDuration);
         beforeRouting = new RouteRecorder(unmatched, accessLog, null);
         rateLimitStore = new RateLimitStoreMetrics(registry);
+        BuildInfo.register(registry);
     }
 
     public PrometheusRegistry registry() {
