@@ -226,6 +226,34 @@ class ClusterRateLimitTest {
         }
     }
 
+    @Test
+    void aStuckRedisCostsARequestAtMostTheTimeoutAndTheRestNothing() throws Exception {
+        try (RedisServer redis = RedisServer.start()) {
+            TestGateway gateway = nexus.startGateway(config("uris = [\"" + redis.uri() + "\"], timeout = 200ms",
+                "requests = 1000000, window = 1h, key = route"));
+            awaitConnected(gateway);
+            assertThat(gateway.get("/shared").getStatus()).isEqualTo(200);
+            redis.pause();
+            try {
+                long start = System.nanoTime();
+                assertThat(gateway.get("/shared").getStatus()).isEqualTo(200);
+                // The first request waits for the timeout (plus this busy machine's scheduling), no longer.
+                assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+                gateway.awaitMetrics(metrics -> assertThat(metrics).contains("nexus_rate_limit_store_fallback 1.0"));
+                // Then the route decides locally without asking: twenty requests take less than the timeout would for two.
+                long burst = System.nanoTime();
+                for (int i = 0; i < 20; i++) {
+                    assertThat(gateway.get("/shared").getStatus()).isEqualTo(200);
+                }
+                assertThat(Duration.ofNanos(System.nanoTime() - burst)).isLessThan(Duration.ofSeconds(4));
+                assertThat(errors(gateway.metrics())).isGreaterThan(0);
+            } finally {
+                redis.resume();
+            }
+            awaitConnected(gateway);
+        }
+    }
+
     private static double errors(String metrics) {
         Matcher matcher = ERRORS.matcher(metrics);
         assertThat(matcher.find()).isTrue();

@@ -70,6 +70,23 @@ final class RedisServer implements AutoCloseable {
         process.waitFor(10, TimeUnit.SECONDS);
     }
 
+    /** Stops the process (SIGSTOP): connections stay open, nothing answers, as with a server stuck in a long command. */
+    void pause() throws Exception {
+        signal("STOP");
+    }
+
+    /** Lets a paused process go on (SIGCONT). */
+    void resume() throws Exception {
+        signal("CONT");
+    }
+
+    private void signal(String name) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+        }
+    }
+
     /** Starts the server again on the same port (empty: nothing is persisted). */
     void restart() throws Exception {
         startProcess();
@@ -136,7 +153,8 @@ final class RedisServer implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        if (process != null) {
+        if (process != null && process.isAlive()) {
+            resume();
             kill();
         }
         try (var files = Files.walk(dir)) {
