@@ -182,9 +182,7 @@ class ClusterRateLimitTest {
     @Test
     void redisKilledAndRestartedUnderLoadFailsNoRequest() throws Exception {
         try (RedisServer redis = RedisServer.start()) {
-            TestGateway gateway = nexus.startGateway(config("uris = [\"" + redis.uri() + "\"], timeout = 50ms",
-                "requests = 1000000, window = 1h, key = route"));
-            awaitConnected(gateway);
+            TestGateway gateway = neverRefusing(redis, "50ms");
             AtomicBoolean running = new AtomicBoolean(true);
             AtomicInteger answered = new AtomicInteger();
             ConcurrentHashMap<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
@@ -229,9 +227,7 @@ class ClusterRateLimitTest {
     @Test
     void aStuckRedisCostsARequestAtMostTheTimeoutAndTheRestNothing() throws Exception {
         try (RedisServer redis = RedisServer.start()) {
-            TestGateway gateway = nexus.startGateway(config("uris = [\"" + redis.uri() + "\"], timeout = 200ms",
-                "requests = 1000000, window = 1h, key = route"));
-            awaitConnected(gateway);
+            TestGateway gateway = neverRefusing(redis, "200ms");
             assertThat(gateway.get("/shared").getStatus()).isEqualTo(200);
             redis.pause();
             try {
@@ -252,6 +248,14 @@ class ClusterRateLimitTest {
             }
             awaitConnected(gateway);
         }
+    }
+
+    /** A gateway connected to {@code redis} whose limit never refuses: only the store's health matters. */
+    private static TestGateway neverRefusing(RedisServer redis, String timeout) throws Exception {
+        TestGateway gateway = nexus.startGateway(config("uris = [\"" + redis.uri() + "\"], timeout = " + timeout,
+            "requests = 1000000, window = 1h, key = route"));
+        awaitConnected(gateway);
+        return gateway;
     }
 
     private static double errors(String metrics) {
