@@ -8,9 +8,11 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
@@ -21,6 +23,7 @@ import io.prometheus.metrics.core.datapoints.GaugeDataPoint;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -28,6 +31,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.util.thread.Scheduler;
@@ -99,7 +103,7 @@ final class RedisStore implements AutoCloseable {
         connect();
     }
 
-    private RedisURI redisUri(java.net.URI uri) {
+    private RedisURI redisUri(URI uri) {
         RedisURI.Builder builder = RedisURI.builder(RedisURI.create(uri)).withTimeout(CONNECT_TIMEOUT);
         settings.password().ifPresent(builder::withPassword);
         return builder.build();
@@ -111,19 +115,21 @@ final class RedisStore implements AutoCloseable {
             ? cluster.refreshPartitionsAsync().thenCompose(topology -> cluster.connectAsync(StringCodec.UTF8))
             : ((RedisClient) client).connectAsync(StringCodec.UTF8, redisUri(settings.uris().get(0)));
         connecting.whenComplete((opened, failure) -> {
-            if (failure != null) {
+            if (failure != null && state.get() != State.CLOSED) {
                 errors.inc();
                 becomeUnavailable(failure);
                 scheduleProbe();
                 return;
             }
             if (state.get() == State.CLOSED) {
-                opened.closeAsync();
+                if (opened != null) {
+                    opened.closeAsync();
+                }
                 return;
             }
             connection = opened;
-            commands = opened instanceof io.lettuce.core.cluster.api.StatefulRedisClusterConnection<String, String> c ? c.async()
-                : ((io.lettuce.core.api.StatefulRedisConnection<String, String>) opened).async();
+            commands = opened instanceof StatefulRedisClusterConnection<String, String> cluster ? cluster.async()
+                : ((StatefulRedisConnection<String, String>) opened).async();
             scriptSha = commands.digest(SCRIPT);
             // Loaded up front (on every master of a cluster), so that first requests need no second round trip.
             commands.scriptLoad(SCRIPT).toCompletableFuture().orTimeout(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
@@ -186,7 +192,14 @@ final class RedisStore implements AutoCloseable {
 
     /** A background look, on the scheduler (never blocking it: both steps are asynchronous). */
     private void scheduleProbe() {
-        scheduler.schedule(this::probe, PROBE_MILLIS, TimeUnit.MILLISECONDS);
+        if (state.get() == State.CLOSED) {
+            return;
+        }
+        try {
+            scheduler.schedule(this::probe, PROBE_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // The gateway is stopping: its routes, and so this store, are being released.
+        }
     }
 
     private void probe() {
