@@ -2,7 +2,7 @@
 # Runs every test: unit and end-to-end tests, then those tagged slow or prometheus (a second
 # surefire execution), then the WAR inside a real Jetty distribution. -DskipSlowTests=true leaves
 # out the tagged ones. Prepares what it needs: a JDK >= 21 (scripts/java-home.sh), Maven, and
-# Debian's prometheus (promtool and prometheus), curl and jq, installed when run as root.
+# Debian's prometheus (promtool and prometheus), curl, jq and redis-server, installed when run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/require.sh
@@ -21,4 +21,7 @@ require ss iproute2
 # The dashboard's browser tests (DashboardTest) drive a headless chromium through chromedriver.
 require chromium chromium
 require chromedriver chromium-driver
+# ClusterRateLimitTest starts its own redis-server processes (and a Redis Cluster with redis-cli).
+require redis-server redis-server
+require redis-cli redis-tools
 exec mvn -B -ntp verify "$@"

@@ -109,6 +109,40 @@ class HelmChartTest {
     }
 
     @Test
+    void redisForClusterLimitsComesFromValuesAndItsPasswordFromASecret() throws Exception {
+        String password = "redis-password-that-lives-only-in-a-secret";
+        Chart.Rendered rendered = Chart.render(c -> c
+            .set("nexus.redis.uris[0]", "redis://redis-0.infra:6379").set("nexus.redis.uris[1]", "redis://redis-1.infra:6379")
+            .set("nexus.redis.cluster", true).set("nexus.redis.timeout", "30ms")
+            .set("redisPassword.existingSecret", "redis-auth")
+            .set("nexus.upstreams.api.targets[0]", "http://api.internal:8080")
+            .set("nexus.routes[0].name", "api").set("nexus.routes[0].path", "/api").set("nexus.routes[0].upstream", "api")
+            .set("nexus.routes[0].rate-limit.requests", 100).set("nexus.routes[0].rate-limit.scope", "cluster"));
+        Map<String, Object> container = at(rendered.one("Deployment"), "spec", "template", "spec", "containers", 0);
+        assertThat(Chart.list(container, "env")).anySatisfy(env -> {
+            assertThat(at(env, "name").toString()).isEqualTo("NEXUS_REDIS_PASSWORD");
+            assertThat(at(env, "valueFrom", "secretKeyRef", "name").toString()).isEqualTo("redis-auth");
+            assertThat(at(env, "valueFrom", "secretKeyRef", "key").toString()).isEqualTo("password");
+        });
+        // No Redis of the chart's own, and no password in anything it renders.
+        assertThat(rendered.kinds()).doesNotContain("StatefulSet");
+        assertThat(rendered.yaml()).doesNotContain(password);
+        // The pod's environment fills nexus.redis.password (reference.conf: ${?NEXUS_REDIS_PASSWORD}) in.
+        GatewayConfig config = ConfigLoader.parse(at(rendered.one("ConfigMap"), "data", "gateway.conf"), "gateway.conf",
+            Map.of("NEXUS_REDIS_PASSWORD", password));
+        assertThat(config.routes().get(0).rateLimit().orElseThrow().redis()).hasValueSatisfying(redis -> {
+            assertThat(redis.uris()).hasToString("[redis://redis-0.infra:6379, redis://redis-1.infra:6379]");
+            assertThat(redis.cluster()).isTrue();
+            assertThat(redis.password()).contains(password);
+        });
+        // Without the Secret the variable is not set at all.
+        Map<String, Object> plain = at(Chart.render().one("Deployment"), "spec", "template", "spec", "containers", 0);
+        assertThat(Chart.list(plain, "env")).noneSatisfy(env -> assertThat(at(env, "name").toString()).isEqualTo("NEXUS_REDIS_PASSWORD"));
+        assertThatThrownBy(() -> Chart.render(c -> c.set("nexus.redis.password", "in-values-is-forbidden"))).hasMessageContaining("password");
+        assertThatThrownBy(() -> Chart.render(c -> c.set("nexus.redis.uris[0]", "redis://user:pw@redis:6379"))).hasMessageContaining("uris");
+    }
+
+    @Test
     void deploymentRollsSafelyAndRunsLocked() {
         Map<String, Object> deployment = Chart.render().one("Deployment");
         assertThat(at(deployment, "spec", "strategy", "rollingUpdate", "maxUnavailable").toString()).isEqualTo("0");

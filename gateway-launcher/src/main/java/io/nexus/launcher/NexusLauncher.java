@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 /**
- * {@code java -jar nexus-gateway.jar [--config FILE]}. The config is {@code --config}, else
+ * {@code java -jar nexus-gateway.jar [--config FILE]}; {@code validate --config FILE [--against URL]}
+ * checks a config without running anything ({@link ValidateCommand}). The config is {@code --config}, else
  * {@code NEXUS_CONFIG}, else {@code conf/gateway.conf}, else the default bundled in the jar.
  * Exit codes: 0 after a clean drain on SIGTERM/SIGINT, 2 for a bad config (one line on
  * stderr), 1 when the server cannot start, 3 when the drain hit its timeout.
@@ -36,6 +37,10 @@ public final class NexusLauncher {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> environment = System.getenv();
+        if (args.length > 0 && args[0].equals("validate")) {
+            System.exit(ValidateCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), environment, System.out, System.err));
+            return;
+        }
         ConfigLoader loader = new ConfigLoader(environment, BuiltInMiddlewares.registry().names());
         LastKnownGood lastKnownGood = LastKnownGood.fromSetting(environment.get(LastKnownGood.ENVIRONMENT_VARIABLE));
         InitialConfig config;

@@ -120,7 +120,9 @@ class ConfigVersionsTest {
         assertThat(admin("POST", "/api/v1/config/rollback?to=42").getStatus()).isEqualTo(404);
         assertThat(admin("POST", "/api/v1/config/rollback").getStatus()).isEqualTo(400);
         assertThat(admin("GET", "/api/v1/config/rollback?to=1").getStatus()).isEqualTo(405);
-        gateway.awaitMetrics(metrics -> assertThat(metrics).contains("nexus_config_version_info{version=\"3\"} 1"));
+        // The restored version's hash is the original's: what NexusConfigDrift compares across replicas.
+        String restored = adminJson("GET", "/api/v1/config/versions/1").path("sha256").asText();
+        gateway.awaitMetrics(metrics -> assertThat(metrics).contains("nexus_config_version_info{sha256=\"" + restored + "\",version=\"3\"} 1"));
     }
 
     @Test

@@ -77,7 +77,7 @@ class PrometheusServerTest {
         for (String series : List.of("nexus_requests_total{route=\"api\",code=\"200\",method=\"GET\"}",
             "nexus_requests_total{route=\"api\",code=\"503\"}", "nexus_requests_total{route=\"unmatched\",code=\"404\"}",
             "nexus_requests_total{route=\"api\",group=\"shop\"}", "nexus_request_duration_seconds_bucket{route=\"\",group=\"shop\",le=\"0.25\"}", "nexus_upstream_request_duration_seconds_count{upstream=\"api\"}",
-            "nexus_inflight_requests", "nexus_config_version_info{version=\"1\"}", "jvm_memory_used_bytes{area=\"heap\"}")) {
+            "nexus_inflight_requests", "nexus_config_version_info{version=\"1\",sha256=~\"[0-9a-f]{64}\"}", "nexus_build_info{jetty=~\"12[.].+\"}", "jvm_memory_used_bytes{area=\"heap\"}")) {
             assertThat(query(series)).as(series).isNotEmpty();
         }
 

@@ -143,6 +143,7 @@ public final class ConfigLoader {
             section.finish();
         });
 
+        RedisSettings redis = RedisSettingsReader.read(nexus.section("redis"));
         ConfigObject routeDefaults = nexus.template("route-defaults");
         List<RouteSettings> routes = new ArrayList<>();
         List<Integer> routeIndexes = new ArrayList<>();
@@ -155,7 +156,7 @@ public final class ConfigLoader {
                 continue;
             }
             Section section = Section.merged(object, routeDefaults, label, problems);
-            RouteSettings route = RouteSettingsReader.read(section, middlewares, upstreams.keySet(), auth);
+            RouteSettings route = RouteSettingsReader.read(section, middlewares, upstreams.keySet(), auth, redis);
             section.finish();
             if (route != null) {
                 routes.add(route);

@@ -19,9 +19,11 @@ import java.util.Optional;
  * @param maxKeys the most keys tracked at once; beyond it the least recently used are dropped
  * @param ipv6PrefixLength IPv6 clients are counted by this prefix ({@link Key#CLIENT_IP}): one host
  *     holds a whole /64, so counting single addresses would let it rotate past the limit
+ * @param redis {@code nexus.redis}, present exactly when {@code scope = cluster}: the counts live
+ *     there, shared by every replica; absent ({@code scope = local}): in this process
  */
 public record RateLimitSettings(int requests, Duration window, Key key, Optional<String> header,
-                                List<String> trustedProxies, int maxKeys, int ipv6PrefixLength) {
+                                List<String> trustedProxies, int maxKeys, int ipv6PrefixLength, Optional<RedisSettings> redis) {
 
     /** The IPv6 prefix of reference.conf. */
     public static final int DEFAULT_IPV6_PREFIX_LENGTH = 64;
@@ -32,6 +34,12 @@ public record RateLimitSettings(int requests, Duration window, Key key, Optional
 
     public RateLimitSettings(int requests, Duration window, Key key, Optional<String> header, List<String> trustedProxies, int maxKeys) {
         this(requests, window, key, header, trustedProxies, maxKeys, DEFAULT_IPV6_PREFIX_LENGTH);
+    }
+
+    /** A limit counted in this process ({@code scope = local}). */
+    public RateLimitSettings(int requests, Duration window, Key key, Optional<String> header, List<String> trustedProxies, int maxKeys,
+                             int ipv6PrefixLength) {
+        this(requests, window, key, header, trustedProxies, maxKeys, ipv6PrefixLength, Optional.empty());
     }
 
     /** What a request is counted under. */

@@ -34,7 +34,7 @@ final class RateLimitSettingsReader {
      * {@code rate-limit} middleware to {@code middlewares}; listing the middleware without the
      * block is a problem.
      */
-    static Optional<RateLimitSettings> read(Section route, List<String> middlewares) {
+    static Optional<RateLimitSettings> read(Section route, List<String> middlewares, RedisSettings redis) {
         if (!route.has("rate-limit")) {
             if (middlewares.contains(RouteSettings.RATE_LIMIT)) {
                 route.problem("middlewares", "rate-limit needs the route's rate-limit block");
@@ -42,14 +42,14 @@ final class RateLimitSettingsReader {
             return Optional.empty();
         }
         Section s = route.section("rate-limit", ReferenceConfig.blockDefaults("route.rate-limit"));
-        RateLimitSettings settings = read(s);
+        RateLimitSettings settings = read(s, redis);
         if (!middlewares.contains(RouteSettings.RATE_LIMIT)) {
             middlewares.add(RouteSettings.RATE_LIMIT);
         }
         return Optional.of(settings);
     }
 
-    private static RateLimitSettings read(Section s) {
+    private static RateLimitSettings read(Section s, RedisSettings redis) {
         int requests = s.intBetween("requests", 1, 1_000_000_000);
         Duration window = s.duration("window", Duration.ofMillis(10));
         if (window.compareTo(MAX_WINDOW) > 0) {
@@ -72,6 +72,12 @@ final class RateLimitSettingsReader {
         }
         List<String> trusted = trustedProxies(s);
         int maxKeys = s.intBetween("max-keys", 1, 100_000_000);
-        return new RateLimitSettings(requests, window, key, header, trusted, maxKeys, s.intBetween("ipv6-prefix-length", 1, 128));
+        int ipv6PrefixLength = s.intBetween("ipv6-prefix-length", 1, 128);
+        String scope = s.string("scope");
+        if (scope != null && !scope.equals("local") && !scope.equals("cluster")) {
+            s.problem("scope", "must be local or cluster, was \"" + scope + "\"");
+        }
+        Optional<RedisSettings> store = "cluster".equals(scope) ? Optional.of(redis) : Optional.empty();
+        return new RateLimitSettings(requests, window, key, header, trusted, maxKeys, ipv6PrefixLength, store);
     }
 }

@@ -36,7 +36,8 @@ final class RouteSettingsReader {
      * @param authProviders the valid entries of {@code nexus.auth}
      * @return the route, or {@code null} when a key it cannot do without is broken
      */
-    static RouteSettings read(Section s, Set<String> middlewares, Set<String> upstreams, Map<String, AuthSettings> authProviders) {
+    static RouteSettings read(Section s, Set<String> middlewares, Set<String> upstreams, Map<String, AuthSettings> authProviders,
+                              RedisSettings redis) {
         String name = s.nonBlankString("name");
         if (name != null && !Section.NAME.matcher(name).matches()) {
             s.problem("name", "route name must match " + Section.NAME.pattern());
@@ -92,7 +93,7 @@ final class RouteSettingsReader {
         } else if (!s.has("auth") && routeMiddlewares.contains(RouteSettings.AUTH)) {
             s.problem("middlewares", "the auth middleware runs what the route's auth key names; set auth instead");
         }
-        Optional<RateLimitSettings> rateLimit = RateLimitSettingsReader.read(s, routeMiddlewares);
+        Optional<RateLimitSettings> rateLimit = RateLimitSettingsReader.read(s, routeMiddlewares, redis);
         if (rateLimit.isPresent() && rateLimit.get().key() == RateLimitSettings.Key.SUBJECT && auth.isEmpty()) {
             s.problem("rate-limit", "key = subject needs the route's auth: the subject is the authenticated identity");
         }

@@ -64,6 +64,7 @@ public final class GatewayMetrics {
     private final Counter breakerTransitions;
     private final AccessLog accessLog = new AccessLog();
     private final Tracing tracing = new Tracing();
+    private final RateLimitStoreMetrics rateLimitStore;
 
     public GatewayMetrics(PrometheusRegistry registry, IntSupplier inflight, IntSupplier queued) {
         this.registry = registry;
@@ -126,6 +127,8 @@ public final class GatewayMetrics {
         VirtualThreadMetrics.register(registry);
         unmatched = new RouteMeter(UNMATCHED, NO_GROUP, false, requests, requestDuration);
         beforeRouting = new RouteRecorder(unmatched, accessLog, null, guardSignals);
+        rateLimitStore = new RateLimitStoreMetrics(registry);
+        BuildInfo.register(registry);
     }
 
     public PrometheusRegistry registry() {
@@ -326,5 +329,10 @@ public final class GatewayMetrics {
     /** The failure counter child of one middleware, resolved once by its guard. */
     public CounterDataPoint middlewareFailures(String middleware) {
         return middlewareFailures.labelValues(middleware);
+    }
+
+    /** nexus_rate_limit_store_errors_total and the fallback gauge of cluster-wide rate limits. */
+    public RateLimitStoreMetrics rateLimitStore() {
+        return rateLimitStore;
     }
 }

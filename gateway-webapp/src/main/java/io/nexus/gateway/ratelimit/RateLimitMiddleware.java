@@ -7,6 +7,7 @@ import io.nexus.gateway.error.GatewayError;
 import io.nexus.gateway.exchange.AuthenticationGate;
 import io.nexus.gateway.exchange.Exchange;
 import io.nexus.gateway.middleware.Middleware;
+import io.nexus.gateway.observability.GatewayMetrics;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -37,9 +38,10 @@ final class RateLimitMiddleware implements Middleware {
     private final String message;
     private final CounterDataPoint rateLimited;
     private final CounterDataPoint rejected;
-    private SlidingWindowLimiter limiter;
+    private final GatewayMetrics metrics;
+    private Limiter limiter;
 
-    RateLimitMiddleware(RateLimits limits, RouteSettings route, CounterDataPoint rateLimited, CounterDataPoint rejected) {
+    RateLimitMiddleware(RateLimits limits, RouteSettings route, GatewayMetrics metrics) {
         this.limits = limits;
         this.route = route;
         this.settings = route.rateLimit().orElseThrow(
@@ -47,18 +49,19 @@ final class RateLimitMiddleware implements Middleware {
         this.keys = new RequestKeys(settings);
         this.limitText = Integer.toString(settings.requests());
         this.message = "rate limit of " + settings.requests() + " requests per " + settings.window().toMillis() + "ms exceeded";
-        this.rateLimited = rateLimited;
-        this.rejected = rejected;
+        this.metrics = metrics;
+        this.rateLimited = metrics.rateLimited(route.name());
+        this.rejected = metrics.rejections(GatewayError.RATE_LIMITED.code());
     }
 
     @Override
     public void init(RouteSettings route, Scheduler scheduler) {
-        limiter = limits.acquire(route);
+        limiter = limits.acquire(route, scheduler, metrics);
     }
 
     @Override
     public void shutdown(Instant deadline) {
-        limits.release(route.name(), limiter);
+        limits.release(route, limiter);
     }
 
     @Override

@@ -29,7 +29,7 @@ import java.util.function.LongSupplier;
  * one, which then starts again from zero (a flood of distinct keys can thus make a quiet key
  * forget its count, but never grows the heap).
  */
-public final class SlidingWindowLimiter {
+public final class SlidingWindowLimiter implements Limiter {
 
     static final int MAX_SHARDS = 256;
     // Enough to keep up with one new key per request while idle keys accumulate.
@@ -68,6 +68,7 @@ public final class SlidingWindowLimiter {
      *     negative number from which {@link #retryAfterNanos(long)} reads the wait. A primitive
      *     rather than an object keeps the hot path free of allocation.
      */
+    @Override
     public long acquire(String key, int limit) {
         long now = clock.getAsLong();
         long index = Math.floorDiv(now, windowNanos);
@@ -92,7 +93,7 @@ public final class SlidingWindowLimiter {
                 return limit - estimate - 1;
             }
         }
-        return -1 - waitNanos(previous, current, elapsed, limit);
+        return -1 - waitNanos(windowNanos, previous, current, elapsed, limit);
     }
 
     /** Whether an {@link #acquire} result allowed the request. */
@@ -106,6 +107,7 @@ public final class SlidingWindowLimiter {
     }
 
     /** Nanoseconds until the current window ends. */
+    @Override
     public long nanosToWindowEnd() {
         return windowNanos - Math.floorMod(clock.getAsLong(), windowNanos);
     }
@@ -137,7 +139,7 @@ public final class SlidingWindowLimiter {
      * where the current count becomes the previous one and decays. One request fits once
      * {@code previous * (1 - elapsed/window) < limit - current}.
      */
-    private long waitNanos(int previous, int current, long elapsed, int limit) {
+    static long waitNanos(long windowNanos, long previous, long current, long elapsed, int limit) {
         long wait;
         if (current < limit && previous > 0) {
             double reach = windowNanos - (double) (limit - current) * windowNanos / previous;

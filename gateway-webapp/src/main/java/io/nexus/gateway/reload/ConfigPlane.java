@@ -81,11 +81,13 @@ public final class ConfigPlane implements AutoCloseable {
             .register(registry);
         successes = reloads.labelValues("success");
         failures = reloads.labelValues("failure");
-        // Exposed as nexus_config_version_info{version="N"} 1: the client adds the _info suffix.
+        // Exposed as nexus_config_version_info{sha256="...",version="N"} 1: the client adds the
+        // _info suffix. Ids count this process's versions; the hash is equal on every replica
+        // running the same file, which NexusConfigDrift compares across a fleet.
         versionInfo = Info.builder()
             .name("nexus_config_version")
-            .help("The live config version, in the version label.")
-            .labelNames("version")
+            .help("The live config: its version id in this process and the sha256 of its text (equal on replicas that run the same config).")
+            .labelNames("version", "sha256")
             .register(registry);
         onLastKnownGood = Gauge.builder()
             .name("nexus_config_last_known_good_active")
@@ -322,7 +324,7 @@ public final class ConfigPlane implements AutoCloseable {
         ConfigVersion version = new ConfigVersion(ids.incrementAndGet(), Instant.now(), source, restoredFrom, Sha256.hex(text), text,
             config.redacted(), reason);
         history.add(version, config.maxHistory());
-        versionInfo.setLabelValues(Integer.toString(version.id()));
+        versionInfo.setLabelValues(Integer.toString(version.id()), version.sha256());
         // Keyed to the file: a config that did not come from one (the bundled default) has no copy.
         file.ifPresent(configFile -> lastKnownGood.save(configFile, text));
         return version;

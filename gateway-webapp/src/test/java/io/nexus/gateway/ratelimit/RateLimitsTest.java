@@ -21,29 +21,34 @@ class RateLimitsTest {
             List.of("rate-limit"), Optional.empty(), Optional.empty(), Optional.of(settings), Optional.empty());
     }
 
+    /** A local route's limiter: neither the scheduler nor the metrics are needed without Redis. */
+    private SlidingWindowLimiter local(RouteSettings route) {
+        return (SlidingWindowLimiter) limits.acquire(route, null, null);
+    }
+
     @Test
     void aNewVersionWithTheSameShapeSharesTheLimiterUntilTheLastVersionRetires() {
-        SlidingWindowLimiter first = limits.acquire(route("a", 10, Duration.ofSeconds(1)));
-        SlidingWindowLimiter second = limits.acquire(route("a", 20, Duration.ofSeconds(1)));
+        SlidingWindowLimiter first = local(route("a", 10, Duration.ofSeconds(1)));
+        SlidingWindowLimiter second = local(route("a", 20, Duration.ofSeconds(1)));
         assertThat(second).isSameAs(first);
-        limits.release("a", first);
+        limits.release(route("a", 10, Duration.ofSeconds(1)), first);
         assertThat(limits.limiter("a")).containsSame(first);
-        limits.release("a", second);
+        limits.release(route("a", 20, Duration.ofSeconds(1)), second);
         assertThat(limits.limiter("a")).isEmpty();
     }
 
     @Test
     void aChangedShapeStartsANewLimiterAndTheOldVersionsRetirementLeavesItAlone() {
-        SlidingWindowLimiter old = limits.acquire(route("b", 10, Duration.ofSeconds(1)));
-        SlidingWindowLimiter changed = limits.acquire(route("b", 10, Duration.ofSeconds(2)));
+        SlidingWindowLimiter old = local(route("b", 10, Duration.ofSeconds(1)));
+        SlidingWindowLimiter changed = local(route("b", 10, Duration.ofSeconds(2)));
         assertThat(changed).isNotSameAs(old);
-        limits.release("b", old);
+        limits.release(route("b", 10, Duration.ofSeconds(1)), old);
         assertThat(limits.limiter("b")).containsSame(changed);
     }
 
     @Test
     void routesAreKeptApart() {
-        assertThat(limits.acquire(route("c", 1, Duration.ofSeconds(1))))
-            .isNotSameAs(limits.acquire(route("d", 1, Duration.ofSeconds(1))));
+        assertThat(local(route("c", 1, Duration.ofSeconds(1))))
+            .isNotSameAs(local(route("d", 1, Duration.ofSeconds(1))));
     }
 }
