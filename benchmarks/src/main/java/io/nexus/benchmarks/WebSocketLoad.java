@@ -19,7 +19,7 @@ import org.eclipse.jetty.websocket.client.WebSocketClient;
  *   next when its echo is back (closed loop); prints {@code ROUND_TRIPS_PER_SECOND n} counted
  *   over SECONDS after WARMUP_S;</li>
  *   <li>{@code hold URI SOCKETS SECONDS}: opens SOCKETS sockets (100 handshakes at a time), each
- *   with one echo answered, prints {@code OPEN n}, keeps them open SECONDS, then closes them.</li>
+ *   sending one text when it opens and waiting for its echo, prints {@code OPEN n}, keeps them open SECONDS, then closes them.</li>
  * </ul>
  */
 public final class WebSocketLoad {
@@ -82,7 +82,7 @@ public final class WebSocketLoad {
         int open = 0;
         for (int i = 0; i < sockets; i++) {
             try {
-                opening.get(i).get(30, TimeUnit.SECONDS).sendText(PAYLOAD, Callback.NOOP);
+                opening.get(i).get(30, TimeUnit.SECONDS);
                 echoed.get(i).get(30, TimeUnit.SECONDS);
                 open++;
             } catch (Exception e) {
@@ -120,9 +120,14 @@ public final class WebSocketLoad {
         }
     }
 
-    /** Completes with the first echo. */
+    /** Sends one text as soon as it is open; completes with its echo. */
     public static final class Once implements Session.Listener.AutoDemanding {
         final CompletableFuture<String> echo = new CompletableFuture<>();
+
+        @Override
+        public void onWebSocketOpen(Session session) {
+            session.sendText(PAYLOAD, Callback.NOOP);
+        }
 
         @Override
         public void onWebSocketText(String text) {

@@ -42,6 +42,7 @@ class WebSocketTest {
         String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(API_KEY.getBytes(StandardCharsets.UTF_8)));
         return """
             nexus {
+              server { idle-timeout = 1s }
               upstreams { echo { targets = [${upstreams.echo}] %s } }
               auth { keys { type = api-key, header = "X-API-Key", keys = [{ id = "acme", sha256 = "%s" }] } }
               routes = [
@@ -215,6 +216,18 @@ class WebSocketTest {
         assertThat(peer.awaitClose(10)).startsWith("1001");
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(500), Duration.ofSeconds(5));
         assertThat(echo().takeClose("/idle")).startsWith("1001");
+    }
+
+    @Test
+    void aSocketOutlivesTheConnectorsIdleTimeoutUpToItsRoutes() throws Exception {
+        // server.idle-timeout (1s here) bounds kept-alive HTTP connections, not proxied sockets.
+        WebSocketPeer peer = WebSocketPeer.connect(client, uri("/ws"));
+        Thread.sleep(2500);
+        assertThat(peer.isClosed()).isFalse();
+        peer.send("still open");
+        assertThat(peer.take()).isEqualTo("still open");
+        peer.session().close();
+        peer.awaitClose(5);
     }
 
     @Test

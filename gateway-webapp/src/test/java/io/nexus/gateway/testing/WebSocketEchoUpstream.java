@@ -1,6 +1,7 @@
 package io.nexus.gateway.testing;
 
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -42,6 +43,8 @@ public final class WebSocketEchoUpstream implements AutoCloseable {
             container.setMaxTextMessageSize(64L * 1024 * 1024);
             container.setMaxBinaryMessageSize(64L * 1024 * 1024);
             container.setMaxFrameSize(64L * 1024 * 1024);
+            // Longer than any test or benchmark keeps a socket idle (Jetty's default is 30 s).
+            container.setIdleTimeout(Duration.ofMinutes(10));
             container.addMapping("/*", (request, response, callback) -> {
                 if (request.getSubProtocols().contains("echo.v1")) {
                     response.setAcceptedSubProtocol("echo.v1");
