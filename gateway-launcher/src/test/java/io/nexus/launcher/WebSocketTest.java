@@ -15,6 +15,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ExecutionException;
+import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.exceptions.UpgradeException;
@@ -33,6 +34,7 @@ class WebSocketTest {
     @RegisterExtension
     static final GatewayExtension nexus = GatewayExtension.builder()
         .webSocketUpstream("echo")
+        .refusingUpstream("gone")
         .config(() -> config(""))
         .build();
 
@@ -43,13 +45,14 @@ class WebSocketTest {
         return """
             nexus {
               server { idle-timeout = 1s }
-              upstreams { echo { targets = [${upstreams.echo}] %s } }
+              upstreams { echo { targets = [${upstreams.echo}] %s }, gone { targets = [${upstreams.gone}] } }
               auth { keys { type = api-key, header = "X-API-Key", keys = [{ id = "acme", sha256 = "%s" }] } }
               routes = [
                 { name = "ws", path = "/ws", upstream = "echo", websocket = true }
                 { name = "many", path = "/many", upstream = "echo", websocket = true }
                 { name = "dying", path = "/dying", upstream = "echo", websocket = true }
                 { name = "plain", path = "/plain", upstream = "echo" }
+                { name = "gone", path = "/gone", upstream = "gone", websocket = true }
                 { name = "secure", path = "/secure", upstream = "echo", websocket = true, auth = "keys" }
                 { name = "idle", path = "/idle", upstream = "echo", websocket = true, websocket-idle-timeout = 1s }
                 { name = "small", path = "/small", upstream = "echo", websocket = true, websocket-max-message-size = 1k }
@@ -186,6 +189,15 @@ class WebSocketTest {
             .cause().isInstanceOf(UpgradeException.class);
         // Upgrade is hop-by-hop there: the upstream saw a plain GET, never a handshake.
         assertThat(echo().handshakesWaiting("/plain")).isZero();
+    }
+
+    @Test
+    void anUnreachableUpstreamAnswersTheHandshakeWith502() throws Exception {
+        ContentResponse response = nexus.request("/gone/x").headers(headers -> headers
+            .put("Connection", "Upgrade").put("Upgrade", "websocket").put("Sec-WebSocket-Version", "13")
+            .put("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")).send();
+        assertThat(response.getStatus()).isEqualTo(502);
+        assertThat(response.getContentAsString()).contains("\"cause\":\"connect_refused\"");
     }
 
     @Test
