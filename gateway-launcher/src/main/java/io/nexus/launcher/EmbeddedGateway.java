@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executor;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.websocket.server.config.JettyWebSocketServletContainerInitializer;
 import org.eclipse.jetty.http.HttpCompliance;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.Connector;
@@ -220,6 +221,8 @@ public final class EmbeddedGateway implements AutoCloseable {
         ServletContextHandler context = new ServletContextHandler("/");
         context.setVirtualHosts(List.of("@" + PUBLIC, "@" + TlsTermination.CONNECTOR));
         context.setAttribute(Gateway.ATTRIBUTE, gateway);
+        // Jetty's WebSocket container for the routes with websocket = true (before the listener that uses it).
+        JettyWebSocketServletContainerInitializer.configure(context, null);
         context.addEventListener(new GatewayContextListener());
         return context;
     }
@@ -297,6 +300,12 @@ public final class EmbeddedGateway implements AutoCloseable {
         // early enough for their last bytes to leave before the stop closes connections.
         Scheduler.Task endStreams = gateway.endStreamsBefore(settings.timeout(), streamEndMargin(settings.timeout()));
         try {
+            // WebSockets are not requests the stop waits for: they get a close frame 1001 (going
+            // away) and a moment for the closing handshake before the connectors close.
+            int open = gateway.webSockets().goAway(streamEndMargin(settings.timeout()));
+            if (open > 0) {
+                LOG.warn("{} WebSocket connections did not finish their closing handshake", open);
+            }
             server.stop();
         } catch (Exception e) {
             // Jetty reports a graceful stop that hit its timeout as an exception.

@@ -3,6 +3,7 @@ package io.nexus.launcher;
 import com.typesafe.config.ConfigUtil;
 import io.nexus.gateway.middleware.MiddlewareRegistry;
 import io.nexus.gateway.testing.RecordingUpstream;
+import io.nexus.gateway.testing.WebSocketEchoUpstream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -185,6 +186,14 @@ final class GatewayExtension implements BeforeAllCallback, AfterAllCallback, Bef
                     throw e;
                 }
                 return new StartedUpstream("http://127.0.0.1:" + listener.getLocalPort(), listener, stop);
+            });
+        }
+
+        /** A {@link WebSocketEchoUpstream}: Jetty's WebSocket server echoing what it receives. */
+        Builder webSocketUpstream(String name) {
+            return declare(name, n -> {
+                WebSocketEchoUpstream upstream = WebSocketEchoUpstream.start();
+                return new StartedUpstream(upstream.url(), upstream, upstream);
             });
         }
 
@@ -463,6 +472,11 @@ final class GatewayExtension implements BeforeAllCallback, AfterAllCallback, Bef
     /** A declared {@link ScriptedUpstream}. */
     ScriptedUpstream scripted(String name) {
         return fixture(name, ScriptedUpstream.class);
+    }
+
+    /** A declared {@link WebSocketEchoUpstream}. */
+    WebSocketEchoUpstream webSocket(String name) {
+        return fixture(name, WebSocketEchoUpstream.class);
     }
 
     /** The URL of a declared upstream, as {@code ${upstreams.NAME}} resolves. */

@@ -109,12 +109,15 @@ final class RouteSettingsReader {
         RouteSettings.PathMatching pathMatching = new RouteSettings.PathMatching(s.bool("case-insensitive"), s.bool("trailing-slash-equivalent"));
         RouteSettings.Priority priority = priority(s);
         Optional<String> group = group(s);
+        WebSocketSettings webSocket = new WebSocketSettings(s.bool("websocket"), s.duration("websocket-idle-timeout", Duration.ofSeconds(1)),
+            s.bytes("websocket-max-message-size", 125));
         if (name == null || path == null || upstream == null) {
             return null;
         }
         return new RouteSettings(name, path, match, upstream, stripPrefix, methods, host, requestTimeout, routeMiddlewares, fault, retries,
             rateLimit, auth, clientHeaders, pathMatching, !"drop".equals(earlyHints),
-            "off".equals(buffering) ? RouteSettings.ResponseBuffering.OFF : RouteSettings.ResponseBuffering.AUTO, priority, group);
+            "off".equals(buffering) ? RouteSettings.ResponseBuffering.OFF : RouteSettings.ResponseBuffering.AUTO, priority, group,
+            webSocket);
     }
 
     /** A metric label value: a name, like the route's own. */

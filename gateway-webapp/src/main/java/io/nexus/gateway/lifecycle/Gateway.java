@@ -12,6 +12,7 @@ import io.nexus.gateway.proxy.EarlyHintsRelay;
 import io.nexus.gateway.proxy.InflightCalls;
 import io.nexus.gateway.routing.Route;
 import io.nexus.gateway.proxy.InterimConsumer;
+import io.nexus.gateway.proxy.OpenWebSockets;
 import io.nexus.gateway.reload.LiveConfig;
 import io.nexus.gateway.snapshot.CurrentSnapshot;
 import io.nexus.gateway.snapshot.GatewaySnapshot;
@@ -58,6 +59,7 @@ public final class Gateway implements LiveConfig, AdminView, AutoCloseable {
     private final Scheduler scheduler;
     private final Executor executor;
     private final InflightCalls inflightCalls = new InflightCalls();
+    private final OpenWebSockets webSockets = new OpenWebSockets();
     // Replaced snapshots waiting for their last request, closed at the latest when the gateway stops.
     private final Set<GatewaySnapshot> retiring = ConcurrentHashMap.newKeySet();
     private final Object applyLock = new Object();
@@ -78,6 +80,7 @@ public final class Gateway implements LiveConfig, AdminView, AutoCloseable {
         metrics.registerInflightOldest(inflightCalls::oldestWaitingSeconds,
             () -> snapshots.get().routes().routes().stream().mapToLong(Route::requestTimeoutMillis).max().orElse(0) / 1000.0);
         inflightCalls.start(scheduler);
+        metrics.registerWebSocketConnections(webSockets::counts);
         scheduleSuppressedLines();
     }
 
@@ -92,6 +95,11 @@ public final class Gateway implements LiveConfig, AdminView, AutoCloseable {
                 }
             }, 1, TimeUnit.SECONDS);
         }
+    }
+
+    /** The WebSocket connections the gateway proxies. */
+    public OpenWebSockets webSockets() {
+        return webSockets;
     }
 
     /** The upstream calls in flight, watched for those stuck past their deadline. */

@@ -12,6 +12,7 @@ import io.nexus.gateway.filter.RoutingFilter;
 import io.nexus.gateway.middleware.MiddlewareRegistry;
 import io.nexus.gateway.observability.GatewayMetrics;
 import io.nexus.gateway.proxy.GatewayProxyServlet;
+import io.nexus.gateway.proxy.WebSocketProxy;
 import io.nexus.gateway.reload.ConfigPlane;
 import io.nexus.gateway.reload.InitialConfig;
 import io.nexus.gateway.reload.LastKnownGood;
@@ -42,6 +43,7 @@ public final class GatewayContextListener implements ServletContextListener {
     private static final String EXECUTOR_ATTRIBUTE = "org.eclipse.jetty.server.Executor";
 
     private Gateway owned;
+    private WebSocketProxy webSockets;
     private ConfigPlane ownedPlane;
 
     @Override
@@ -61,13 +63,22 @@ public final class GatewayContextListener implements ServletContextListener {
             metrics.rejections("overloaded"), metrics.rejections("payload_too_large")), metrics);
         addGuarded(context, "middlewares", new RouteChainFilter(), metrics);
 
+        webSockets = startWebSockets(context, gateway);
         ServletRegistration.Dynamic proxy = context.addServlet(PROXY_SERVLET, new GatewayProxyServlet(metrics.middlewareFailures("proxy"),
-            gateway.config().startup().server().maxRequestBody(), metrics.rejections("payload_too_large"), gateway.inflightCalls()));
+            gateway.config().startup().server().maxRequestBody(), metrics.rejections("payload_too_large"), gateway.inflightCalls(), webSockets));
         proxy.setAsyncSupported(true);
         proxy.setLoadOnStartup(1);
         proxy.addMapping("/*");
         if (owned != null) {
             owned.markReady();
+        }
+    }
+
+    private static WebSocketProxy startWebSockets(ServletContext context, Gateway gateway) {
+        try {
+            return WebSocketProxy.start(context, gateway.webSockets(), gateway.executor(), gateway.scheduler());
+        } catch (Exception e) {
+            throw new IllegalStateException("The WebSocket client could not start: " + e.getMessage(), e);
         }
     }
 
@@ -98,6 +109,10 @@ public final class GatewayContextListener implements ServletContextListener {
 
     @Override
     public void contextDestroyed(ServletContextEvent event) {
+        if (webSockets != null) {
+            webSockets.close();
+            webSockets = null;
+        }
         if (owned != null) {
             ownedPlane.close();
             owned.close();

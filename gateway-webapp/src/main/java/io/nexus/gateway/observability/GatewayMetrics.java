@@ -321,6 +321,16 @@ public final class GatewayMetrics {
             .register(registry);
     }
 
+    /** {@code nexus_websocket_connections{route}}: the open proxied WebSockets per route, read at scrape time. */
+    public void registerWebSocketConnections(Supplier<Map<String, Integer>> perRoute) {
+        GaugeWithCallback.builder()
+            .name("nexus_websocket_connections")
+            .help("WebSocket connections the gateway proxies, per route.")
+            .labelNames("route")
+            .callback(callback -> perRoute.get().forEach((route, open) -> callback.call(open, route)))
+            .register(registry);
+    }
+
     /** The rate-limited counter child of one route, resolved once by its limiter. */
     public CounterDataPoint rateLimited(String route) {
         return rateLimited.labelValues(route);

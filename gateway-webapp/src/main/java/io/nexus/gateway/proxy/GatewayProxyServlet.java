@@ -53,6 +53,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     private final long maxRequestBody;
     private final transient CounterDataPoint tooLarge;
     private final transient InflightCalls inflight;
+    private final transient WebSocketProxy webSockets;
 
     /**
      * @param failures counts throwables caught by this servlet's own guard
@@ -61,6 +62,13 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
      * @param inflight where each call is in flight, for the stuck-request watchdog
      */
     public GatewayProxyServlet(CounterDataPoint failures, long maxRequestBody, CounterDataPoint tooLarge, InflightCalls inflight) {
+        this(failures, maxRequestBody, tooLarge, inflight, null);
+    }
+
+    /** @param webSockets proxies the upgrades of WebSocket routes; {@code null}: they are refused (no WebSocket support) */
+    public GatewayProxyServlet(CounterDataPoint failures, long maxRequestBody, CounterDataPoint tooLarge, InflightCalls inflight,
+                               WebSocketProxy webSockets) {
+        this.webSockets = webSockets;
         this.failures = failures;
         this.maxRequestBody = maxRequestBody;
         this.tooLarge = tooLarge;
@@ -93,6 +101,10 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             }
             if (!call.startAttempt()) {
                 refuse(clientRequest, proxyResponse, call);
+                return;
+            }
+            if (webSockets != null && call.route().settings().webSocket().enabled() && WebSocketProxy.isUpgrade(clientRequest)) {
+                webSockets.proxy(clientRequest, proxyResponse, call);
                 return;
             }
             super.service(clientRequest, proxyResponse);
@@ -174,7 +186,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
      * carry it as the {@code :authority} pseudo-header instead, the server name and port the
      * container took from it (the port only when it is not the scheme's default).
      */
-    private static String requestedHost(HttpServletRequest clientRequest) {
+    static String requestedHost(HttpServletRequest clientRequest) {
         String host = clientRequest.getHeader(HttpHeader.HOST.asString());
         if (host != null || clientRequest.getProtocol().startsWith("HTTP/1")) {
             return host;

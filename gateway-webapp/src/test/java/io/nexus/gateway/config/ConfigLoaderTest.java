@@ -255,6 +255,35 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void webSocketRoutesTakeTheirLimitsOrReferenceConfsAndBadOnesAreRefused() throws Exception {
+        GatewayConfig config = parse("""
+            nexus {
+              upstreams { api { targets = ["http://127.0.0.1:1"] } }
+              routes = [
+                { name = "a", path = "/a", upstream = "api" }
+                { name = "b", path = "/b", upstream = "api", websocket = true, websocket-idle-timeout = 30s, websocket-max-message-size = 64k }
+              ]
+            }
+            """);
+        assertThat(config.routes()).extracting(RouteSettings::webSocket).containsExactly(
+            new WebSocketSettings(false, Duration.ofMinutes(5), 1024 * 1024),
+            new WebSocketSettings(true, Duration.ofSeconds(30), 64 * 1024));
+        assertThat(problems("""
+            nexus {
+              upstreams { api { targets = ["http://127.0.0.1:1"] } }
+              routes = [
+                { name = "a", path = "/a", upstream = "api", websocket = yes-please }
+                { name = "b", path = "/b", upstream = "api", websocket = true, websocket-idle-timeout = 10ms }
+                { name = "c", path = "/c", upstream = "api", websocket = true, websocket-max-message-size = 100 }
+              ]
+            }
+            """)).containsExactly(
+                "routes[0].websocket: websocket has type STRING rather than BOOLEAN (gateway.conf:4)",
+                "routes[1].websocket-idle-timeout: must be at least 1000ms, was 10ms (gateway.conf:5)",
+                "routes[2].websocket-max-message-size: must be at least 125 bytes, was 100 (gateway.conf:6)");
+    }
+
+    @Test
     void badPathsAndNamesAreRefused() {
         assertThat(problems("""
             nexus {
