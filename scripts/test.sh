@@ -18,4 +18,6 @@ require curl curl
 require jq jq
 # SlowClientsTest reads the public port's listen backlog with ss.
 require ss iproute2
+# TlsScanTest (tagged slow) scans the TLS port with testssl (Debian package testssl.sh).
+require testssl testssl.sh
 exec mvn -B -ntp verify "$@"

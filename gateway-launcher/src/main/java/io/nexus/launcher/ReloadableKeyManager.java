@@ -13,10 +13,13 @@ import java.util.List;
 import java.util.Locale;
 import javax.net.ssl.ExtendedSSLSession;
 import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIMatcher;
 import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
+import javax.net.ssl.StandardConstants;
 import javax.net.ssl.X509ExtendedKeyManager;
 import org.eclipse.jetty.util.ssl.X509;
 
@@ -67,17 +70,16 @@ final class ReloadableKeyManager extends X509ExtendedKeyManager {
 
     @Override
     public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
-        return choose(keyType, engine == null ? null : engine.getHandshakeSession());
+        return choose(keyType, engine == null ? null : sniHost(engine.getSSLParameters(), engine.getHandshakeSession()));
     }
 
     @Override
     public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
-        return choose(keyType, socket instanceof SSLSocket ssl ? ssl.getHandshakeSession() : null);
+        return choose(keyType, socket instanceof SSLSocket ssl ? sniHost(ssl.getSSLParameters(), ssl.getHandshakeSession()) : null);
     }
 
-    private String choose(String keyType, SSLSession handshake) {
+    private String choose(String keyType, String host) {
         Keys keys = current;
-        String host = sniHost(handshake);
         Entry chosen = null;
         Entry fallback = null;
         for (Entry entry : keys.entries()) {
@@ -103,7 +105,18 @@ final class ReloadableKeyManager extends X509ExtendedKeyManager {
         return entry.key().getAlgorithm().equals(algorithm);
     }
 
-    private static String sniHost(SSLSession handshake) {
+    /**
+     * The SNI name of the handshake. The handshake session holds it for a full handshake, but
+     * the JDK also asks for the certificate while it checks a session ticket, before that
+     * session exists (and refuses the ticket when the certificate differs from the one in it):
+     * the {@link SniRecorder} the connection's parameters carry saw the name by then.
+     */
+    private static String sniHost(SSLParameters parameters, SSLSession handshake) {
+        for (SNIMatcher matcher : parameters.getSNIMatchers()) {
+            if (matcher instanceof SniRecorder recorder && recorder.host != null) {
+                return recorder.host;
+            }
+        }
         if (handshake instanceof ExtendedSSLSession extended) {
             for (SNIServerName name : extended.getRequestedServerNames()) {
                 if (name instanceof SNIHostName hostName) {
@@ -158,5 +171,26 @@ final class ReloadableKeyManager extends X509ExtendedKeyManager {
     @Override
     public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
         return null;
+    }
+
+    /**
+     * Remembers the SNI host name a client sent (one per connection: set into each engine's
+     * parameters), accepting every name: the certificate choice decides what a name gets.
+     */
+    static final class SniRecorder extends SNIMatcher {
+
+        private volatile String host;
+
+        SniRecorder() {
+            super(StandardConstants.SNI_HOST_NAME);
+        }
+
+        @Override
+        public boolean matches(SNIServerName serverName) {
+            if (serverName instanceof SNIHostName name) {
+                host = name.getAsciiName().toLowerCase(Locale.ROOT);
+            }
+            return true;
+        }
     }
 }

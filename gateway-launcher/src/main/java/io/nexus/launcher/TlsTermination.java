@@ -224,13 +224,17 @@ final class TlsTermination extends AbstractLifeCycle {
         }
     }
 
-    /** Jetty's factory with the profile's named groups (Jetty sets protocols and suites, not groups). */
+    /**
+     * Jetty's factory with the profile's named groups (Jetty sets protocols and suites, not
+     * groups) and, per connection, the recorder of the client's SNI name that the key manager reads.
+     */
     private static final class ProfiledSslContextFactory extends SslContextFactory.Server {
 
         @Override
         public SSLParameters customize(SSLParameters parameters) {
             super.customize(parameters);
             parameters.setNamedGroups(TlsProfiles.NAMED_GROUPS.toArray(String[]::new));
+            parameters.setSNIMatchers(List.of(new ReloadableKeyManager.SniRecorder()));
             return parameters;
         }
     }
