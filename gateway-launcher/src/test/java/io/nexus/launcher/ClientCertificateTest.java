@@ -101,6 +101,7 @@ class ClientCertificateTest {
               routes = [
                 { name = "partner", path = "/partner", upstream = "up", auth = "partners" }
                 { name = "open", path = "/open", upstream = "up" }
+                { name = "limited", path = "/limited", upstream = "up", auth = "partners", rate-limit { requests = 1, window = 1m, key = subject } }
               ]
             }
             """.formatted(dir.resolve("server.crt"), dir.resolve("server.key"), dir.resolve("clients-ca.pem"), SPIFFE);
@@ -125,6 +126,15 @@ class ClientCertificateTest {
         X509Certificate orders = issueClient(keys, "CN=orders", SPIFFE, caKeys, CA_DN, Instant.now().minusSeconds(60), Instant.now().plusSeconds(3600));
         assertThat(get(keyManagers(keys, orders), "/partner/x", "")).startsWith("HTTP/1.1 200 ");
         assertThat(nexus.upstream("up").takeRequest().header("X-Forwarded-Client-Cert")).endsWith(";Subject=\"CN=orders\";URI=" + SPIFFE);
+    }
+
+    @Test
+    void theCertificateSubjectIsTheRateLimitKey() throws Exception {
+        assertThat(get(billing, "/limited/a", "")).startsWith("HTTP/1.1 200 ");
+        assertThat(get(billing, "/limited/b", "")).startsWith("HTTP/1.1 429 ");
+        KeyPair keys = rsa();
+        X509Certificate orders = issueClient(keys, "CN=orders", SPIFFE, caKeys, CA_DN, Instant.now().minusSeconds(60), Instant.now().plusSeconds(3600));
+        assertThat(get(keyManagers(keys, orders), "/limited/c", "")).as("another subject, its own count").startsWith("HTTP/1.1 200 ");
     }
 
     @Test
