@@ -24,4 +24,7 @@ require chromedriver chromium-driver
 # ClusterRateLimitTest starts its own redis-server processes (and a Redis Cluster with redis-cli).
 require redis-server redis-server
 require redis-cli redis-tools
+
+# TlsScanTest (tagged slow) scans the TLS port with testssl (Debian package testssl.sh).
+require testssl testssl.sh
 exec mvn -B -ntp verify "$@"

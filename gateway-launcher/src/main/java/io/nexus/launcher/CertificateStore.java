@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
@@ -102,12 +103,15 @@ final class CertificateStore {
 
     /** A hash over the content of every certificate file, in order. */
     static String fingerprint(List<TlsSettings.Certificate> certificates) throws IOException {
+        return fingerprint(certificates, List.of());
+    }
+
+    /** A hash over the content of every certificate file, then of the other files, in order. */
+    static String fingerprint(List<TlsSettings.Certificate> certificates, List<Path> others) throws IOException {
         MessageDigest digest = Sha256.digest();
-        for (TlsSettings.Certificate certificate : certificates) {
-            for (Path file : certificate.files()) {
-                digest.update(Files.readAllBytes(file));
-                digest.update((byte) 0);
-            }
+        for (Path file : Stream.concat(certificates.stream().flatMap(c -> c.files().stream()), others.stream()).toList()) {
+            digest.update(Files.readAllBytes(file));
+            digest.update((byte) 0);
         }
         return HexFormat.of().formatHex(digest.digest());
     }

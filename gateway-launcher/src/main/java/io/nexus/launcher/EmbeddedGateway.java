@@ -83,6 +83,7 @@ public final class EmbeddedGateway implements AutoCloseable {
                                         MiddlewareRegistry middlewares) throws Exception {
         GatewayConfig config = initial.config();
         ServerSettings settings = config.startup().server();
+        TlsTermination.prepareJdk(settings.tls());
         ThreadPool threads = threadPool(settings.virtualThreads());
         // Started first: the upstream clients share it and must not take over its lifecycle.
         ((LifeCycle) threads).start();

@@ -5,10 +5,15 @@ import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
 import java.security.KeyStore;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.TrustManager;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http2.HTTP2Cipher;
 import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
@@ -20,19 +25,20 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.component.AbstractLifeCycle;
-import org.eclipse.jetty.util.ssl.SniX509ExtendedKeyManager;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTPS connector: Jetty's {@link SslContextFactory.Server} over a keystore built from the
- * configured certificates, HTTP/2 over ALPN next to HTTP/1.1, SNI choosing the certificate (the
- * first one when the client names no known host). The certificate files are checked every
- * {@code reload-interval}; a change rebuilds the keystore and calls
- * {@link SslContextFactory#reload}: new handshakes get the new certificate, open connections keep
- * the one they negotiated. A bad file keeps the old certificates and counts a failed reload.
+ * The HTTPS connector: Jetty's {@link SslContextFactory.Server} over one {@code SSLContext} whose
+ * key manager holds the configured certificates ({@link ReloadableKeyManager}: SNI chooses, the
+ * first is the default) and, with {@code client-auth}, whose trust manager verifies client
+ * certificates ({@link ClientCaTrust}); the profile's protocols, suites and named groups
+ * ({@link TlsProfiles}); HTTP/2 over ALPN next to HTTP/1.1. The certificate and CA files are
+ * checked every {@code reload-interval}; a change loads them into the managers: new handshakes
+ * get the new certificate and CA, open connections keep what they negotiated, and sessions
+ * resume across the change. A bad file keeps the old ones and counts a failed reload.
  * Jetty's {@code KeyStoreScanner} is not used: it watches a single keystore file, while here
  * several certificates, PEM pairs included, make up one keystore.
  *
@@ -43,10 +49,13 @@ import org.slf4j.LoggerFactory;
 final class TlsTermination extends AbstractLifeCycle {
 
     static final String CONNECTOR = "public-tls";
+    private static final String ALPN_H2 = "h2";
+    private static final String ALPN_HTTP_1_1 = "http/1.1";
     private static final Logger LOG = LoggerFactory.getLogger(TlsTermination.class);
 
     private final TlsSettings settings;
-    private final SslContextFactory.Server ssl;
+    private final ReloadableKeyManager keys;
+    private final ClientCaTrust trust;
     private final ServerConnector connector;
     private final Gauge expiry;
     private final CounterDataPoint reloadSuccesses;
@@ -56,10 +65,11 @@ final class TlsTermination extends AbstractLifeCycle {
     private final Scheduler scheduler;
     private volatile Scheduler.Task nextCheck;
 
-    private TlsTermination(TlsSettings settings, SslContextFactory.Server ssl, ServerConnector connector, PrometheusRegistry registry,
-                           Scheduler scheduler) {
+    private TlsTermination(TlsSettings settings, ReloadableKeyManager keys, ClientCaTrust trust, ServerConnector connector,
+                           PrometheusRegistry registry, Scheduler scheduler) {
         this.settings = settings;
-        this.ssl = ssl;
+        this.keys = keys;
+        this.trust = trust;
         this.connector = connector;
         this.scheduler = scheduler;
         this.expiry = Gauge.builder()
@@ -81,29 +91,31 @@ final class TlsTermination extends AbstractLifeCycle {
      *
      * @param scheduler checks the files every {@code reload-interval} while this is started
      */
-    private static final String ALPN_H2 = "h2";
-    private static final String ALPN_HTTP_1_1 = "http/1.1";
-
     static TlsTermination create(Server server, String host, TlsSettings settings, HttpConfiguration base, PrometheusRegistry registry,
                                  Scheduler scheduler) throws Exception {
         List<TlsSettings.Certificate> certificates = settings.certificates();
         KeyStore store = CertificateStore.load(certificates);
-        SslContextFactory.Server ssl = new SslContextFactory.Server();
-        ssl.setKeyStore(store);
-        ssl.setKeyStorePassword(CertificateStore.PASSWORD);
-        ssl.setIncludeProtocols(settings.protocols().toArray(String[]::new));
-        // Jetty's default cipher exclusions (no NULL, anon, export, RC4, MD5/SHA1 MACs, static RSA)
-        // stay; HTTP/2 needs its blacklisted ciphers ordered last (RFC 7540 §9.2.2).
+        ReloadableKeyManager keys = new ReloadableKeyManager();
+        keys.load(store, CertificateStore.PASSWORD.toCharArray(), certificates.stream().map(CertificateStore::alias).toList());
+        ClientCaTrust trust = null;
+        if (settings.clientAuth().mode() != TlsSettings.ClientAuth.Mode.NONE) {
+            trust = new ClientCaTrust();
+            trust.load(settings.clientAuth());
+        }
+        // One context for the process's life: reloads swap what the managers hold, so the session
+        // cache and ticket keys survive them.
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(new KeyManager[] {keys}, trust == null ? null : new TrustManager[] {trust}, null);
+        SslContextFactory.Server ssl = new ProfiledSslContextFactory();
+        ssl.setSslContext(context);
+        ssl.setIncludeProtocols(TlsProfiles.protocols(settings).toArray(String[]::new));
+        ssl.setIncludeCipherSuites(TlsProfiles.cipherSuites(settings).toArray(String[]::new));
+        // HTTP/2 needs its blacklisted ciphers ordered last (RFC 7540 §9.2.2); a profile has none.
         ssl.setCipherComparator(HTTP2Cipher.COMPARATOR);
-        String defaultAlias = CertificateStore.alias(certificates.get(0));
-        ssl.setSNISelector((keyType, issuers, session, sniHost, certs) -> {
-            String alias = ssl.sniSelect(keyType, issuers, session, sniHost, certs);
-            if (SniX509ExtendedKeyManager.SniSelector.DELEGATE.equals(alias)
-                && certs.stream().anyMatch(x509 -> x509.getAlias().equals(defaultAlias))) {
-                return defaultAlias;
-            }
-            return alias;
-        });
+        // A client-initiated TLS 1.2 renegotiation costs the server a handshake for nothing (a DoS lever scanners flag).
+        ssl.setRenegotiationAllowed(false);
+        ssl.setWantClientAuth(settings.clientAuth().mode() == TlsSettings.ClientAuth.Mode.OPTIONAL);
+        ssl.setNeedClientAuth(settings.clientAuth().mode() == TlsSettings.ClientAuth.Mode.REQUIRED);
 
         HttpConfiguration https = new HttpConfiguration(base);
         SecureRequestCustomizer secure = new SecureRequestCustomizer();
@@ -126,8 +138,8 @@ final class TlsTermination extends AbstractLifeCycle {
         connector.setName(CONNECTOR);
         connector.setHost(host);
         connector.setPort(settings.port());
-        TlsTermination tls = new TlsTermination(settings, ssl, connector, registry, scheduler);
-        tls.fingerprint = CertificateStore.fingerprint(certificates);
+        TlsTermination tls = new TlsTermination(settings, keys, trust, connector, registry, scheduler);
+        tls.fingerprint = fingerprint(settings);
         tls.recordExpiries(store);
         return tls;
     }
@@ -172,12 +184,15 @@ final class TlsTermination extends AbstractLifeCycle {
     boolean reloadIfChanged() {
         String current = null;
         try {
-            current = CertificateStore.fingerprint(settings.certificates());
+            current = fingerprint(settings);
             if (current.equals(fingerprint) || current.equals(failedFingerprint)) {
                 return false;
             }
             KeyStore store = CertificateStore.load(settings.certificates());
-            ssl.reload(factory -> factory.setKeyStore(store));
+            if (trust != null) {
+                trust.load(settings.clientAuth());
+            }
+            keys.load(store, CertificateStore.PASSWORD.toCharArray(), settings.certificates().stream().map(CertificateStore::alias).toList());
             fingerprint = current;
             recordExpiries(store);
             reloadSuccesses.inc();
@@ -189,6 +204,38 @@ final class TlsTermination extends AbstractLifeCycle {
             reloadFailures.inc();
             LOG.warn("TLS certificates not reloaded, the previous ones stay in use: {}", e.toString());
             return false;
+        }
+    }
+
+    /** The certificate files and, with client authentication, the CA and CRL files. */
+    private static String fingerprint(TlsSettings settings) throws IOException {
+        return CertificateStore.fingerprint(settings.certificates(), settings.clientAuth().mode() == TlsSettings.ClientAuth.Mode.NONE
+            ? List.of() : settings.clientAuth().files());
+    }
+
+    /**
+     * Sets what the JDK reads once per process, before its first TLS context: OCSP stapling
+     * ({@code jdk.tls.stapling.enable}, read when the JDK's SSLContext implementation loads).
+     * Called before the gateway starts its upstream clients, which are the first TLS users.
+     */
+    static void prepareJdk(TlsSettings settings) {
+        if (settings.enabled() && settings.ocspStapling()) {
+            System.setProperty("jdk.tls.stapling.enable", "true");
+        }
+    }
+
+    /**
+     * Jetty's factory with the profile's named groups (Jetty sets protocols and suites, not
+     * groups) and, per connection, the recorder of the client's SNI name that the key manager reads.
+     */
+    private static final class ProfiledSslContextFactory extends SslContextFactory.Server {
+
+        @Override
+        public SSLParameters customize(SSLParameters parameters) {
+            super.customize(parameters);
+            parameters.setNamedGroups(TlsProfiles.NAMED_GROUPS.toArray(String[]::new));
+            parameters.setSNIMatchers(List.of(new ReloadableKeyManager.SniRecorder()));
+            return parameters;
         }
     }
 

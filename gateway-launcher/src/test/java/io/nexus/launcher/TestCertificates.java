@@ -60,6 +60,44 @@ final class TestCertificates {
         return new JcaX509CertificateConverter().getCertificate(builder.build(new JcaContentSignerBuilder("SHA256withRSA").build(issuer.getPrivate())));
     }
 
+    /**
+     * A client certificate: subject {@code dn}, an optional URI subject alternative name, valid
+     * from {@code notBefore} to {@code notAfter}, signed by the CA named {@code issuerDn}.
+     */
+    static X509Certificate issueClient(KeyPair subject, String dn, String uri, KeyPair issuer, String issuerDn, Instant notBefore,
+                                       Instant notAfter) throws Exception {
+        X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(new X500Name(issuerDn), BigInteger.valueOf(SERIALS.incrementAndGet()),
+            Date.from(notBefore), Date.from(notAfter), new X500Name(dn), subject.getPublic());
+        if (uri != null) {
+            builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier, uri)));
+        }
+        return new JcaX509CertificateConverter().getCertificate(builder.build(new JcaContentSignerBuilder("SHA256withRSA").build(issuer.getPrivate())));
+    }
+
+    /** A CA certificate named {@code dn}, self-signed, valid for 30 days. */
+    static X509Certificate ca(KeyPair keys, String dn) throws Exception {
+        Instant now = Instant.now();
+        X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(new X500Name(dn), BigInteger.valueOf(SERIALS.incrementAndGet()),
+            Date.from(now.minusSeconds(60)), Date.from(now.plus(Duration.ofDays(30))), new X500Name(dn), keys.getPublic());
+        builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
+        return new JcaX509CertificateConverter().getCertificate(builder.build(new JcaContentSignerBuilder("SHA256withRSA").build(keys.getPrivate())));
+    }
+
+    /** PEM text of certificates, one after the other (a CA bundle). */
+    static String pem(X509Certificate... certificates) throws Exception {
+        Base64.Encoder base64 = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII));
+        StringBuilder text = new StringBuilder();
+        for (X509Certificate certificate : certificates) {
+            text.append("-----BEGIN CERTIFICATE-----\n").append(base64.encodeToString(certificate.getEncoded())).append("\n-----END CERTIFICATE-----\n");
+        }
+        return text.toString();
+    }
+
+    /** Writes {@code text} to {@code target} by an atomic move, as a secret update would. */
+    static void replace(String text, Path target) throws IOException {
+        move(text, target);
+    }
+
     /** Writes the key, then the chain (certificate, CA), each by an atomic move: the order a renewal tool would use. */
     static void writePem(X509Certificate certificate, X509Certificate ca, KeyPair keys, Path certFile, Path keyFile) throws Exception {
         Base64.Encoder base64 = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII));

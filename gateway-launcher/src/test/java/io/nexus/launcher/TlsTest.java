@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.KeyPair;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
@@ -22,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 import org.awaitility.Awaitility;
@@ -50,6 +52,7 @@ class TlsTest {
     static X509Certificate ca;
     static X509Certificate api;
     static X509Certificate shop;
+    static KeyPair shopKeys;
     static TrustManagerFactory trustManagers;
     static SSLContext client;
 
@@ -66,14 +69,9 @@ class TlsTest {
         KeyPair apiKeys = rsa();
         api = issue(apiKeys, "api.test", List.of("api.test", "localhost"), caKeys, false);
         writePem(api, ca, apiKeys, dir.resolve("api.crt"), dir.resolve("api.key"));
-        KeyPair shopKeys = rsa();
+        shopKeys = rsa();
         shop = issue(shopKeys, "shop.test", List.of("shop.test"), caKeys, false);
-        KeyStore p12 = KeyStore.getInstance("PKCS12");
-        p12.load(null, null);
-        p12.setKeyEntry("shop", shopKeys.getPrivate(), "changeit".toCharArray(), new Certificate[] {shop, ca});
-        try (OutputStream out = Files.newOutputStream(dir.resolve("shop.p12"))) {
-            p12.store(out, "changeit".toCharArray());
-        }
+        writeShopKeystore();
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
         trust.setCertificateEntry("ca", ca);
@@ -197,6 +195,42 @@ class TlsTest {
     }
 
     /**
+     * The SSLContext outlives a reload, and with it the session ticket keys: a client resumes the
+     * session it made before the certificate files changed, instead of a full handshake for every
+     * client of the fleet whenever a file changes (Jetty's {@code SslContextFactory.reload}
+     * builds a new context and forgets them). Here the PKCS12 file of the other certificate is
+     * rewritten (a new salt: other bytes, a reload); the JDK refuses, by design, a ticket whose
+     * own certificate was replaced (docs/tls.md). A resumed session keeps its creation time.
+     */
+    @Test
+    void sessionsResumeAcrossACertificateReload() throws Exception {
+        SSLContext resuming = newClientContext();
+        double reloadsBefore = reloads();
+        long created = request(resuming, "api.test", "/keep/ticket").getCreationTime();
+        writeShopKeystore();
+        Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> nexus.awaitMetrics(metrics ->
+            assertThat(metric(metrics, "nexus_tls_reloads_total{result=\"success\"}")).isGreaterThan(reloadsBefore)));
+
+        assertThat(request(resuming, "api.test", "/keep/resumed").getCreationTime()).as("resumed").isEqualTo(created);
+        upstream().clear();
+    }
+
+    /** A GET on a new connection from {@code context} (whose session cache may resume); the session it ran in. */
+    private static SSLSession request(SSLContext context, String sni, String path) throws Exception {
+        try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", nexus.gateway().tlsPort())) {
+            socket.setSoTimeout(5000);
+            SSLParameters parameters = socket.getSSLParameters();
+            parameters.setServerNames(List.of(new SNIHostName(sni)));
+            socket.setSSLParameters(parameters);
+            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + sni + "\r\nConnection: close\r\n\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1));
+            // Reading the whole response also reads the session ticket the server sent after the handshake.
+            assertThat(new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1)).startsWith("HTTP/1.1 200 ");
+            return socket.getSession();
+        }
+    }
+
+    /**
      * RFC 9113 §8.2.2: connection-specific fields make an HTTP/2 request malformed; {@code te:
      * trailers} is the exception. Jetty's own HTTP/2 client never encodes such fields, so the
      * request is written as raw frames (HPACK literals without Huffman coding).
@@ -278,6 +312,23 @@ class TlsTest {
         } finally {
             http2.stop();
         }
+    }
+
+    private static double reloads() throws Exception {
+        double[] value = new double[1];
+        nexus.awaitMetrics(metrics -> value[0] = metric(metrics, "nexus_tls_reloads_total{result=\"success\"}"));
+        return value[0];
+    }
+
+    private static void writeShopKeystore() throws Exception {
+        KeyStore p12 = KeyStore.getInstance("PKCS12");
+        p12.load(null, null);
+        p12.setKeyEntry("shop", shopKeys.getPrivate(), "changeit".toCharArray(), new Certificate[] {shop, ca});
+        Path next = dir.resolve("shop.p12.next");
+        try (OutputStream out = Files.newOutputStream(next)) {
+            p12.store(out, "changeit".toCharArray());
+        }
+        Files.move(next, dir.resolve("shop.p12"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static double metric(String metrics, String series) {

@@ -3,6 +3,7 @@ package io.nexus.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
+import io.nexus.gateway.config.TlsSettings;
 import io.nexus.gateway.lifecycle.GatewayContextListener;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -10,13 +11,19 @@ import java.net.NetworkInterface;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -119,6 +126,56 @@ class WarModeTest {
 
         port = deploy("nexus { admin.war.remote-probes = true }");
         assertThat(get(host, port, "/_nexus/healthz", null).getStatus()).isEqualTo(200);
+    }
+
+    /**
+     * The container owns TLS in a WAR: a server with an HTTPS connector of its own (and its own
+     * Server header off, as docs/tls.md tells the operator). HSTS goes on the secure responses
+     * only, and the upstream's banners stop at the gateway.
+     */
+    @Test
+    void hstsOnSecureRequestsAndNoUpstreamBannersInAWar() throws Exception {
+        try (io.nexus.gateway.testing.RecordingUpstream upstream = io.nexus.gateway.testing.RecordingUpstream.start("banner")) {
+            deploy("""
+                nexus {
+                  server.tls.hsts { max-age = 1d }
+                  upstreams { up { targets = ["%s"] } }
+                  routes = [{ name = "r", path = "/r", upstream = "up" }]
+                }
+                """.formatted(upstream.url()));
+            server.stop();
+            HttpConfiguration https = new HttpConfiguration();
+            https.setSendServerVersion(false);
+            https.addCustomizer(new SecureRequestCustomizer(false));
+            SslContextFactory.Server ssl = new SslContextFactory.Server();
+            TestCertificates.PemFiles pem = TestCertificates.localhost();
+            ssl.setKeyStore(CertificateStore.load(List.of(new TlsSettings.Certificate("localhost", Optional.empty(), "",
+                Optional.of(pem.certificate()), Optional.of(pem.privateKey())))));
+            ssl.setKeyStorePassword(CertificateStore.PASSWORD);
+            ServerConnector secure = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(https));
+            secure.setHost("127.0.0.1");
+            server.addConnector(secure);
+            server.getConnectors()[0].getConnectionFactory(HttpConnectionFactory.class).getHttpConfiguration().setSendServerVersion(false);
+            server.start();
+            int plainPort = ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+
+            HttpClient tlsClient = new HttpClient();
+            tlsClient.setSslContextFactory(new SslContextFactory.Client(true));
+            tlsClient.start();
+            try {
+                ContentResponse overTls = tlsClient.newRequest("https://127.0.0.1:" + secure.getLocalPort() + "/r/x").timeout(10, TimeUnit.SECONDS).send();
+                assertThat(overTls.getStatus()).isEqualTo(200);
+                assertThat(overTls.getHeaders().get("Strict-Transport-Security")).isEqualTo("max-age=86400");
+                // RecordingUpstream is a Jetty server that sends its own Server: Jetty(...) header.
+                assertThat(overTls.getHeaders().contains("Server")).isFalse();
+            } finally {
+                tlsClient.stop();
+            }
+            ContentResponse plain = get("127.0.0.1", plainPort, "/r/x", null);
+            assertThat(plain.getStatus()).isEqualTo(200);
+            assertThat(plain.getHeaders().contains("Strict-Transport-Security")).isFalse();
+            assertThat(plain.getHeaders().contains("Server")).isFalse();
+        }
     }
 
     @Test

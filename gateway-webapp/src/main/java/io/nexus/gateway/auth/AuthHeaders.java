@@ -10,7 +10,8 @@ import org.eclipse.jetty.http.HttpFields;
  * What the proxy sends upstream about the client's identity. Every {@code X-Auth-*} header a
  * client sent (also written with {@code _} for {@code -}) is dropped on every route, with or without authentication: an upstream shared
  * by several routes can trust them. The authenticated identity's own headers replace them, and
- * the credential is removed unless its provider forwards it.
+ * the credential is removed unless its provider forwards it. A client's
+ * {@code X-Forwarded-Client-Cert} is dropped the same way, on every route.
  */
 public final class AuthHeaders {
 
@@ -18,6 +19,7 @@ public final class AuthHeaders {
     public static final String PREFIX = "x-auth-";
     static final String SUBJECT = "X-Auth-Subject";
     static final String PROVIDER = "X-Auth-Provider";
+    private static final String XFCC = "x-forwarded-client-cert";
 
     private AuthHeaders() {
     }
@@ -43,7 +45,9 @@ public final class AuthHeaders {
             HttpField field = fields.next();
             String name = field.getLowerCaseName();
             // X_Auth_Subject is X-Auth-Subject to CGI, WSGI and Rack upstreams (HTTP_X_AUTH_SUBJECT).
-            if (name.replace('_', '-').startsWith(PREFIX) || (credential != null && field.is(credential))) {
+            // X-Forwarded-Client-Cert only ever comes from the gateway's own handshake (ClientCertificates).
+            if (name.replace('_', '-').startsWith(PREFIX) || (credential != null && field.is(credential))
+                || name.replace('_', '-').equals(XFCC)) {
                 fields.remove();
             }
         }

@@ -43,6 +43,7 @@ public final class AuthMiddleware implements Middleware {
         AuthSettings settings = route.auth().orElseThrow(() -> new IllegalStateException("route " + route.name() + " has no auth"));
         switch (settings) {
             case AuthSettings.ApiKey apiKey -> authenticator = new ApiKeyAuthenticator(apiKey);
+            case AuthSettings.ClientCert clientCert -> authenticator = new ClientCertAuthenticator(clientCert);
             case AuthSettings.Jwt jwt -> {
                 JwtAuthenticator jwtAuthenticator = new JwtAuthenticator(jwt);
                 authenticator = jwtAuthenticator;

@@ -85,4 +85,29 @@ public sealed interface AuthSettings {
             return "Jwt[" + name + ", algorithms=" + algorithms + ", issuer=" + issuer + ", audience=" + audience + "]";
         }
     }
+
+    /**
+     * Client certificates verified in the TLS handshake ({@code type = client-cert}); the
+     * certificate must match one of {@code subjects} or {@code sans} when either is given.
+     *
+     * @param subjects distinguished names (RFC 4514), compared as X.500 names (case and spacing aside)
+     * @param sans subject alternative names: URIs ({@code spiffe://...}), DNS names, e-mail or IP addresses
+     */
+    record ClientCert(String name, List<String> subjects, List<String> sans) implements AuthSettings {
+
+        public ClientCert {
+            subjects = List.copyOf(subjects);
+            sans = List.copyOf(sans);
+        }
+
+        @Override
+        public List<String> requiredScopes() {
+            return List.of();
+        }
+
+        @Override
+        public boolean forwardCredential() {
+            return false;
+        }
+    }
 }

@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
+import javax.security.auth.x500.X500Principal;
 
 /**
  * Reads the providers of {@code nexus.auth}, each over reference.conf's template for its type
@@ -42,7 +43,7 @@ final class AuthSettingsReader {
     /** The entries of {@code nexus.auth} that are valid, by name. */
     static Map<String, AuthSettings> read(Section authSection, List<ConfigProblem> problems) {
         Map<String, AuthSettings> auth = new LinkedHashMap<>();
-        authSection.namedObjects("auth", "a type (api-key or jwt)").forEach((name, object) ->
+        authSection.namedObjects("auth", "a type (api-key, jwt or client-cert)").forEach((name, object) ->
             provider(name, object, authSection.keyPath(name), problems).ifPresent(settings -> auth.put(name, settings)));
         return auth;
     }
@@ -101,15 +102,37 @@ final class AuthSettingsReader {
         if (type == null) {
             return Optional.empty();
         }
-        if (!type.equals("api-key") && !type.equals("jwt")) {
-            typed.problem("type", "unknown auth type \"" + type + "\" (api-key, jwt)");
+        if (!type.equals("api-key") && !type.equals("jwt") && !type.equals("client-cert")) {
+            typed.problem("type", "unknown auth type \"" + type + "\" (api-key, jwt, client-cert)");
             return Optional.empty();
         }
         Section s = Section.merged(object, ReferenceConfig.blockDefaults("auth." + type), label, problems);
         s.accept("type");
-        AuthSettings settings = type.equals("jwt") ? jwt(name, s) : apiKey(name, s, problems);
+        AuthSettings settings = switch (type) {
+            case "jwt" -> jwt(name, s);
+            case "client-cert" -> clientCert(name, s);
+            default -> apiKey(name, s, problems);
+        };
         s.finish();
         return Optional.of(settings);
+    }
+
+    private static AuthSettings.ClientCert clientCert(String name, Section s) {
+        List<String> subjects = s.stringList("subjects");
+        for (String subject : subjects) {
+            try {
+                new X500Principal(subject);
+            } catch (IllegalArgumentException e) {
+                s.problem("subjects", "\"" + subject + "\" is not a distinguished name (CN=billing,O=Example): " + e.getMessage());
+            }
+        }
+        List<String> sans = s.stringList("sans");
+        for (String san : sans) {
+            if (san.isBlank()) {
+                s.problem("sans", "a subject alternative name must not be blank");
+            }
+        }
+        return new AuthSettings.ClientCert(name, subjects, sans);
     }
 
     private static AuthSettings.ApiKey apiKey(String name, Section s, List<ConfigProblem> problems) {

@@ -25,6 +25,7 @@ import java.util.Set;
  * @param responseBuffering when the upstream's response content is flushed to the client as it arrives
  * @param priority who is shed first when the route's upstream is saturated
  * @param webSocket whether and how the route proxies WebSocket
+ * @param keepUpstreamServerHeader whether the upstream's {@code Server} and {@code X-Powered-By} reach the client
  */
 public record RouteSettings(
     String name,
@@ -46,7 +47,8 @@ public record RouteSettings(
     ResponseBuffering responseBuffering,
     Priority priority,
     Optional<String> group,
-    WebSocketSettings webSocket) {
+    WebSocketSettings webSocket,
+    boolean keepUpstreamServerHeader) {
 
     /** The middleware a route's {@code fault} block adds. */
     public static final String FAULT = "fault";
@@ -67,14 +69,15 @@ public record RouteSettings(
 
     /**
      * A route with reference.conf's client-header policy, path matching, {@code early-hints = forward}
-     * {@code response-buffering = auto}, {@code priority = normal}, no group and no WebSocket (for tests and benchmarks).
+     * {@code response-buffering = auto}, {@code priority = normal}, no group, no WebSocket and upstream banners removed
+     * (for tests and benchmarks).
      */
     public RouteSettings(String name, String path, MatchKind match, String upstream, boolean stripPrefix, Set<String> methods,
                          Optional<String> host, Optional<Duration> requestTimeout, List<String> middlewares, Optional<FaultSettings> fault,
                          Optional<RetrySettings> retries, Optional<RateLimitSettings> rateLimit, Optional<AuthSettings> auth) {
         this(name, path, match, upstream, stripPrefix, methods, host, requestTimeout, middlewares, fault, retries, rateLimit, auth,
             ClientHeaderPolicy.STRICT, PathMatching.STRICT, true, ResponseBuffering.AUTO, Priority.NORMAL, Optional.empty(),
-            WebSocketSettings.OFF);
+            WebSocketSettings.OFF, false);
     }
 
     /** A route's {@code response-buffering}: which responses flow to the client as the upstream produces them. */

@@ -111,13 +111,14 @@ final class RouteSettingsReader {
         Optional<String> group = group(s);
         WebSocketSettings webSocket = new WebSocketSettings(s.bool("websocket"), s.duration("websocket-idle-timeout", Duration.ofSeconds(1)),
             s.bytes("websocket-max-message-size", 125));
+        boolean keepUpstreamServerHeader = s.bool("keep-upstream-server-header");
         if (name == null || path == null || upstream == null) {
             return null;
         }
         return new RouteSettings(name, path, match, upstream, stripPrefix, methods, host, requestTimeout, routeMiddlewares, fault, retries,
             rateLimit, auth, clientHeaders, pathMatching, !"drop".equals(earlyHints),
             "off".equals(buffering) ? RouteSettings.ResponseBuffering.OFF : RouteSettings.ResponseBuffering.AUTO, priority, group,
-            webSocket);
+            webSocket, keepUpstreamServerHeader);
     }
 
     /** A metric label value: a name, like the route's own. */

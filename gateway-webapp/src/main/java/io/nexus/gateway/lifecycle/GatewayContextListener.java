@@ -6,6 +6,7 @@ import io.nexus.gateway.error.GuardedFilter;
 import io.nexus.gateway.filter.AdmissionFilter;
 import io.nexus.gateway.filter.ExchangeFilter;
 import io.nexus.gateway.filter.RequestIdFilter;
+import io.nexus.gateway.filter.StrictTransportFilter;
 import io.nexus.gateway.filter.RequestLimitsFilter;
 import io.nexus.gateway.filter.RouteChainFilter;
 import io.nexus.gateway.filter.RoutingFilter;
@@ -57,6 +58,10 @@ public final class GatewayContextListener implements ServletContextListener {
         // Default order: request bookkeeping first, then what may refuse the request.
         addGuarded(context, "exchange", new ExchangeFilter(metrics), metrics);
         addGuarded(context, "request-id", new RequestIdFilter(), metrics);
+        StrictTransportFilter hsts = new StrictTransportFilter(gateway.config().startup().server().tls().hsts());
+        if (hsts.active()) {
+            addGuarded(context, "hsts", hsts, metrics);
+        }
         addGuarded(context, "request-limits", new RequestLimitsFilter(gateway.config().startup().server().limits()), metrics);
         addGuarded(context, "routing", new RoutingFilter(gateway.snapshots()), metrics);
         addGuarded(context, "admission", new AdmissionFilter(gateway.admission(), gateway.config().startup().server().maxRequestBody(),

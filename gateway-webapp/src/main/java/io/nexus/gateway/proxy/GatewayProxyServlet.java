@@ -1,6 +1,7 @@
 package io.nexus.gateway.proxy;
 
 import io.nexus.gateway.auth.AuthHeaders;
+import io.nexus.gateway.auth.ClientCertificates;
 import io.nexus.gateway.error.ErrorResponses;
 import io.nexus.gateway.error.GatewayError;
 import io.nexus.gateway.error.GuardedFilter;
@@ -176,6 +177,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             ForwardingHeaders.apply(clientRequest, route, host, headers);
             headers.put(Exchange.REQUEST_ID_HEADER, requestId);
             AuthHeaders.apply(exchange.identity(), headers);
+            ClientCertificates.forward(clientRequest, headers);
             // The gateway's span is the upstream's parent (W3C and B3), not the client's span.
             Tracing.inject(exchange.span(), headers);
         });
@@ -540,6 +542,9 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         // The response keeps the gateway's request id, never an upstream's; X-Accel-Buffering is
         // addressed to the proxy (Streams), not the client.
         if (field.is(Exchange.REQUEST_ID_HEADER) || field.is(Streams.ACCEL_BUFFERING)) {
+            return null;
+        }
+        if (UpstreamBanners.isBanner(field) && !Exchange.of(clientRequest).get(UpstreamCall.KEY).route().settings().keepUpstreamServerHeader()) {
             return null;
         }
         // Headers the upstream named in Connection are hop-by-hop too (RFC 9110 §7.6.1).

@@ -25,7 +25,7 @@ class ConfigLoaderTest {
         """;
 
     private static final RequestLimits DEFAULT_LIMITS = new RequestLimits(8 * 1024, 100);
-    private static final TlsSettings DEFAULT_TLS = new TlsSettings(false, 8443, List.of(), List.of("TLSv1.3", "TLSv1.2"), true,
+    private static final TlsSettings DEFAULT_TLS = new TlsSettings(false, 8443, List.of(), List.of(), true,
         Duration.ofSeconds(10));
 
     private static GatewayConfig parse(String text) throws InvalidConfigException {

@@ -54,7 +54,7 @@ class SecurityConfigTest {
             "auth.b.hmac-secret: must be at least 32 bytes (256 bits) (gateway.conf:5)",
             "auth.b.algorithms: RS/ES algorithms need public-keys, public-key-files, a jwks-file or a jwks-url (gateway.conf:5)",
             "auth.b.forward-claims.sub: must name a header X-Auth-... (clients can never send those themselves) (gateway.conf:5)",
-            "auth.c.type: unknown auth type \"oauth\" (api-key, jwt) (gateway.conf:6)");
+            "auth.c.type: unknown auth type \"oauth\" (api-key, jwt, client-cert) (gateway.conf:6)");
     }
 
     @Test
@@ -101,6 +101,8 @@ class SecurityConfigTest {
         GatewayConfig config = ConfigLoader.parse("nexus {}", "gateway.conf", Map.of());
         assertThat(config.startup().server().limits()).isEqualTo(new RequestLimits(8 * 1024, 100));
         assertThat(config.startup().server().tls().enabled()).isFalse();
-        assertThat(config.startup().server().tls().protocols()).containsExactly("TLSv1.3", "TLSv1.2");
+        // No protocol list of its own: the intermediate profile's TLS 1.3 and 1.2 (TlsProfiles in the launcher).
+        assertThat(config.startup().server().tls().protocols()).isEmpty();
+        assertThat(config.startup().server().tls().profile()).isEqualTo(TlsSettings.Profile.INTERMEDIATE);
     }
 }
