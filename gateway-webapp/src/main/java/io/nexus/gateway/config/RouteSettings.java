@@ -24,6 +24,7 @@ import java.util.Set;
  * @param forwardEarlyHints whether an upstream's {@code 103 Early Hints} reach the client
  * @param responseBuffering when the upstream's response content is flushed to the client as it arrives
  * @param priority who is shed first when the route's upstream is saturated
+ * @param traffic header edits, path rewrite and CORS (docs/traffic-policy.md)
  */
 public record RouteSettings(
     String name,
@@ -44,7 +45,8 @@ public record RouteSettings(
     boolean forwardEarlyHints,
     ResponseBuffering responseBuffering,
     Priority priority,
-    Optional<String> group) {
+    Optional<String> group,
+    TrafficPolicy traffic) {
 
     /** The middleware a route's {@code fault} block adds. */
     public static final String FAULT = "fault";
@@ -56,7 +58,7 @@ public record RouteSettings(
      * The middlewares every gateway has: their names are the route keys above, so they are
      * written here once; the composition root registers a factory under each.
      */
-    public static final Set<String> BUILT_IN_MIDDLEWARES = Set.of(FAULT, RATE_LIMIT, AUTH);
+    public static final Set<String> BUILT_IN_MIDDLEWARES = Set.of(FAULT, RATE_LIMIT, AUTH, TrafficPolicy.CORS, TrafficPolicy.REWRITE);
 
     public RouteSettings {
         methods = Set.copyOf(methods);
@@ -65,13 +67,14 @@ public record RouteSettings(
 
     /**
      * A route with reference.conf's client-header policy, path matching, {@code early-hints = forward}
-     * {@code response-buffering = auto}, {@code priority = normal} and no group (for tests and benchmarks).
+     * {@code response-buffering = auto}, {@code priority = normal}, no group and no traffic policy (for tests and benchmarks).
      */
     public RouteSettings(String name, String path, MatchKind match, String upstream, boolean stripPrefix, Set<String> methods,
                          Optional<String> host, Optional<Duration> requestTimeout, List<String> middlewares, Optional<FaultSettings> fault,
                          Optional<RetrySettings> retries, Optional<RateLimitSettings> rateLimit, Optional<AuthSettings> auth) {
         this(name, path, match, upstream, stripPrefix, methods, host, requestTimeout, middlewares, fault, retries, rateLimit, auth,
-            ClientHeaderPolicy.STRICT, PathMatching.STRICT, true, ResponseBuffering.AUTO, Priority.NORMAL, Optional.empty());
+            ClientHeaderPolicy.STRICT, PathMatching.STRICT, true, ResponseBuffering.AUTO, Priority.NORMAL, Optional.empty(),
+            TrafficPolicy.NONE);
     }
 
     /** A route's {@code response-buffering}: which responses flow to the client as the upstream produces them. */

@@ -108,12 +108,13 @@ final class RouteSettingsReader {
         RouteSettings.PathMatching pathMatching = new RouteSettings.PathMatching(s.bool("case-insensitive"), s.bool("trailing-slash-equivalent"));
         RouteSettings.Priority priority = priority(s);
         Optional<String> group = group(s);
+        TrafficPolicy traffic = TrafficPolicyReader.read(s, routeMiddlewares, methods);
         if (name == null || path == null || upstream == null) {
             return null;
         }
         return new RouteSettings(name, path, match, upstream, stripPrefix, methods, host, requestTimeout, routeMiddlewares, fault, retries,
             rateLimit, auth, clientHeaders, pathMatching, !"drop".equals(earlyHints),
-            "off".equals(buffering) ? RouteSettings.ResponseBuffering.OFF : RouteSettings.ResponseBuffering.AUTO, priority, group);
+            "off".equals(buffering) ? RouteSettings.ResponseBuffering.OFF : RouteSettings.ResponseBuffering.AUTO, priority, group, traffic);
     }
 
     /** A metric label value: a name, like the route's own. */

@@ -133,7 +133,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         Exchange exchange = Exchange.of(clientRequest);
         UpstreamCall call = exchange.get(UpstreamCall.KEY);
         String base = call.target().base();
-        String path = URIUtil.encodePath(call.route().upstreamPath(exchange.path()));
+        String path = URIUtil.encodePath(call.route().upstreamPath(exchange));
         String query = QueryText.encodeInvalid(AuthHeaders.forwardedQuery(clientRequest.getQueryString(), exchange.identity()));
         StringBuilder url = new StringBuilder(base.length() + path.length() + (query == null ? 0 : query.length() + 1));
         url.append(base).append(path);
@@ -166,6 +166,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             AuthHeaders.apply(exchange.identity(), headers);
             // The gateway's span is the upstream's parent (W3C and B3), not the client's span.
             Tracing.inject(exchange.span(), headers);
+            route.traffic().onProxyRequest(headers, exchange);
         });
     }
 
@@ -502,6 +503,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
                 proxyResponse.addHeader(forwarded.getName(), forwarded.getValue());
             }
         }
+        call.route().traffic().onUpstreamResponse(clientRequest, proxyResponse, exchange);
         if (kind == Streams.Kind.DECLARED) {
             ClientStreamWriter writer = new ClientStreamWriter(clientRequest, serverResponse, exchange, true);
             exchange.put(ClientStreamWriter.KEY, writer);

@@ -4,6 +4,8 @@ import io.nexus.gateway.config.RouteSettings;
 import io.nexus.gateway.exchange.Exchange;
 import io.nexus.gateway.middleware.RouteChain;
 import io.nexus.gateway.ratelimit.TrustedProxies;
+import io.nexus.gateway.traffic.PathRewriter;
+import io.nexus.gateway.traffic.RouteTraffic;
 import io.nexus.gateway.upstream.RetryBudget;
 import io.nexus.gateway.upstream.Upstream;
 import java.util.ArrayList;
@@ -28,6 +30,7 @@ public final class Route {
     private final String host;
     private final boolean wildcardHost;
     private final TrustedProxies forwardingProxies;
+    private final RouteTraffic traffic;
 
     public Route(RouteSettings settings, Upstream upstream, Exchange.Recorder recorder, RouteChain chain) {
         this.settings = settings;
@@ -47,6 +50,12 @@ public final class Route {
         List<String> trusted = new ArrayList<>(settings.clientHeaders().trustedProxies());
         settings.rateLimit().ifPresent(limit -> trusted.addAll(limit.trustedProxies()));
         this.forwardingProxies = TrustedProxies.of(trusted);
+        this.traffic = RouteTraffic.of(settings.traffic());
+    }
+
+    /** The route's header edits and CORS, as the proxy applies them. */
+    public RouteTraffic traffic() {
+        return traffic;
     }
 
     /**
@@ -128,15 +137,13 @@ public final class Route {
      * {@code strip-prefix} is set (an emptied path becomes {@code /}).
      */
     public String upstreamPath(String requestPath) {
-        if (!settings.stripPrefix()) {
-            return requestPath;
-        }
-        String prefix = settings.path();
-        if (prefix.equals("/")) {
-            return requestPath;
-        }
-        String rest = requestPath.substring(prefix.length());
-        return rest.isEmpty() ? "/" : rest;
+        return PathRewriter.stripped(settings, requestPath);
+    }
+
+    /** The path to send upstream for a routed request: the rewrite middleware's, else {@link #upstreamPath(String)}. */
+    public String upstreamPath(Exchange exchange) {
+        String rewritten = exchange.get(PathRewriter.KEY);
+        return rewritten != null ? rewritten : upstreamPath(exchange.path());
     }
 
     @Override

@@ -1,0 +1,124 @@
+package io.nexus.gateway.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nexus.gateway.config.TrafficPolicy.Cors;
+import io.nexus.gateway.config.TrafficPolicy.HeaderEdits;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class TrafficPolicyReaderTest {
+
+    private static final String UPSTREAM = "upstreams { up { targets = [\"http://127.0.0.1:1\"] } }\n";
+
+    private static RouteSettings route(String keys) throws InvalidConfigException {
+        return ConfigLoader.parse("nexus {\n" + UPSTREAM + "routes = [{ name = r, path = \"/r\", upstream = up\n" + keys + "\n}]\n}",
+            "gateway.conf", Map.of()).routes().get(0);
+    }
+
+    /** Problems of a route whose extra keys start on line 4 of gateway.conf. */
+    private static List<String> problems(String keys) {
+        try {
+            route(keys);
+        } catch (InvalidConfigException e) {
+            return e.problems().stream().map(ConfigProblem::toString).toList();
+        }
+        throw new AssertionError("config was accepted: " + keys);
+    }
+
+    @Test
+    void headersRewriteAndCorsAreReadAndAddTheirMiddlewares() throws Exception {
+        RouteSettings route = route("""
+            methods = [GET]
+            headers { request { set { "X-Env" = "prod" }, add { "X-Via" = "gw ${route}" }, remove = ["X-Secret"] }
+                      response { remove = ["Server"] } }
+            rewrite { regex = "^/users/([0-9]+)$", replacement = "/v2/accounts/$1" }
+            cors { allowed-origins = ["https://App.example.com"], allow-credentials = true }
+            """);
+        assertThat(route.traffic().headers().request()).isEqualTo(new HeaderEdits(Map.of("X-Env", "prod"), Map.of("X-Via", "gw ${route}"), List.of("X-Secret")));
+        assertThat(route.traffic().headers().response()).isEqualTo(new HeaderEdits(Map.of(), Map.of(), List.of("Server")));
+        assertThat(route.traffic().rewrite()).contains(new TrafficPolicy.Rewrite("^/users/([0-9]+)$", "/v2/accounts/$1"));
+        assertThat(route.traffic().cors()).contains(new Cors(List.of("https://app.example.com"), List.of("GET", "HEAD", "POST"), List.of(), List.of(),
+            true, Duration.ofMinutes(10), true));
+        assertThat(route.middlewares()).containsExactly(TrafficPolicy.REWRITE, TrafficPolicy.CORS);
+        assertThat(route.methods()).containsExactlyInAnyOrder("GET", "OPTIONS");
+    }
+
+    @Test
+    void aRouteWithoutTheKeysHasNoPolicy() throws Exception {
+        assertThat(route("").traffic()).isEqualTo(TrafficPolicy.NONE);
+    }
+
+    @Test
+    void badHeaderEditsAreNamed() {
+        assertThat(problems("""
+            headers { request { set { "Bad Name" = "1", "Content-Length" = "3" }, add { "X-A" = "${secret}" }, remove = ["Host"] }
+                      response { set { "X-B" = { a = 1 } }, sett {} } }
+            """)).containsExactlyInAnyOrder(
+            "routes[0].headers.request.set.Bad Name: bad header name \"Bad Name\" (gateway.conf:4)",
+            "routes[0].headers.request.set.Content-Length: header Content-Length cannot be edited (framing, hop-by-hop or the gateway's own) (gateway.conf:4)",
+            "routes[0].headers.request.add.X-A: unknown variable ${secret} (known: ${client_ip}, ${request_id}, ${route}) (gateway.conf:4)",
+            "routes[0].headers.request.remove: header Host cannot be edited (framing, hop-by-hop or the gateway's own) (gateway.conf:4)",
+            "routes[0].headers.response.set.X-B: must be a string value (gateway.conf:5)",
+            "routes[0].headers.response.sett: unknown key (gateway.conf:5)");
+    }
+
+    @Test
+    void invalidRegexIsNamedWithFileLineAndKey() {
+        assertThat(problems("""
+            rewrite { regex = "^/users/([0-9+$", replacement = "/v2/$1" }
+            """)).containsExactly("routes[0].rewrite.regex: invalid regex: Unclosed character class near index 14 (gateway.conf:4)");
+    }
+
+    @Test
+    void replacementMustBeACanonicalPathAndNameExistingGroups() {
+        assertThat(problems("rewrite { regex = \"^/(.*)$\", replacement = \"/v2/$2\" }"))
+            .containsExactly("routes[0].rewrite.replacement: refers to group $2 but regex has 1 (gateway.conf:4)");
+        assertThat(problems("rewrite { regex = \"^/(.*)$\", replacement = \"/v2/../$1\" }"))
+            .containsExactly("routes[0].rewrite.replacement: must be a canonical absolute path such as /v2/$1 (a dot segment) (gateway.conf:4)");
+        assertThat(problems("rewrite { regex = \"^/(.*)$\", replacement = \"/v2//$1\" }"))
+            .containsExactly("routes[0].rewrite.replacement: must be a canonical absolute path such as /v2/$1 (an empty segment (//)) (gateway.conf:4)");
+        assertThat(problems("rewrite { regex = \"^/(.*)$\", replacement = \"/v2/%2e$1\" }"))
+            .containsExactly("routes[0].rewrite.replacement: must be a canonical absolute path such as /v2/$1 (a percent-encoded sequence) (gateway.conf:4)");
+        assertThat(problems("rewrite { regex = \"^/(.*)$\", replacement = \"$1\" }"))
+            .containsExactly("routes[0].rewrite.replacement: must be a canonical absolute path such as /v2/$1 (not an absolute path) (gateway.conf:4)");
+        assertThat(problems("rewrite { regex = \"^/(.*)$\" }"))
+            .containsExactly("routes[0].rewrite.replacement: is required (gateway.conf:4)");
+    }
+
+    @Test
+    void corsWildcardWithCredentialsAndBadOriginsAreRefused() {
+        assertThat(problems("cors { allowed-origins = [\"*\"], allow-credentials = true }")).containsExactly(
+            "routes[0].cors.allowed-origins: * cannot be used with allow-credentials = true (the Fetch standard forbids it); list the origins (gateway.conf:4)");
+        assertThat(problems("cors { allowed-origins = [\"https://app.example.com/\", \"app.example.com\"] }")).containsExactly(
+            "routes[0].cors.allowed-origins: bad origin \"https://app.example.com/\" (scheme://host[:port] without a path, or *) (gateway.conf:4)",
+            "routes[0].cors.allowed-origins: bad origin \"app.example.com\" (scheme://host[:port] without a path, or *) (gateway.conf:4)");
+        assertThat(problems("cors { allowed-methods = [\"GE T\"], allowed-origins = [\"https://a.example\"], max-age = -1s }")).containsExactlyInAnyOrder(
+            "routes[0].cors.allowed-methods: bad method \"GE T\" (gateway.conf:4)",
+            "routes[0].cors.max-age: must be at least 0ms, was -1000ms (gateway.conf:4)");
+        assertThat(problems("cors { allowed-origins = [] }")).containsExactly(
+            "routes[0].cors.allowed-origins: must list at least one origin (or *) (gateway.conf:4)");
+        assertThat(problems("cors { allowed-origins = [\"https://a.example\"], allowed-headers = [\"*\"], allow-credentials = true }")).containsExactly(
+            "routes[0].cors.allowed-headers: * cannot be used with allow-credentials = true; list the headers (gateway.conf:4)");
+        assertThat(problems("middlewares = [cors]")).containsExactly("routes[0].middlewares: cors needs the route's cors block (gateway.conf:4)");
+    }
+
+    @Test
+    void canonicalPathRefusesWhatTheContainerRefuses() {
+        assertThat(CanonicalPath.refusal("/v2/accounts/42")).isNull();
+        assertThat(CanonicalPath.refusal("/")).isNull();
+        assertThat(CanonicalPath.refusal("/a/")).isNull();
+        assertThat(CanonicalPath.refusal("/100%")).isNull();
+        assertThat(CanonicalPath.refusal("/a/..")).isEqualTo("a dot segment");
+        assertThat(CanonicalPath.refusal("/./a")).isEqualTo("a dot segment");
+        assertThat(CanonicalPath.refusal("/a//b")).isEqualTo("an empty segment (//)");
+        assertThat(CanonicalPath.refusal("/a/%2E")).isEqualTo("a percent-encoded sequence");
+        assertThat(CanonicalPath.refusal("/a\\b")).isEqualTo("a backslash, semicolon or control character");
+        assertThat(CanonicalPath.refusal("/a/..;x")).isEqualTo("a backslash, semicolon or control character");
+        assertThat(CanonicalPath.refusal("a")).isEqualTo("not an absolute path");
+        assertThat(CanonicalPath.refusal("/..a/.b")).isNull();
+    }
+}
