@@ -57,7 +57,12 @@ final class RouteSettingsReader {
         } else if (matchName != null && !matchName.equals("prefix")) {
             s.problem("match", "must be prefix or exact, was \"" + matchName + "\"");
         }
-        String upstream = s.nonBlankString("upstream");
+        // A split names its upstreams instead; its first side stands for the route's upstream.
+        boolean split = s.has("split");
+        if (split && s.has("upstream")) {
+            s.problem("upstream", "a route with a split names its upstreams there, not in upstream");
+        }
+        String upstream = split ? null : s.nonBlankString("upstream");
         if (upstream != null && !upstreams.contains(upstream)) {
             s.problem("upstream", "unknown upstream \"" + upstream + "\"");
         }
@@ -108,7 +113,10 @@ final class RouteSettingsReader {
         RouteSettings.PathMatching pathMatching = new RouteSettings.PathMatching(s.bool("case-insensitive"), s.bool("trailing-slash-equivalent"));
         RouteSettings.Priority priority = priority(s);
         Optional<String> group = group(s);
-        TrafficPolicy traffic = TrafficPolicyReader.read(s, routeMiddlewares, methods);
+        TrafficPolicy traffic = TrafficPolicyReader.read(s, routeMiddlewares, methods, upstreams);
+        if (split && !traffic.split().isEmpty()) {
+            upstream = traffic.split().get(0).upstream();
+        }
         if (name == null || path == null || upstream == null) {
             return null;
         }

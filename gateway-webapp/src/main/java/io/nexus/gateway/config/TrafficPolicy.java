@@ -12,8 +12,12 @@ import java.util.Optional;
  * @param headers edits of the request sent upstream and of the upstream's response
  * @param rewrite a regex rewrite of the upstream path, after {@code strip-prefix}
  * @param cors the route's CORS policy, answered by the gateway
+ * @param split the upstreams a route's requests are shared between, instead of its one
+ *     {@code upstream}; empty without a {@code split}
+ * @param sticky what keeps a user on one side of the split, if anything
  */
-public record TrafficPolicy(HeaderEdits.Both headers, Optional<Rewrite> rewrite, Optional<Cors> cors) {
+public record TrafficPolicy(HeaderEdits.Both headers, Optional<Rewrite> rewrite, Optional<Cors> cors, List<SplitWay> split,
+                            Optional<Sticky> sticky) {
 
     /** The middleware a route's {@code cors} block adds. */
     public static final String CORS = "cors";
@@ -21,7 +25,32 @@ public record TrafficPolicy(HeaderEdits.Both headers, Optional<Rewrite> rewrite,
     public static final String REWRITE = "rewrite";
 
     /** No policy: what a route without the keys has. */
-    public static final TrafficPolicy NONE = new TrafficPolicy(HeaderEdits.Both.NONE, Optional.empty(), Optional.empty());
+    public static final TrafficPolicy NONE = new TrafficPolicy(HeaderEdits.Both.NONE, Optional.empty(), Optional.empty(), List.of(),
+        Optional.empty());
+
+    public TrafficPolicy {
+        split = List.copyOf(split);
+    }
+
+    /**
+     * One side of a route's {@code split}.
+     *
+     * @param weight the side's share among the weights (0: only requests its header picks)
+     * @param matchHeader a request with this header and value goes to this side, whatever the weights
+     */
+    public record SplitWay(String upstream, int weight, Optional<MatchHeader> matchHeader) {
+    }
+
+    /** A header and its exact value. */
+    public record MatchHeader(String name, String value) {
+    }
+
+    /**
+     * A route's {@code split-sticky}: the request header or cookie whose value is hashed to pick
+     * the side, so that one user stays on one side (and moves only when the weights move past them).
+     */
+    public record Sticky(Optional<String> header, Optional<String> cookie) {
+    }
 
     /**
      * One direction's header edits, applied in the order remove, set, add. Values are templates:

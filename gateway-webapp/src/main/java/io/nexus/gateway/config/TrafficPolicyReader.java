@@ -1,14 +1,19 @@
 package io.nexus.gateway.config;
 
+import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import io.nexus.gateway.config.TrafficPolicy.Cors;
 import io.nexus.gateway.config.TrafficPolicy.HeaderEdits;
+import io.nexus.gateway.config.TrafficPolicy.MatchHeader;
 import io.nexus.gateway.config.TrafficPolicy.Rewrite;
+import io.nexus.gateway.config.TrafficPolicy.SplitWay;
+import io.nexus.gateway.config.TrafficPolicy.Sticky;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -46,11 +51,83 @@ final class TrafficPolicyReader {
      * @param methods the route's methods, to which a {@code cors} block adds {@code OPTIONS}
      *     (preflights) when they are listed without it
      */
-    static TrafficPolicy read(Section route, List<String> middlewares, Set<String> methods) {
+    static TrafficPolicy read(Section route, List<String> middlewares, Set<String> methods, Set<String> upstreams) {
         HeaderEdits.Both headers = headers(route);
         Optional<Rewrite> rewrite = rewrite(route, middlewares);
         Optional<Cors> cors = cors(route, middlewares, methods);
-        return new TrafficPolicy(headers, rewrite, cors);
+        List<SplitWay> split = split(route, upstreams);
+        Optional<Sticky> sticky = sticky(route, split);
+        return new TrafficPolicy(headers, rewrite, cors, split, sticky);
+    }
+
+    /** A route's {@code split}: known upstreams, each once, weights that add up to something. */
+    private static List<SplitWay> split(Section route, Set<String> upstreams) {
+        if (!route.has("split")) {
+            return List.of();
+        }
+        List<SplitWay> ways = new ArrayList<>();
+        List<ConfigValue> values = route.list("split");
+        Set<String> seen = new HashSet<>();
+        long total = 0;
+        for (int i = 0; i < values.size(); i++) {
+            if (!(values.get(i) instanceof ConfigObject object)) {
+                route.problem("split", "split[" + i + "] must be an object { upstream = \"...\", weight = N }");
+                continue;
+            }
+            Section s = route.element("split", i, object);
+            String upstream = s.nonBlankString("upstream");
+            int weight = s.has("weight") ? s.intBetween("weight", 0, 1_000_000) : 1;
+            Optional<MatchHeader> match = Optional.empty();
+            if (s.has("match-header")) {
+                Section m = s.section("match-header");
+                String name = m.nonBlankString("name");
+                String value = m.string("value");
+                if (name != null && !TOKEN.matcher(name).matches()) {
+                    m.problem("name", "bad header name \"" + name + "\"");
+                }
+                if (name != null && value != null) {
+                    match = Optional.of(new MatchHeader(name, value));
+                }
+            }
+            s.finish();
+            if (upstream != null && !upstreams.contains(upstream)) {
+                s.problem("upstream", "unknown upstream \"" + upstream + "\"");
+            } else if (upstream != null && !seen.add(upstream)) {
+                s.problem("upstream", "upstream \"" + upstream + "\" is already a side of this split");
+            } else if (upstream != null) {
+                ways.add(new SplitWay(upstream, weight, match));
+                total += weight;
+            }
+        }
+        if (values.isEmpty()) {
+            route.problem("split", "must list at least one upstream");
+        } else if (total == 0 && ways.size() == values.size()) {
+            route.problem("split", "the weights add up to 0: give at least one side a weight");
+        }
+        return ways;
+    }
+
+    private static Optional<Sticky> sticky(Section route, List<SplitWay> split) {
+        if (!route.has("split-sticky")) {
+            return Optional.empty();
+        }
+        Section s = route.section("split-sticky");
+        Optional<String> header = s.optionalString("header");
+        Optional<String> cookie = s.optionalString("cookie");
+        if (header.isPresent() == cookie.isPresent()) {
+            route.problem("split-sticky", "set either header or cookie");
+            return Optional.empty();
+        }
+        if (header.isPresent() && !TOKEN.matcher(header.get()).matches()) {
+            s.problem("header", "bad header name \"" + header.get() + "\"");
+        }
+        if (cookie.isPresent() && !TOKEN.matcher(cookie.get()).matches()) {
+            s.problem("cookie", "bad cookie name \"" + cookie.get() + "\"");
+        }
+        if (split.isEmpty()) {
+            route.problem("split-sticky", "needs the route's split");
+        }
+        return Optional.of(new Sticky(header, cookie));
     }
 
     private static HeaderEdits.Both headers(Section route) {

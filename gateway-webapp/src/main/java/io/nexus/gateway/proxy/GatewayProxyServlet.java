@@ -7,6 +7,7 @@ import io.nexus.gateway.error.GuardedFilter;
 import io.nexus.gateway.exchange.Exchange;
 import io.nexus.gateway.observability.Tracing;
 import io.nexus.gateway.routing.Route;
+import io.nexus.gateway.upstream.Upstream;
 import io.nexus.gateway.upstream.UpstreamLoad;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import jakarta.servlet.ReadListener;
@@ -83,7 +84,12 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     protected void service(HttpServletRequest clientRequest, HttpServletResponse proxyResponse) {
         try {
             Exchange exchange = Exchange.of(clientRequest);
-            UpstreamCall call = new UpstreamCall(exchange, exchange.get(Route.KEY), clientRequest.getMethod(), hasContent(clientRequest), inflight);
+            Route route = exchange.get(Route.KEY);
+            Upstream upstream = route.upstreamFor(clientRequest);
+            if (upstream != route.upstream()) {
+                exchange.upstream(upstream.name());
+            }
+            UpstreamCall call = new UpstreamCall(exchange, route, upstream, clientRequest.getMethod(), hasContent(clientRequest), inflight);
             exchange.put(UpstreamCall.KEY, call);
             exchange.hold(call);
             UpstreamLoad.Entry entry = call.enterUpstream();

@@ -79,10 +79,15 @@ final class UpstreamCall implements Exchange.Lease, CyclicTimeouts.Expirable {
      * @param inflight where the call is in flight until the exchange completes
      */
     UpstreamCall(Exchange exchange, Route route, String method, boolean hasBody, InflightCalls inflight) {
+        this(exchange, route, route.upstream(), method, hasBody, inflight);
+    }
+
+    /** A call to {@code upstream}, the side of the route's split the request falls on. */
+    UpstreamCall(Exchange exchange, Route route, Upstream upstream, String method, boolean hasBody, InflightCalls inflight) {
         this.exchange = exchange;
         this.route = route;
         this.inflight = inflight;
-        this.upstream = route.upstream();
+        this.upstream = upstream;
         this.retries = route.settings().retries().orElse(null);
         this.startNanos = System.nanoTime();
         // The exchange's deadline, when it started before this call (admission queueing and a

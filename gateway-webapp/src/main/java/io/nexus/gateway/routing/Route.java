@@ -4,12 +4,15 @@ import io.nexus.gateway.config.RouteSettings;
 import io.nexus.gateway.exchange.Exchange;
 import io.nexus.gateway.middleware.RouteChain;
 import io.nexus.gateway.ratelimit.TrustedProxies;
+import io.nexus.gateway.traffic.CanarySplit;
 import io.nexus.gateway.traffic.PathRewriter;
 import io.nexus.gateway.traffic.RouteTraffic;
 import io.nexus.gateway.upstream.RetryBudget;
 import io.nexus.gateway.upstream.Upstream;
 import java.util.ArrayList;
+import jakarta.servlet.http.HttpServletRequest;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /** A route as the request path sees it: settings plus the upstream and meters resolved once. */
@@ -31,9 +34,20 @@ public final class Route {
     private final boolean wildcardHost;
     private final TrustedProxies forwardingProxies;
     private final RouteTraffic traffic;
+    private final CanarySplit split;
 
     public Route(RouteSettings settings, Upstream upstream, Exchange.Recorder recorder, RouteChain chain) {
+        this(settings, upstream, null, recorder, chain);
+    }
+
+    /** A route whose upstream, or the sides of its {@code split}, are taken from a snapshot's upstreams. */
+    public Route(RouteSettings settings, Map<String, Upstream> upstreams, Exchange.Recorder recorder, RouteChain chain) {
+        this(settings, upstreams.get(settings.upstream()), CanarySplit.of(settings.traffic(), upstreams), recorder, chain);
+    }
+
+    private Route(RouteSettings settings, Upstream upstream, CanarySplit split, Exchange.Recorder recorder, RouteChain chain) {
         this.settings = settings;
+        this.split = split;
         this.upstream = upstream;
         this.recorder = recorder;
         this.chain = chain;
@@ -80,6 +94,11 @@ public final class Route {
 
     public String upstreamName() {
         return upstream.name();
+    }
+
+    /** The upstream of one request: the route's, or the side of its split the request falls on. */
+    public Upstream upstreamFor(HttpServletRequest request) {
+        return split == null ? upstream : split.pick(request);
     }
 
     /** Records the route's completed exchanges. */

@@ -65,7 +65,7 @@ public final class GatewaySnapshot implements Exchange.Lease {
         try {
             for (RouteSettings settings : config.routes()) {
                 RouteChain chain = chains.acquire(settings);
-                routes.add(new Route(settings, upstreams.get(settings.upstream()),
+                routes.add(new Route(settings, upstreams,
                     metrics.recorder(settings.name(), settings.group(), config.observability()), chain));
             }
             metrics.configure(config.observability());

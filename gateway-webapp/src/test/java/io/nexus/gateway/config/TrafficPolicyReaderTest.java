@@ -107,6 +107,53 @@ class TrafficPolicyReaderTest {
     }
 
     @Test
+    void aSplitNamesTheRouteUpstreamAndItsSidesAreChecked() throws Exception {
+        RouteSettings route = ConfigLoader.parse("""
+            nexus {
+              upstreams { a { targets = ["http://127.0.0.1:1"] }, b { targets = ["http://127.0.0.1:2"] } }
+              routes = [{ name = r, path = "/r", split-sticky { cookie = "uid" },
+                          split = [{ upstream = a, weight = 9 }, { upstream = b, match-header { name = "X-Canary", value = "1" } }] }]
+            }
+            """, "gateway.conf", Map.of()).routes().get(0);
+        assertThat(route.upstream()).isEqualTo("a");
+        assertThat(route.traffic().split()).containsExactly(new TrafficPolicy.SplitWay("a", 9, Optional.empty()),
+            new TrafficPolicy.SplitWay("b", 1, Optional.of(new TrafficPolicy.MatchHeader("X-Canary", "1"))));
+        assertThat(route.traffic().sticky()).contains(new TrafficPolicy.Sticky(Optional.empty(), Optional.of("uid")));
+    }
+
+    @Test
+    void badSplitsAreNamed() {
+        List<String> problems = new java.util.ArrayList<>();
+        try {
+            ConfigLoader.parse("""
+                nexus {
+                  upstreams { a { targets = ["http://127.0.0.1:1"] } }
+                  routes = [
+                    { name = r1, path = "/1", upstream = a, split = [{ upstream = a }] }
+                    { name = r2, path = "/2", split = [{ upstream = nope }, { upstream = a, weight = -1 }, 5] }
+                    { name = r3, path = "/3", split = [{ upstream = a, weight = 0 }] }
+                    { name = r4, path = "/4", split = [{ upstream = a }], split-sticky { header = "X-U", cookie = "c" } }
+                    { name = r5, path = "/5", upstream = a, split-sticky { header = "X U" } }
+                    { name = r6, path = "/6", split = [] }
+                  ]
+                }
+                """, "gateway.conf", Map.of());
+        } catch (InvalidConfigException e) {
+            e.problems().forEach(problem -> problems.add(problem.toString()));
+        }
+        assertThat(problems).containsExactlyInAnyOrder(
+            "routes[0].upstream: a route with a split names its upstreams there, not in upstream (gateway.conf:4)",
+            "routes[1].split[0].upstream: unknown upstream \"nope\" (gateway.conf:5)",
+            "routes[1].split[1].weight: must be between 0 and 1000000, was -1 (gateway.conf:5)",
+            "routes[1].split: split[2] must be an object { upstream = \"...\", weight = N } (gateway.conf:5)",
+            "routes[2].split: the weights add up to 0: give at least one side a weight (gateway.conf:6)",
+            "routes[3].split-sticky: set either header or cookie (gateway.conf:7)",
+            "routes[4].split-sticky.header: bad header name \"X U\" (gateway.conf:8)",
+            "routes[4].split-sticky: needs the route's split (gateway.conf:8)",
+            "routes[5].split: must list at least one upstream (gateway.conf:9)");
+    }
+
+    @Test
     void canonicalPathRefusesWhatTheContainerRefuses() {
         assertThat(CanonicalPath.refusal("/v2/accounts/42")).isNull();
         assertThat(CanonicalPath.refusal("/")).isNull();
