@@ -15,9 +15,10 @@ import java.util.Optional;
  * @param split the upstreams a route's requests are shared between, instead of its one
  *     {@code upstream}; empty without a {@code split}
  * @param sticky what keeps a user on one side of the split, if anything
+ * @param mirror where copies of the route's requests go, if anywhere
  */
 public record TrafficPolicy(HeaderEdits.Both headers, Optional<Rewrite> rewrite, Optional<Cors> cors, List<SplitWay> split,
-                            Optional<Sticky> sticky) {
+                            Optional<Sticky> sticky, Optional<Mirror> mirror) {
 
     /** The middleware a route's {@code cors} block adds. */
     public static final String CORS = "cors";
@@ -26,7 +27,7 @@ public record TrafficPolicy(HeaderEdits.Both headers, Optional<Rewrite> rewrite,
 
     /** No policy: what a route without the keys has. */
     public static final TrafficPolicy NONE = new TrafficPolicy(HeaderEdits.Both.NONE, Optional.empty(), Optional.empty(), List.of(),
-        Optional.empty());
+        Optional.empty(), Optional.empty());
 
     public TrafficPolicy {
         split = List.copyOf(split);
@@ -39,6 +40,17 @@ public record TrafficPolicy(HeaderEdits.Both headers, Optional<Rewrite> rewrite,
      * @param matchHeader a request with this header and value goes to this side, whatever the weights
      */
     public record SplitWay(String upstream, int weight, Optional<MatchHeader> matchHeader) {
+    }
+
+    /**
+     * A route's {@code mirror}: copies of a share of its requests go to another upstream, whose
+     * answers are discarded.
+     *
+     * @param percent share of requests copied (0 to 100)
+     * @param maxBody a request with a longer body is not copied
+     * @param maxInFlight copies at once; beyond, a copy is dropped (and counted)
+     */
+    public record Mirror(String upstream, double percent, long maxBody, int maxInFlight) {
     }
 
     /** A header and its exact value. */

@@ -44,6 +44,8 @@ final class TrafficPolicyReader {
     private static final Pattern GROUP = Pattern.compile("\\$(\\d+)|\\$\\{([A-Za-z][A-Za-z0-9]*)}");
     private static final Pattern ORIGIN = Pattern.compile("https?://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\\d{1,5})?");
 
+    private static final long MAX_MIRROR_BODY = 16L << 20;
+
     private TrafficPolicyReader() {
     }
 
@@ -57,7 +59,26 @@ final class TrafficPolicyReader {
         Optional<Cors> cors = cors(route, middlewares, methods);
         List<SplitWay> split = split(route, upstreams);
         Optional<Sticky> sticky = sticky(route, split);
-        return new TrafficPolicy(headers, rewrite, cors, split, sticky);
+        return new TrafficPolicy(headers, rewrite, cors, split, sticky, mirror(route, upstreams));
+    }
+
+    private static Optional<TrafficPolicy.Mirror> mirror(Section route, Set<String> upstreams) {
+        if (!route.has("mirror")) {
+            return Optional.empty();
+        }
+        Section s = route.section("mirror", ReferenceConfig.blockDefaults("route.mirror"));
+        String upstream = s.nonBlankString("upstream");
+        if (upstream != null && !upstreams.contains(upstream)) {
+            s.problem("upstream", "unknown upstream \"" + upstream + "\"");
+            upstream = null;
+        }
+        double percent = s.doubleBetween("percent", 0, 100);
+        long maxBody = s.bytes("max-body", 0);
+        if (maxBody > MAX_MIRROR_BODY) {
+            s.problem("max-body", "must be at most 16MiB (each copy in flight holds its body), was " + maxBody);
+        }
+        int maxInFlight = s.intBetween("max-in-flight", 1, 10_000);
+        return upstream == null ? Optional.empty() : Optional.of(new TrafficPolicy.Mirror(upstream, percent, maxBody, maxInFlight));
     }
 
     /** A route's {@code split}: known upstreams, each once, weights that add up to something. */

@@ -4,7 +4,9 @@ import io.nexus.gateway.config.RouteSettings;
 import io.nexus.gateway.exchange.Exchange;
 import io.nexus.gateway.middleware.RouteChain;
 import io.nexus.gateway.ratelimit.TrustedProxies;
+import io.nexus.gateway.observability.GatewayMetrics;
 import io.nexus.gateway.traffic.CanarySplit;
+import io.nexus.gateway.traffic.Mirror;
 import io.nexus.gateway.traffic.PathRewriter;
 import io.nexus.gateway.traffic.RouteTraffic;
 import io.nexus.gateway.upstream.RetryBudget;
@@ -35,19 +37,25 @@ public final class Route {
     private final TrustedProxies forwardingProxies;
     private final RouteTraffic traffic;
     private final CanarySplit split;
+    private final Mirror mirror;
 
     public Route(RouteSettings settings, Upstream upstream, Exchange.Recorder recorder, RouteChain chain) {
-        this(settings, upstream, null, recorder, chain);
+        this(settings, upstream, null, null, recorder, chain);
     }
 
-    /** A route whose upstream, or the sides of its {@code split}, are taken from a snapshot's upstreams. */
-    public Route(RouteSettings settings, Map<String, Upstream> upstreams, Exchange.Recorder recorder, RouteChain chain) {
-        this(settings, upstreams.get(settings.upstream()), CanarySplit.of(settings.traffic(), upstreams), recorder, chain);
+    /**
+     * A route whose upstream, the sides of its {@code split} and its {@code mirror}'s shadow are
+     * taken from a snapshot's upstreams.
+     */
+    public Route(RouteSettings settings, Map<String, Upstream> upstreams, Exchange.Recorder recorder, RouteChain chain, GatewayMetrics metrics) {
+        this(settings, upstreams.get(settings.upstream()), CanarySplit.of(settings.traffic(), upstreams),
+            Mirror.of(settings, upstreams, metrics), recorder, chain);
     }
 
-    private Route(RouteSettings settings, Upstream upstream, CanarySplit split, Exchange.Recorder recorder, RouteChain chain) {
+    private Route(RouteSettings settings, Upstream upstream, CanarySplit split, Mirror mirror, Exchange.Recorder recorder, RouteChain chain) {
         this.settings = settings;
         this.split = split;
+        this.mirror = mirror;
         this.upstream = upstream;
         this.recorder = recorder;
         this.chain = chain;
@@ -94,6 +102,11 @@ public final class Route {
 
     public String upstreamName() {
         return upstream.name();
+    }
+
+    /** Where copies of the route's requests go, or {@code null}. */
+    public Mirror mirror() {
+        return mirror;
     }
 
     /** The upstream of one request: the route's, or the side of its split the request falls on. */

@@ -154,6 +154,18 @@ class TrafficPolicyReaderTest {
     }
 
     @Test
+    void aMirrorIsReadOverItsDefaultsAndBadValuesAreNamed() throws Exception {
+        assertThat(route("mirror { upstream = up, percent = 12.5 }").traffic().mirror())
+            .contains(new TrafficPolicy.Mirror("up", 12.5, 64 * 1024, 64));
+        assertThat(problems("mirror { upstream = nope, percent = 101, max-body = 1GiB, max-in-flight = 0 }")).containsExactlyInAnyOrder(
+            "routes[0].mirror.upstream: unknown upstream \"nope\" (gateway.conf:4)",
+            "routes[0].mirror.percent: must be between 0 and 100, was 101.0 (gateway.conf:4)",
+            "routes[0].mirror.max-body: must be at most 16MiB (each copy in flight holds its body), was 1073741824 (gateway.conf:4)",
+            "routes[0].mirror.max-in-flight: must be between 1 and 10000, was 0 (gateway.conf:4)");
+        assertThat(problems("mirror { percent = 5 }")).containsExactly("routes[0].mirror.upstream: is required (gateway.conf:4)");
+    }
+
+    @Test
     void canonicalPathRefusesWhatTheContainerRefuses() {
         assertThat(CanonicalPath.refusal("/v2/accounts/42")).isNull();
         assertThat(CanonicalPath.refusal("/")).isNull();
