@@ -718,7 +718,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
                 super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
                 return;
             }
-            ErrorResponses.send(clientRequest, proxyResponse, classified.error(), classified.cause(), classified.message());
+            ErrorResponses.send(clientRequest, proxyResponse, classified.error(), classified.cause(), call.explain(classified.message()));
             if (clientRequest.isAsyncStarted()) {
                 clientRequest.getAsyncContext().complete();
             }
