@@ -152,6 +152,7 @@ final class AdminServlet extends HttpServlet {
         json.put("type", switch (auth) {
             case AuthSettings.Jwt jwt -> "jwt";
             case AuthSettings.ApiKey apiKey -> "api-key";
+            case AuthSettings.ClientCert clientCert -> "client-cert";
         });
         json.put("required_scopes", auth.requiredScopes());
         return json;

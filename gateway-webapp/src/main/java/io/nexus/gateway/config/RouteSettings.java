@@ -26,6 +26,7 @@ import java.util.Set;
  * @param priority who is shed first when the route's upstream is saturated
  * @param webSocket whether and how the route proxies WebSocket
  * @param keepUpstreamServerHeader whether the upstream's {@code Server} and {@code X-Powered-By} reach the client
+ * @param traffic header edits, path rewrite and CORS (docs/traffic-policy.md)
  */
 public record RouteSettings(
     String name,
@@ -48,7 +49,8 @@ public record RouteSettings(
     Priority priority,
     Optional<String> group,
     WebSocketSettings webSocket,
-    boolean keepUpstreamServerHeader) {
+    boolean keepUpstreamServerHeader,
+    TrafficPolicy traffic) {
 
     /** The middleware a route's {@code fault} block adds. */
     public static final String FAULT = "fault";
@@ -60,7 +62,7 @@ public record RouteSettings(
      * The middlewares every gateway has: their names are the route keys above, so they are
      * written here once; the composition root registers a factory under each.
      */
-    public static final Set<String> BUILT_IN_MIDDLEWARES = Set.of(FAULT, RATE_LIMIT, AUTH);
+    public static final Set<String> BUILT_IN_MIDDLEWARES = Set.of(FAULT, RATE_LIMIT, AUTH, TrafficPolicy.CORS, TrafficPolicy.REWRITE);
 
     public RouteSettings {
         methods = Set.copyOf(methods);
@@ -69,15 +71,15 @@ public record RouteSettings(
 
     /**
      * A route with reference.conf's client-header policy, path matching, {@code early-hints = forward}
-     * {@code response-buffering = auto}, {@code priority = normal}, no group, no WebSocket and upstream banners removed
-     * (for tests and benchmarks).
+     * {@code response-buffering = auto}, {@code priority = normal}, no group, no WebSocket, upstream banners removed
+     * and no traffic policy (for tests and benchmarks).
      */
     public RouteSettings(String name, String path, MatchKind match, String upstream, boolean stripPrefix, Set<String> methods,
                          Optional<String> host, Optional<Duration> requestTimeout, List<String> middlewares, Optional<FaultSettings> fault,
                          Optional<RetrySettings> retries, Optional<RateLimitSettings> rateLimit, Optional<AuthSettings> auth) {
         this(name, path, match, upstream, stripPrefix, methods, host, requestTimeout, middlewares, fault, retries, rateLimit, auth,
             ClientHeaderPolicy.STRICT, PathMatching.STRICT, true, ResponseBuffering.AUTO, Priority.NORMAL, Optional.empty(),
-            WebSocketSettings.OFF, false);
+            WebSocketSettings.OFF, false, TrafficPolicy.NONE);
     }
 
     /** A route's {@code response-buffering}: which responses flow to the client as the upstream produces them. */

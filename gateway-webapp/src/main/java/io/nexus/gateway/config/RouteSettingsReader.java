@@ -58,7 +58,12 @@ final class RouteSettingsReader {
         } else if (matchName != null && !matchName.equals("prefix")) {
             s.problem("match", "must be prefix or exact, was \"" + matchName + "\"");
         }
-        String upstream = s.nonBlankString("upstream");
+        // A split names its upstreams instead; its first side stands for the route's upstream.
+        boolean split = s.has("split");
+        if (split && s.has("upstream")) {
+            s.problem("upstream", "a route with a split names its upstreams there, not in upstream");
+        }
+        String upstream = split ? null : s.nonBlankString("upstream");
         if (upstream != null && !upstreams.contains(upstream)) {
             s.problem("upstream", "unknown upstream \"" + upstream + "\"");
         }
@@ -112,13 +117,17 @@ final class RouteSettingsReader {
         WebSocketSettings webSocket = new WebSocketSettings(s.bool("websocket"), s.duration("websocket-idle-timeout", Duration.ofSeconds(1)),
             s.bytes("websocket-max-message-size", 125));
         boolean keepUpstreamServerHeader = s.bool("keep-upstream-server-header");
+        TrafficPolicy traffic = TrafficPolicyReader.read(s, routeMiddlewares, methods, upstreams);
+        if (split && !traffic.split().isEmpty()) {
+            upstream = traffic.split().get(0).upstream();
+        }
         if (name == null || path == null || upstream == null) {
             return null;
         }
         return new RouteSettings(name, path, match, upstream, stripPrefix, methods, host, requestTimeout, routeMiddlewares, fault, retries,
             rateLimit, auth, clientHeaders, pathMatching, !"drop".equals(earlyHints),
             "off".equals(buffering) ? RouteSettings.ResponseBuffering.OFF : RouteSettings.ResponseBuffering.AUTO, priority, group,
-            webSocket, keepUpstreamServerHeader);
+            webSocket, keepUpstreamServerHeader, traffic);
     }
 
     /** A metric label value: a name, like the route's own. */

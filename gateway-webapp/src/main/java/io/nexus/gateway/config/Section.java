@@ -70,6 +70,11 @@ final class Section {
         return label;
     }
 
+    /** An object element of one of this section's lists, reporting to the same problem list. */
+    Section element(String key, int index, ConfigObject element) {
+        return new Section(element, keyPath(key + "[" + index + "]"), problems);
+    }
+
     ConfigObject object() {
         return object;
     }

@@ -186,6 +186,11 @@ public final class Exchange implements AsyncListener {
         return upstreamName;
     }
 
+    /** The upstream the request goes to, when it is not the route's own (a side of a split). */
+    public void upstream(String upstreamName) {
+        this.upstreamName = upstreamName;
+    }
+
     /** Routing matched: names for logs and traces, and the route's recorder. */
     public void routed(String routeName, String upstreamName, String path, Recorder recorder) {
         this.routeName = routeName;

@@ -3,7 +3,10 @@ package io.nexus.gateway.lifecycle;
 import io.nexus.gateway.auth.AuthMiddleware;
 import io.nexus.gateway.config.RouteSettings;
 import io.nexus.gateway.middleware.MiddlewareRegistry;
+import io.nexus.gateway.config.TrafficPolicy;
 import io.nexus.gateway.ratelimit.RateLimits;
+import io.nexus.gateway.traffic.CorsMiddleware;
+import io.nexus.gateway.traffic.RewriteMiddleware;
 
 /** The middlewares every gateway has, registered here so that the middleware package names none of them. */
 public final class BuiltInMiddlewares {
@@ -21,7 +24,9 @@ public final class BuiltInMiddlewares {
         return MiddlewareRegistry.builder()
             .register(RouteSettings.FAULT, MiddlewareRegistry.FAULT, MiddlewareRegistry.fault())
             .register(RouteSettings.RATE_LIMIT, BuiltInMiddlewares::rateLimitPriority, new RateLimits())
-            .register(RouteSettings.AUTH, MiddlewareRegistry.AUTH, AuthMiddleware::new);
+            .register(RouteSettings.AUTH, MiddlewareRegistry.AUTH, AuthMiddleware::new)
+            .register(TrafficPolicy.CORS, CorsMiddleware.PRIORITY, CorsMiddleware::new)
+            .register(TrafficPolicy.REWRITE, RewriteMiddleware.PRIORITY, RewriteMiddleware::new);
     }
 
     /**

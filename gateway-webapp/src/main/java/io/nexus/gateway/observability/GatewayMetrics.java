@@ -62,6 +62,7 @@ public final class GatewayMetrics {
     private final Map<MeterKey, HeldMeter> meters = new HashMap<>();
     private final Exchange.Recorder beforeRouting;
     private final Counter breakerTransitions;
+    private final Counter mirrored;
     private final AccessLog accessLog = new AccessLog();
     private final Tracing tracing = new Tracing();
     private final RateLimitStoreMetrics rateLimitStore;
@@ -122,6 +123,11 @@ public final class GatewayMetrics {
             .name("nexus_circuit_breaker_transitions_total")
             .help("Circuit breaker state changes, by upstream and states (closed, open, half_open).")
             .labelNames("upstream", "from", "to")
+            .register(registry);
+        mirrored = Counter.builder()
+            .name("nexus_mirrored_requests_total")
+            .help("Copies of requests for a route's mirror, by route and result (ok, failed, dropped, too_large, aborted).")
+            .labelNames("route", "result")
             .register(registry);
         JvmMetrics.builder().register(registry);
         VirtualThreadMetrics.register(registry);
@@ -344,5 +350,10 @@ public final class GatewayMetrics {
     /** nexus_rate_limit_store_errors_total and the fallback gauge of cluster-wide rate limits. */
     public RateLimitStoreMetrics rateLimitStore() {
         return rateLimitStore;
+    }
+
+    /** The mirror counter child of one route and result, resolved once by the route's mirror. */
+    public CounterDataPoint mirrored(String route, String result) {
+        return mirrored.labelValues(route, result);
     }
 }

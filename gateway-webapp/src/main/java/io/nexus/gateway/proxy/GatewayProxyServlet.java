@@ -8,6 +8,8 @@ import io.nexus.gateway.error.GuardedFilter;
 import io.nexus.gateway.exchange.Exchange;
 import io.nexus.gateway.observability.Tracing;
 import io.nexus.gateway.routing.Route;
+import io.nexus.gateway.traffic.Mirror;
+import io.nexus.gateway.upstream.Upstream;
 import io.nexus.gateway.upstream.UpstreamLoad;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import jakarta.servlet.ReadListener;
@@ -92,7 +94,12 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     protected void service(HttpServletRequest clientRequest, HttpServletResponse proxyResponse) {
         try {
             Exchange exchange = Exchange.of(clientRequest);
-            UpstreamCall call = new UpstreamCall(exchange, exchange.get(Route.KEY), clientRequest.getMethod(), hasContent(clientRequest), inflight);
+            Route route = exchange.get(Route.KEY);
+            Upstream upstream = route.upstreamFor(clientRequest);
+            if (upstream != route.upstream()) {
+                exchange.upstream(upstream.name());
+            }
+            UpstreamCall call = new UpstreamCall(exchange, route, upstream, clientRequest.getMethod(), hasContent(clientRequest), inflight);
             exchange.put(UpstreamCall.KEY, call);
             exchange.hold(call);
             UpstreamLoad.Entry entry = call.enterUpstream();
@@ -145,8 +152,12 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
     protected String rewriteTarget(HttpServletRequest clientRequest) {
         Exchange exchange = Exchange.of(clientRequest);
         UpstreamCall call = exchange.get(UpstreamCall.KEY);
-        String base = call.target().base();
-        String path = URIUtil.encodePath(call.route().upstreamPath(exchange.path()));
+        return upstreamTarget(clientRequest, exchange, call.target().base());
+    }
+
+    /** {@code base} followed by the route's upstream path and the query to forward. */
+    private static String upstreamTarget(HttpServletRequest clientRequest, Exchange exchange, String base) {
+        String path = URIUtil.encodePath(exchange.get(Route.KEY).upstreamPath(exchange));
         String query = QueryText.encodeInvalid(AuthHeaders.forwardedQuery(clientRequest.getQueryString(), exchange.identity()));
         StringBuilder url = new StringBuilder(base.length() + path.length() + (query == null ? 0 : query.length() + 1));
         url.append(base).append(path);
@@ -180,7 +191,15 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             ClientCertificates.forward(clientRequest, headers);
             // The gateway's span is the upstream's parent (W3C and B3), not the client's span.
             Tracing.inject(exchange.span(), headers);
+            route.traffic().onProxyRequest(headers, exchange);
         });
+        if (route.mirror() != null && !hasContent(clientRequest)) {
+            // Bodiless: the copy can go now, with the headers as the upstream gets them.
+            Mirror.Copy copy = route.mirror().start(0);
+            if (copy != null) {
+                copy.send(proxyRequest.getMethod(), upstreamTarget(clientRequest, exchange, ""), proxyRequest.getHeaders());
+            }
+        }
     }
 
     /**
@@ -223,7 +242,9 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
 
     @Override
     protected ReadListener newReadListener(HttpServletRequest request, HttpServletResponse response, Request proxyRequest, AsyncRequestContent content) {
-        return new LimitedStreamReader(request, response, proxyRequest, content);
+        Mirror mirror = Exchange.of(request).get(Route.KEY).mirror();
+        Mirror.Copy copy = mirror == null ? null : mirror.start(request.getContentLengthLong());
+        return new LimitedStreamReader(request, response, proxyRequest, content, copy);
     }
 
     /** Raised when a streamed body passes {@code max-request-body}; the exchange fails with 413. */
@@ -246,17 +267,34 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
      */
     private final class LimitedStreamReader extends StreamReader {
         private final HttpServletRequest request;
+        private final Request proxyRequest;
+        /** The route mirror's copy of this request, which gets the body too; {@code null} when not copied. */
+        private final Mirror.Copy mirrorCopy;
         private long received;
 
-        LimitedStreamReader(HttpServletRequest request, HttpServletResponse response, Request proxyRequest, AsyncRequestContent content) {
+        LimitedStreamReader(HttpServletRequest request, HttpServletResponse response, Request proxyRequest, AsyncRequestContent content,
+                            Mirror.Copy mirrorCopy) {
             super(request, response, proxyRequest, content);
             this.request = request;
+            this.proxyRequest = proxyRequest;
+            this.mirrorCopy = mirrorCopy;
+        }
+
+        @Override
+        public void onAllDataRead() {
+            if (mirrorCopy != null) {
+                mirrorCopy.send(proxyRequest.getMethod(), upstreamTarget(request, Exchange.of(request), ""), proxyRequest.getHeaders());
+            }
+            super.onAllDataRead();
         }
 
         @Override
         protected void onRequestContent(HttpServletRequest request, Request proxyRequest, AsyncRequestContent content, byte[] buffer,
                                         int offset, int length, Callback callback) {
             received += length;
+            if (mirrorCopy != null) {
+                mirrorCopy.append(buffer, offset, length);
+            }
             if (received > maxRequestBody) {
                 if (tooLarge != null) {
                     tooLarge.inc();
@@ -276,6 +314,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
                 return super.process();
             } catch (Throwable failure) {
                 blameClient(request);
+                abandonMirror();
                 throw failure;
             }
         }
@@ -284,7 +323,14 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         @Override
         public void onError(Throwable failure) {
             blameClient(request);
+            abandonMirror();
             super.onError(failure);
+        }
+
+        private void abandonMirror() {
+            if (mirrorCopy != null) {
+                mirrorCopy.abandon();
+            }
         }
 
         /**
@@ -295,6 +341,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
          */
         @Override
         protected void onFailure(Throwable cause) {
+            abandonMirror();
             super.onError(cause);
         }
     }
@@ -516,6 +563,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
                 proxyResponse.addHeader(forwarded.getName(), forwarded.getValue());
             }
         }
+        call.route().traffic().onUpstreamResponse(clientRequest, proxyResponse, exchange);
         if (kind == Streams.Kind.DECLARED) {
             ClientStreamWriter writer = new ClientStreamWriter(clientRequest, serverResponse, exchange, true);
             exchange.put(ClientStreamWriter.KEY, writer);
@@ -687,7 +735,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
                 super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
                 return;
             }
-            ErrorResponses.send(clientRequest, proxyResponse, classified.error(), classified.cause(), classified.message());
+            ErrorResponses.send(clientRequest, proxyResponse, classified.error(), classified.cause(), call.explain(classified.message()));
             if (clientRequest.isAsyncStarted()) {
                 clientRequest.getAsyncContext().complete();
             }

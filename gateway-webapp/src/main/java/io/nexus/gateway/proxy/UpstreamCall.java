@@ -10,6 +10,7 @@ import io.nexus.gateway.upstream.Upstream;
 import io.nexus.gateway.upstream.UpstreamLoad;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.net.URI;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -79,10 +80,15 @@ final class UpstreamCall implements Exchange.Lease, CyclicTimeouts.Expirable {
      * @param inflight where the call is in flight until the exchange completes
      */
     UpstreamCall(Exchange exchange, Route route, String method, boolean hasBody, InflightCalls inflight) {
+        this(exchange, route, route.upstream(), method, hasBody, inflight);
+    }
+
+    /** A call to {@code upstream}, the side of the route's split the request falls on. */
+    UpstreamCall(Exchange exchange, Route route, Upstream upstream, String method, boolean hasBody, InflightCalls inflight) {
         this.exchange = exchange;
         this.route = route;
         this.inflight = inflight;
-        this.upstream = route.upstream();
+        this.upstream = upstream;
         this.retries = route.settings().retries().orElse(null);
         this.startNanos = System.nanoTime();
         // The exchange's deadline, when it started before this call (admission queueing and a
@@ -240,6 +246,21 @@ final class UpstreamCall implements Exchange.Lease, CyclicTimeouts.Expirable {
             upstream.breaker().onSuccess(duration);
             upstream.passiveHealth().onSuccess(target);
         }
+    }
+
+    /**
+     * A failure's message with the upstream and the last attempt's target, so that an error
+     * says where it happened: the target as scheme, host and port only, never the user info or
+     * base path of its URL, which may hold credentials.
+     */
+    String explain(String message) {
+        Target last = target;
+        if (last == null) {
+            return message + " (upstream " + upstream.name() + ")";
+        }
+        URI url = last.url();
+        return message + " (upstream " + upstream.name() + ", target " + url.getScheme() + "://" + url.getHost()
+            + (url.getPort() > 0 ? ":" + url.getPort() : "") + ")";
     }
 
     /** How the last attempt failed, {@code null} when it did not (or none ended yet). */

@@ -4,10 +4,17 @@ import io.nexus.gateway.config.RouteSettings;
 import io.nexus.gateway.exchange.Exchange;
 import io.nexus.gateway.middleware.RouteChain;
 import io.nexus.gateway.ratelimit.TrustedProxies;
+import io.nexus.gateway.observability.GatewayMetrics;
+import io.nexus.gateway.traffic.CanarySplit;
+import io.nexus.gateway.traffic.Mirror;
+import io.nexus.gateway.traffic.PathRewriter;
+import io.nexus.gateway.traffic.RouteTraffic;
 import io.nexus.gateway.upstream.RetryBudget;
 import io.nexus.gateway.upstream.Upstream;
 import java.util.ArrayList;
+import jakarta.servlet.http.HttpServletRequest;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /** A route as the request path sees it: settings plus the upstream and meters resolved once. */
@@ -28,9 +35,27 @@ public final class Route {
     private final String host;
     private final boolean wildcardHost;
     private final TrustedProxies forwardingProxies;
+    private final RouteTraffic traffic;
+    private final CanarySplit split;
+    private final Mirror mirror;
 
     public Route(RouteSettings settings, Upstream upstream, Exchange.Recorder recorder, RouteChain chain) {
+        this(settings, upstream, null, null, recorder, chain);
+    }
+
+    /**
+     * A route whose upstream, the sides of its {@code split} and its {@code mirror}'s shadow are
+     * taken from a snapshot's upstreams.
+     */
+    public Route(RouteSettings settings, Map<String, Upstream> upstreams, Exchange.Recorder recorder, RouteChain chain, GatewayMetrics metrics) {
+        this(settings, upstreams.get(settings.upstream()), CanarySplit.of(settings.traffic(), upstreams),
+            Mirror.of(settings, upstreams, metrics), recorder, chain);
+    }
+
+    private Route(RouteSettings settings, Upstream upstream, CanarySplit split, Mirror mirror, Exchange.Recorder recorder, RouteChain chain) {
         this.settings = settings;
+        this.split = split;
+        this.mirror = mirror;
         this.upstream = upstream;
         this.recorder = recorder;
         this.chain = chain;
@@ -47,6 +72,12 @@ public final class Route {
         List<String> trusted = new ArrayList<>(settings.clientHeaders().trustedProxies());
         settings.rateLimit().ifPresent(limit -> trusted.addAll(limit.trustedProxies()));
         this.forwardingProxies = TrustedProxies.of(trusted);
+        this.traffic = RouteTraffic.of(settings.traffic());
+    }
+
+    /** The route's header edits and CORS, as the proxy applies them. */
+    public RouteTraffic traffic() {
+        return traffic;
     }
 
     /**
@@ -71,6 +102,16 @@ public final class Route {
 
     public String upstreamName() {
         return upstream.name();
+    }
+
+    /** Where copies of the route's requests go, or {@code null}. */
+    public Mirror mirror() {
+        return mirror;
+    }
+
+    /** The upstream of one request: the route's, or the side of its split the request falls on. */
+    public Upstream upstreamFor(HttpServletRequest request) {
+        return split == null ? upstream : split.pick(request);
     }
 
     /** Records the route's completed exchanges. */
@@ -133,15 +174,13 @@ public final class Route {
      * {@code strip-prefix} is set (an emptied path becomes {@code /}).
      */
     public String upstreamPath(String requestPath) {
-        if (!settings.stripPrefix()) {
-            return requestPath;
-        }
-        String prefix = settings.path();
-        if (prefix.equals("/")) {
-            return requestPath;
-        }
-        String rest = requestPath.substring(prefix.length());
-        return rest.isEmpty() ? "/" : rest;
+        return PathRewriter.stripped(settings, requestPath);
+    }
+
+    /** The path to send upstream for a routed request: the rewrite middleware's, else {@link #upstreamPath(String)}. */
+    public String upstreamPath(Exchange exchange) {
+        String rewritten = exchange.get(PathRewriter.KEY);
+        return rewritten != null ? rewritten : upstreamPath(exchange.path());
     }
 
     @Override

@@ -65,8 +65,8 @@ public final class GatewaySnapshot implements Exchange.Lease {
         try {
             for (RouteSettings settings : config.routes()) {
                 RouteChain chain = chains.acquire(settings);
-                routes.add(new Route(settings, upstreams.get(settings.upstream()),
-                    metrics.recorder(settings.name(), settings.group(), config.observability()), chain));
+                routes.add(new Route(settings, upstreams,
+                    metrics.recorder(settings.name(), settings.group(), config.observability()), chain, metrics));
             }
             metrics.configure(config.observability());
             return new GatewaySnapshot(config, RouteTable.of(routes), registry, upstreams, chains, metrics);

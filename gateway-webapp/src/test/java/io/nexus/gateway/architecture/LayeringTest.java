@@ -12,7 +12,7 @@ import com.tngtech.archunit.lang.ArchRule;
  * The webapp's packages in layers, as drawn in {@code docs/architecture.md}: a package imports
  * only from the packages listed for it, all of them lower; packages on one row never import each
  * other. Bottom to top: exchange; config, error; observability; upstream; middleware; auth,
- * ratelimit; routing; snapshot; filter, proxy; reload; admin; lifecycle (the composition root,
+ * ratelimit, traffic; routing; snapshot; filter, proxy; reload; admin; lifecycle (the composition root,
  * which nothing imports).
  */
 @AnalyzeClasses(packages = "io.nexus.gateway", importOptions = ImportOption.DoNotIncludeTests.class)
@@ -34,6 +34,7 @@ class LayeringTest {
         .layer("middleware").definedBy(ROOT + "middleware..")
         .layer("auth").definedBy(ROOT + "auth..")
         .layer("ratelimit").definedBy(ROOT + "ratelimit..")
+        .layer("traffic").definedBy(ROOT + "traffic..")
         .layer("routing").definedBy(ROOT + "routing..")
         .layer("snapshot").definedBy(ROOT + "snapshot..")
         .layer("filter").definedBy(ROOT + "filter..")
@@ -49,10 +50,11 @@ class LayeringTest {
         .whereLayer("middleware").mayOnlyAccessLayers("exchange", "config", "error", "observability")
         .whereLayer("auth").mayOnlyAccessLayers("exchange", "config", "error", "observability", "middleware")
         .whereLayer("ratelimit").mayOnlyAccessLayers("exchange", "config", "error", "observability", "middleware")
-        .whereLayer("routing").mayOnlyAccessLayers("exchange", "config", "observability", "upstream", "middleware", "ratelimit")
+        .whereLayer("traffic").mayOnlyAccessLayers("exchange", "config", "error", "observability", "upstream", "middleware")
+        .whereLayer("routing").mayOnlyAccessLayers("exchange", "config", "observability", "upstream", "middleware", "ratelimit", "traffic")
         .whereLayer("snapshot").mayOnlyAccessLayers("exchange", "config", "observability", "upstream", "middleware", "routing")
         .whereLayer("filter").mayOnlyAccessLayers("exchange", "config", "error", "observability", "middleware", "routing", "snapshot")
-        .whereLayer("proxy").mayOnlyAccessLayers("exchange", "config", "error", "observability", "upstream", "auth", "routing")
+        .whereLayer("proxy").mayOnlyAccessLayers("exchange", "config", "error", "observability", "upstream", "auth", "routing", "traffic")
         .whereLayer("reload").mayOnlyAccessLayers("config", "observability")
         .whereLayer("admin").mayOnlyAccessLayers("config", "error", "upstream", "routing", "snapshot", "reload")
         .whereLayer("lifecycle").mayNotBeAccessedByAnyLayer();

@@ -338,7 +338,7 @@ class ConfigLoaderTest {
               upstreams { api { targets = ["http://127.0.0.1:1"] } }
               routes = [{ name = "api", path = "/", upstream = "api", middlewares = [fault, compress] }]
             }
-            """)).containsExactly("routes[0].middlewares: unknown middleware \"compress\" (known: auth, fault, rate-limit) (gateway.conf:3)");
+            """)).containsExactly("routes[0].middlewares: unknown middleware \"compress\" (known: auth, cors, fault, rate-limit, rewrite) (gateway.conf:3)");
 
         GatewayConfig config = parse("""
             nexus {

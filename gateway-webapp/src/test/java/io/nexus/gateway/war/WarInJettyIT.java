@@ -38,6 +38,10 @@ class WarInJettyIT {
           routes = [
             { name = "api", path = "/api", upstream = "backend", strip-prefix = true }
             { name = "keep", path = "/keep", upstream = "backend" }
+            { name = "policy", path = "/policy", upstream = "backend", strip-prefix = true, methods = [GET],
+              rewrite { regex = "^/users/([0-9]+)$", replacement = "/v2/accounts/$1" }
+              headers { request { set { "X-Env" = "war" }, remove = ["X-Secret"] }, response { set { "X-Route" = "${route}" } } }
+              cors { allowed-origins = ["https://app.example.com"], allow-credentials = true } }
             { name = "catch-all", path = "/", host = "catch-all.test", upstream = "backend" }
           ]
           admin { token = "%s" }
@@ -73,6 +77,30 @@ class WarInJettyIT {
         assertThat(received.header("X-Forwarded-Proto")).isEqualTo("http");
         assertThat(received.header("X-Forwarded-Host")).isEqualTo(nexus.authority());
         assertThat(JSON.readTree(response.getContentAsString()).path("path").asText()).isEqualTo("/users/42");
+    }
+
+    @Test
+    void headerEditsRewriteAndCorsWorkInsideAStockJetty() throws Exception {
+        ContentResponse response = nexus.request("/policy/users/7")
+            .headers(h -> h.put("Origin", "https://app.example.com").put("X-Secret", "s")).send();
+        assertThat(response.getStatus()).isEqualTo(200);
+        assertThat(response.getHeaders().get("Access-Control-Allow-Origin")).isEqualTo("https://app.example.com");
+        assertThat(response.getHeaders().get("Access-Control-Allow-Credentials")).isEqualTo("true");
+        assertThat(response.getHeaders().getValuesList("Vary")).anySatisfy(vary -> assertThat(vary).contains("Origin"));
+        assertThat(response.getHeaders().get("X-Route")).isEqualTo("policy");
+        Recorded received = nexus.upstream().takeRequest();
+        assertThat(received.path()).isEqualTo("/v2/accounts/7");
+        assertThat(received.header("X-Env")).isEqualTo("war");
+        assertThat(received.header("X-Secret")).isNull();
+
+        ContentResponse preflight = nexus.request("/policy/users/7").method(org.eclipse.jetty.http.HttpMethod.OPTIONS)
+            .headers(h -> h.put("Origin", "https://app.example.com").put("Access-Control-Request-Method", "POST")).send();
+        assertThat(preflight.getStatus()).isEqualTo(204);
+        assertThat(preflight.getHeaders().get("Access-Control-Allow-Methods")).isEqualTo("GET, HEAD, POST");
+        ContentResponse evil = nexus.request("/policy/users/7").headers(h -> h.put("Origin", "https://app.example.com.evil.net")).send();
+        assertThat(evil.getStatus()).isEqualTo(403);
+        assertThat(evil.getContentAsString()).contains("\"cause\":\"cors_origin_not_allowed\"");
+        assertThat(nexus.upstream().pending()).isZero();
     }
 
     /** Servlet 6.0 has no interim responses: the WAR reaches the server's own through its class loader. */
