@@ -5,6 +5,7 @@ import io.nexus.gateway.error.ErrorResponses;
 import io.nexus.gateway.error.GatewayError;
 import io.nexus.gateway.error.GuardedFilter;
 import io.nexus.gateway.exchange.Exchange;
+import io.nexus.gateway.exchange.Grpc;
 import io.nexus.gateway.observability.Tracing;
 import io.nexus.gateway.routing.Route;
 import io.nexus.gateway.upstream.UpstreamLoad;
@@ -167,6 +168,8 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             // The gateway's span is the upstream's parent (W3C and B3), not the client's span.
             Tracing.inject(exchange.span(), headers);
         });
+        Trailers.forwardRequest(clientRequest, proxyRequest, hasContent(clientRequest));
+        GrpcDeadline.forward(clientRequest, route, exchange.get(UpstreamCall.KEY), proxyRequest);
     }
 
     /**
@@ -502,6 +505,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
                 proxyResponse.addHeader(forwarded.getName(), forwarded.getValue());
             }
         }
+        Trailers.forwardResponse(clientRequest, proxyResponse, serverResponse, Grpc.isCall(clientRequest));
         if (kind == Streams.Kind.DECLARED) {
             ClientStreamWriter writer = new ClientStreamWriter(clientRequest, serverResponse, exchange, true);
             exchange.put(ClientStreamWriter.KEY, writer);
@@ -657,6 +661,11 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         if (classified.blame() == ExchangeFailure.Blame.GATEWAY && classified.error() == GatewayError.BAD_GATEWAY) {
             // Not a failure of the client or the upstream that the classification knows: say what it was.
             _log.warn("Proxying to upstream {} failed; request_id={}", call.upstream().name(), exchange.requestId(), failure);
+        }
+        if (classified.cause().startsWith(UpstreamTlsFailure.CAUSE_PREFIX)) {
+            // Says which check failed: the setting to look at (upstreams.NAME.tls).
+            _log.warn("TLS to upstream {} failed, cause={}: {}; request_id={}", call.upstream().name(), classified.cause(),
+                classified.message(), exchange.requestId());
         }
         if (classified.clientGone()) {
             exchange.clientGone(classified.cause());
