@@ -38,8 +38,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class Http2UpstreamTest {
 
-    private static final Path DIR = tempDir();
-    private static final PrivateCa CA = ca();
+    private static final PrivateCa CA = ca(tempDir("nexus-h2-upstream"));
     private static final Recorder CLEAR = new Recorder();
     private static final Recorder TLS = new Recorder();
     private static HttpClient h2c;
@@ -217,9 +216,9 @@ class Http2UpstreamTest {
         }
     }
 
-    private static Path tempDir() {
+    static Path tempDir(String prefix) {
         try {
-            Path dir = Files.createTempDirectory("nexus-h2-upstream");
+            Path dir = Files.createTempDirectory(prefix);
             dir.toFile().deleteOnExit();
             return dir;
         } catch (java.io.IOException e) {
@@ -227,9 +226,9 @@ class Http2UpstreamTest {
         }
     }
 
-    private static PrivateCa ca() {
+    static PrivateCa ca(Path dir) {
         try {
-            return new PrivateCa(DIR);
+            return new PrivateCa(dir);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

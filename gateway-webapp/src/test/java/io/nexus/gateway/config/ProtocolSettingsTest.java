@@ -1,31 +1,19 @@
 package io.nexus.gateway.config;
 
+import static io.nexus.gateway.config.ConfigLoaderTest.parse;
+import static io.nexus.gateway.config.ConfigLoaderTest.problems;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The keys of docs/protocols.md: an upstream's {@code protocol} and {@code tls}, and {@code server.http2-cleartext}. */
 class ProtocolSettingsTest {
-
-    private static GatewayConfig parse(String text) throws InvalidConfigException {
-        return ConfigLoader.parse(text, "gateway.conf", Map.of());
-    }
-
-    private static List<String> problems(String text) {
-        try {
-            parse(text);
-        } catch (InvalidConfigException e) {
-            return e.problems().stream().map(ConfigProblem::toString).toList();
-        }
-        throw new AssertionError("config was accepted: " + text);
-    }
 
     @Test
     void defaultsAreHttp1WithTheJdksTrustAndH2cOnThePublicPort() throws Exception {
