@@ -97,6 +97,9 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
                 return;
             }
             super.service(clientRequest, proxyResponse);
+            if (clientRequest.isAsyncStarted()) {
+                clientRequest.getAsyncContext().addListener(new ClientCancellation(call));
+            }
         } catch (Throwable failure) {
             GuardedFilter.recover("proxy", failures, clientRequest, proxyResponse, failure);
         }
@@ -506,7 +509,7 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             }
         }
         Trailers.forwardResponse(clientRequest, proxyResponse, serverResponse, Grpc.isCall(clientRequest));
-        if (kind == Streams.Kind.DECLARED) {
+        if (kind == Streams.Kind.DECLARED && !Trailers.trailersOnly(serverResponse)) {
             ClientStreamWriter writer = new ClientStreamWriter(clientRequest, serverResponse, exchange, true);
             exchange.put(ClientStreamWriter.KEY, writer);
             try {

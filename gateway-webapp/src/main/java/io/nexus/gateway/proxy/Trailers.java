@@ -1,5 +1,6 @@
 package io.nexus.gateway.proxy;
 
+import io.nexus.gateway.exchange.Grpc;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.LinkedHashMap;
@@ -70,10 +71,23 @@ final class Trailers {
         if (clientRequest.getProtocol().equals("HTTP/1.0")) {
             return;
         }
+        if (trailersOnly(serverResponse)) {
+            return;
+        }
         if (grpc || serverResponse.getVersion() == HttpVersion.HTTP_2 || serverResponse.getHeaders().contains(HttpHeader.TRAILER)
             || accepted(clientRequest)) {
             proxyResponse.setTrailerFields(upstreamTrailers(serverResponse));
         }
+    }
+
+    /**
+     * A gRPC "trailers-only" response: the upstream ended the call in its response head
+     * ({@code grpc-status} there, HEADERS with END_STREAM). It must reach the client the same
+     * way: a head flushed on its own, or trailers announced after it, would end the stream with
+     * an empty DATA frame, which gRPC clients take for a broken call (INTERNAL).
+     */
+    static boolean trailersOnly(Response serverResponse) {
+        return serverResponse.getHeaders().contains(Grpc.STATUS);
     }
 
     private static Supplier<Map<String, String>> upstreamTrailers(Response serverResponse) {
