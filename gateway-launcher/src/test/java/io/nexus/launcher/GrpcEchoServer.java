@@ -53,12 +53,18 @@ final class GrpcEchoServer implements AutoCloseable {
     volatile CountDownLatch hangArrived = new CountDownLatch(1);
     volatile CountDownLatch cancelled = new CountDownLatch(1);
 
-    private GrpcEchoServer() throws IOException {
-        server = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create()).addService(service()).build().start();
+    private GrpcEchoServer(int port) throws IOException {
+        server = Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create()).addService(service()).build().start();
     }
 
     static GrpcEchoServer start() throws IOException {
-        return new GrpcEchoServer();
+        return new GrpcEchoServer(0);
+    }
+
+    /** bench/protocols.sh's gRPC upstream: serves on the given port until killed. */
+    public static void main(String[] args) throws Exception {
+        GrpcEchoServer server = new GrpcEchoServer(Integer.parseInt(args[0]));
+        server.server.awaitTermination();
     }
 
     String url() {
