@@ -8,7 +8,7 @@
 #   gRPC: unary calls (test.Echo/Unary, a 2-byte message) sent by h2load as gRPC frames to a
 #         grpc-java server (GrpcEchoServer from the launcher's test classes, core 0) directly vs
 #         through Nexus (route to an upstream with protocol = h2c, core 1).
-# Usage: [DURATION=10] [C=16] [M=10] bench/protocols.sh
+# Usage: [DURATION=10] [C=16] [M=10] [VIRTUAL_THREADS=true] bench/protocols.sh
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 source "$ROOT/bench/lib.sh"
@@ -18,6 +18,7 @@ require h2load nghttp2-client
 SECONDS_PER_RUN=${DURATION:-10}
 C=${C:-16}
 M=${M:-10}
+VIRTUAL_THREADS=${VIRTUAL_THREADS:-true}
 JAVA_HOME=$("$ROOT/scripts/java-home.sh")
 export JAVA_HOME
 JAVA="$JAVA_HOME/bin/java"
@@ -60,7 +61,7 @@ taskset -c 1 nginx -c "$WORK/proxy/nginx.conf" -e "$WORK/proxy/error.log" >"$WOR
 pids+=($!)
 cat >"$WORK/gateway.conf" <<CONF
 nexus {
-  server { host = "127.0.0.1", port = $NEXUS_PORT, shutdown { drain-delay = 0s, timeout = 5s } }
+  server { host = "127.0.0.1", port = $NEXUS_PORT, virtual-threads = $VIRTUAL_THREADS, shutdown { drain-delay = 0s, timeout = 5s } }
   admin { port = $ADMIN_PORT }
   config.watch = false
   observability.access-log.sample-ratio = 0
