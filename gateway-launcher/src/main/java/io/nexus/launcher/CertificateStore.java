@@ -1,5 +1,6 @@
 package io.nexus.launcher;
 
+import io.nexus.gateway.config.PemCertificates;
 import io.nexus.gateway.config.Sha256;
 import io.nexus.gateway.config.TlsSettings;
 import java.io.IOException;
@@ -10,14 +11,11 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.Key;
 import java.security.KeyStore;
-import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -108,12 +106,7 @@ final class CertificateStore {
 
     /** A hash over the content of every certificate file, then of the other files, in order. */
     static String fingerprint(List<TlsSettings.Certificate> certificates, List<Path> others) throws IOException {
-        MessageDigest digest = Sha256.digest();
-        for (Path file : Stream.concat(certificates.stream().flatMap(c -> c.files().stream()), others.stream()).toList()) {
-            digest.update(Files.readAllBytes(file));
-            digest.update((byte) 0);
-        }
-        return HexFormat.of().formatHex(digest.digest());
+        return Sha256.ofFiles(Stream.concat(certificates.stream().flatMap(certificate -> certificate.files().stream()), others.stream()).toList());
     }
 
     private static boolean isKey(KeyStore store, String alias) {
@@ -125,13 +118,7 @@ final class CertificateStore {
     }
 
     private static Certificate[] pemCertificates(Path file) throws IOException, GeneralSecurityException {
-        try (InputStream in = Files.newInputStream(file)) {
-            Certificate[] chain = CertificateFactory.getInstance("X.509").generateCertificates(in).toArray(Certificate[]::new);
-            if (chain.length == 0) {
-                throw new GeneralSecurityException(file + ": no PEM certificate");
-            }
-            return chain;
-        }
+        return PemCertificates.read(file);
     }
 
     /**

@@ -102,6 +102,10 @@ public final class EmbeddedGateway implements AutoCloseable {
             BufferPool.register(buffers, gateway.metrics().registry());
             ServerConnector publicConnector = connector(server, null, PUBLIC, settings.host(), settings.port(), settings.limits(),
                 settings.connections().minRequestBodyRate(), settings.connections().headerCacheSize());
+            if (settings.connections().http2Cleartext()) {
+                HttpConfiguration http = publicConnector.getConnectionFactory(HttpConnectionFactory.class).getHttpConfiguration();
+                publicConnector.addConnectionFactory(new PriorKnowledgeH2c(http));
+            }
             ServerConnector adminConnector = connector(server, adminThreads(), ADMIN, config.startup().admin().host(),
                 config.startup().admin().port(), settings.limits(), 0, 0);
             server.setConnectors(new Connector[] {publicConnector, adminConnector});

@@ -14,6 +14,7 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -23,6 +24,7 @@ import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
@@ -91,6 +93,10 @@ final class GatewayExtension implements BeforeAllCallback, AfterAllCallback, Bef
 
     /** A running upstream: what tests reach it by, and how it stops. */
     private record StartedUpstream(String url, Object fixture, AutoCloseable stop) {
+    }
+
+    /** An upstream a test started its own way. */
+    record Started(String url, Object fixture, AutoCloseable stop) {
     }
 
     /** Config text computed when the gateway starts, e.g. from keys the class made first. */
@@ -217,6 +223,30 @@ final class GatewayExtension implements BeforeAllCallback, AfterAllCallback, Bef
                 server.setHandler(handler);
                 server.start();
                 return new StartedUpstream("http://127.0.0.1:" + connector.getLocalPort(), server, server::stop);
+            });
+        }
+
+        /**
+         * A Jetty server the test builds (HTTP/2, TLS, ...), started here; its URL is its first
+         * connector's: https when that has an {@code SslConnectionFactory}, then {@code localhost}
+         * (the name test certificates carry), else http and 127.0.0.1.
+         */
+        Builder server(String name, Callable<Server> factory) {
+            return declare(name, n -> {
+                Server server = factory.call();
+                server.start();
+                ServerConnector connector = (ServerConnector) server.getConnectors()[0];
+                boolean tls = connector.getConnectionFactory(SslConnectionFactory.class) != null;
+                String url = (tls ? "https://localhost:" : "http://127.0.0.1:") + connector.getLocalPort();
+                return new StartedUpstream(url, server, server::stop);
+            });
+        }
+
+        /** An upstream the test starts its own way (a gRPC server): its URL, the object tests reach it by, how it stops. */
+        Builder started(String name, Callable<Started> starter) {
+            return declare(name, n -> {
+                Started running = starter.call();
+                return new StartedUpstream(running.url(), running.fixture(), running.stop());
             });
         }
 
@@ -467,6 +497,11 @@ final class GatewayExtension implements BeforeAllCallback, AfterAllCallback, Bef
     /** A declared {@link RecordingUpstream}. */
     RecordingUpstream upstream(String name) {
         return fixture(name, RecordingUpstream.class);
+    }
+
+    /** What a declared upstream's tests reach it by: the {@link Server} of {@link Builder#server}, the fixture of {@link Builder#started}. */
+    <T> T fixtureOf(String name, Class<T> type) {
+        return fixture(name, type);
     }
 
     /** A declared {@link ScriptedUpstream}. */

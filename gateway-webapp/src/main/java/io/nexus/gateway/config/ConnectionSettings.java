@@ -15,10 +15,11 @@ import java.time.Duration;
  * @param pressureThresholdPercent percentage of {@code maxConnections} open from which idle connections get {@code pressureIdleTimeout}
  * @param pressureIdleTimeout the idle timeout under connection pressure
  * @param acceptQueueSize the listen backlog of the public connectors
+ * @param http2Cleartext whether the plain public connector also speaks HTTP/2 by prior knowledge (h2c)
  */
 public record ConnectionSettings(int maxConnections, boolean maxConnectionsAuto, Duration idleTimeout, Duration headerReadTimeout,
                                  long minRequestBodyRate, int headerCacheSize, int pressureThresholdPercent, Duration pressureIdleTimeout,
-                                 int acceptQueueSize) {
+                                 int acceptQueueSize, boolean http2Cleartext) {
 
     /** What {@code auto} allows per connection of heap. */
     public static final long AUTO_HEAP_PER_CONNECTION = 16 * 1024;
@@ -28,7 +29,7 @@ public record ConnectionSettings(int maxConnections, boolean maxConnectionsAuto,
     /** reference.conf's defaults, with {@code auto} for this JVM. */
     public static final ConnectionSettings DEFAULTS =
         new ConnectionSettings(auto(Runtime.getRuntime().maxMemory()), true, Duration.ofSeconds(30), Duration.ofSeconds(10), 0, 0, 90,
-            Duration.ofSeconds(2), 511);
+            Duration.ofSeconds(2), 511, true);
 
     /** {@code auto}: the maximum heap over 16 KiB, between 256 and 65,536. */
     public static int auto(long maxHeapBytes) {

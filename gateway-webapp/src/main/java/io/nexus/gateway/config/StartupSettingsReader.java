@@ -61,7 +61,8 @@ final class StartupSettingsReader {
         return new ConnectionSettings(maxConnections, auto, s.duration("idle-timeout", Duration.ofSeconds(1)),
             s.duration("header-read-timeout", Duration.ofMillis(100)), s.bytes("min-request-body-rate", 0),
             s.intBetween("header-cache-size", 0, MAX_HEADER_CACHE_SIZE), s.intBetween("pressure-threshold-percent", 50, 100),
-            s.duration("pressure-idle-timeout", Duration.ofMillis(100)), s.intBetween("accept-queue-size", 1, 65_535));
+            s.duration("pressure-idle-timeout", Duration.ofMillis(100)), s.intBetween("accept-queue-size", 1, 65_535),
+            s.bool("http2-cleartext"));
     }
 
     private static AdminSettings admin(Section s) {

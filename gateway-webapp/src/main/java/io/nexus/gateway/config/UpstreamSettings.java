@@ -12,6 +12,8 @@ import java.util.Set;
  * @param maxPendingRequests requests that may wait for one of those places
  * @param queueTimeout how long a request may wait for a place
  * @param failureStatuses upstream statuses that count as failures for the breaker and passive health
+ * @param protocol the HTTP version spoken to the targets
+ * @param tls trust and client certificate for https targets
  */
 public record UpstreamSettings(
     String name,
@@ -28,7 +30,9 @@ public record UpstreamSettings(
     Duration queueTimeout,
     Set<Integer> failureStatuses,
     HealthCheckSettings healthCheck,
-    CircuitBreakerSettings circuitBreaker) {
+    CircuitBreakerSettings circuitBreaker,
+    UpstreamProtocol protocol,
+    UpstreamTlsSettings tls) {
 
     public UpstreamSettings {
         targets = List.copyOf(targets);

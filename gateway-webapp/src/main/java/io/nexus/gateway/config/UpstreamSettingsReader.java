@@ -52,7 +52,27 @@ final class UpstreamSettingsReader {
             s.duration("queue-timeout", Duration.ZERO),
             statuses(s, "failure-statuses", 500),
             healthCheck(s.section("health-check")),
-            circuitBreaker(s.section("circuit-breaker")));
+            circuitBreaker(s.section("circuit-breaker")),
+            protocol(s, targets),
+            UpstreamTlsSettingsReader.read(s.section("tls")));
+    }
+
+    /** {@code h2} needs https targets (ALPN), {@code h2c} http ones (no TLS). */
+    private static UpstreamProtocol protocol(Section s, List<TargetSettings> targets) {
+        String name = s.string("protocol");
+        UpstreamProtocol protocol = name == null ? UpstreamProtocol.HTTP1 : UpstreamProtocol.fromConfigName(name);
+        if (protocol == null) {
+            s.problem("protocol", "unknown protocol \"" + name + "\" (http1, h2c, h2, auto)");
+            return UpstreamProtocol.HTTP1;
+        }
+        String needed = protocol == UpstreamProtocol.H2 ? "https" : protocol == UpstreamProtocol.H2C ? "http" : null;
+        for (TargetSettings target : targets) {
+            if (needed != null && !needed.equals(target.url().getScheme())) {
+                s.problem("protocol", protocol.configName() + " needs " + needed + " targets, not " + target.url());
+                break;
+            }
+        }
+        return protocol;
     }
 
     /** A URL string, or {@code { url = ..., weight = ... }}; both over reference.conf's target template. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import io.nexus.gateway.exchange.Exchange;
+import io.nexus.gateway.exchange.Grpc;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -12,7 +13,8 @@ import java.io.UncheckedIOException;
 
 /**
  * Writes the contract's error body:
- * {@code {"error":{"status":503,"code":"overloaded","cause":"concurrency_limit","message":"...","request_id":"..."}}}.
+ * {@code {"error":{"status":503,"code":"overloaded","cause":"concurrency_limit","message":"...","request_id":"..."}}};
+ * to a gRPC call, the gRPC form ({@link GrpcErrors}).
  */
 public final class ErrorResponses {
 
@@ -50,6 +52,15 @@ public final class ErrorResponses {
         Exchange exchange = Exchange.of(request);
         if (exchange != null) {
             exchange.cause(cause);
+        }
+        if (Grpc.isCall(request) && !response.isCommitted()) {
+            response.resetBuffer();
+            GrpcErrors.send(response, status, cause, message);
+            if (exchange != null) {
+                // Metrics and the access log keep the HTTP status the gateway decided on.
+                exchange.recordAs(status);
+            }
+            return true;
         }
         return send(response, status, code, cause, message, exchange == null ? null : exchange.requestId());
     }

@@ -109,6 +109,8 @@ public final class Exchange implements AsyncListener {
     private volatile long bytesSent;
     @SuppressWarnings("unused") // written through COMPLETED
     private volatile int completed;
+    /** The status recorded instead of the response's, when the answer's own differs (a gRPC refusal is HTTP 200); 0: none. */
+    private volatile int recordedStatus;
 
     private Exchange(HttpServletRequest request, Span span, Recorder recorder) {
         this.startNanos = System.nanoTime();
@@ -276,6 +278,14 @@ public final class Exchange implements AsyncListener {
         leases[leaseCount++] = lease;
     }
 
+    /**
+     * The gateway's decision was {@code status}, though the answer says otherwise on the wire (a
+     * gRPC refusal is HTTP 200 with a {@code grpc-status}): metrics and the access log record it.
+     */
+    public void recordAs(int status) {
+        this.recordedStatus = status;
+    }
+
     /** Completes the exchange once: records the request, then releases what it holds. */
     public void complete(int status) {
         if (!COMPLETED.compareAndSet(this, 0, 1)) {
@@ -283,7 +293,8 @@ public final class Exchange implements AsyncListener {
         }
         // Recorded before the leases go: whoever sees the permit back also sees the request counted.
         try {
-            recorder.record(this, clientGone ? CLIENT_CLOSED_REQUEST : status, System.nanoTime() - startNanos);
+            int recorded = recordedStatus != 0 ? recordedStatus : status;
+            recorder.record(this, clientGone ? CLIENT_CLOSED_REQUEST : recorded, System.nanoTime() - startNanos);
         } finally {
             for (int i = leaseCount - 1; i >= 0; i--) {
                 leases[i].release();

@@ -3,6 +3,7 @@ package io.nexus.gateway.filter;
 import io.nexus.gateway.error.ErrorResponses;
 import io.nexus.gateway.error.GatewayError;
 import io.nexus.gateway.exchange.Exchange;
+import io.nexus.gateway.exchange.Grpc;
 import io.nexus.gateway.routing.Route;
 import io.nexus.gateway.routing.RouteTable;
 import io.nexus.gateway.snapshot.CurrentSnapshot;
@@ -50,8 +51,20 @@ public final class RoutingFilter extends HttpFilter {
             return;
         }
         exchange.put(Route.KEY, route);
-        exchange.deadlineAfter(route.requestTimeoutMillis());
+        exchange.deadlineAfter(deadlineMillis(request, route));
         exchange.routed(route.name(), route.upstreamName(), path, route.recorder());
         chain.doFilter(request, response);
+    }
+
+    /** The route's request timeout, or a gRPC call's own {@code grpc-timeout} when that is shorter. */
+    private static long deadlineMillis(HttpServletRequest request, Route route) {
+        long timeout = route.requestTimeoutMillis();
+        if (Grpc.isCall(request)) {
+            long grpc = Grpc.timeoutMillis(request.getHeader(Grpc.TIMEOUT));
+            if (grpc > 0 && grpc < timeout) {
+                return grpc;
+            }
+        }
+        return timeout;
     }
 }

@@ -82,6 +82,10 @@ record ExchangeFailure(Blame blame, GatewayError error, String cause, String mes
                 : new ExchangeFailure(Blame.UPSTREAM, GatewayError.BAD_GATEWAY, "upstream_protocol_error",
                     "the upstream's response was malformed");
         }
+        ExchangeFailure tls = UpstreamTlsFailure.classify(failure);
+        if (tls != null) {
+            return tls;
+        }
         if (find(failure, IOException.class) != null) {
             return new ExchangeFailure(Blame.UPSTREAM, GatewayError.BAD_GATEWAY, "upstream_reset",
                 "the upstream closed the connection before its response was complete");

@@ -6,6 +6,7 @@ import io.nexus.gateway.error.ErrorResponses;
 import io.nexus.gateway.error.GatewayError;
 import io.nexus.gateway.error.GuardedFilter;
 import io.nexus.gateway.exchange.Exchange;
+import io.nexus.gateway.exchange.Grpc;
 import io.nexus.gateway.observability.Tracing;
 import io.nexus.gateway.routing.Route;
 import io.nexus.gateway.traffic.Mirror;
@@ -116,6 +117,9 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
                 return;
             }
             super.service(clientRequest, proxyResponse);
+            if (clientRequest.isAsyncStarted()) {
+                clientRequest.getAsyncContext().addListener(new ClientCancellation(call));
+            }
         } catch (Throwable failure) {
             GuardedFilter.recover("proxy", failures, clientRequest, proxyResponse, failure);
         }
@@ -200,6 +204,8 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
                 copy.send(proxyRequest.getMethod(), upstreamTarget(clientRequest, exchange, ""), proxyRequest.getHeaders());
             }
         }
+        Trailers.forwardRequest(clientRequest, proxyRequest, hasContent(clientRequest));
+        GrpcDeadline.forward(clientRequest, route, exchange.get(UpstreamCall.KEY), proxyRequest);
     }
 
     /**
@@ -564,7 +570,8 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
             }
         }
         call.route().traffic().onUpstreamResponse(clientRequest, proxyResponse, exchange);
-        if (kind == Streams.Kind.DECLARED) {
+        Trailers.forwardResponse(clientRequest, proxyResponse, serverResponse, Grpc.isCall(clientRequest));
+        if (kind == Streams.Kind.DECLARED && !Trailers.trailersOnly(serverResponse)) {
             ClientStreamWriter writer = new ClientStreamWriter(clientRequest, serverResponse, exchange, true);
             exchange.put(ClientStreamWriter.KEY, writer);
             try {
@@ -722,6 +729,11 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
         if (classified.blame() == ExchangeFailure.Blame.GATEWAY && classified.error() == GatewayError.BAD_GATEWAY) {
             // Not a failure of the client or the upstream that the classification knows: say what it was.
             _log.warn("Proxying to upstream {} failed; request_id={}", call.upstream().name(), exchange.requestId(), failure);
+        }
+        if (classified.cause().startsWith(UpstreamTlsFailure.CAUSE_PREFIX)) {
+            // Says which check failed: the setting to look at (upstreams.NAME.tls).
+            _log.warn("TLS to upstream {} failed, cause={}: {}; request_id={}", call.upstream().name(), classified.cause(),
+                classified.message(), exchange.requestId());
         }
         if (classified.clientGone()) {
             exchange.clientGone(classified.cause());

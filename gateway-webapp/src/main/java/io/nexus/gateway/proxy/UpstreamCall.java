@@ -198,6 +198,17 @@ final class UpstreamCall implements Exchange.Lease, CyclicTimeouts.Expirable {
         return left <= 0 ? 0 : Math.max(1, left / 1_000_000);
     }
 
+    /**
+     * The client went away while the call was in flight (an HTTP/2 or gRPC client's RST_STREAM, a
+     * closed connection): the attempt is aborted at once, so the upstream sees the cancellation
+     * (its own RST_STREAM, or a closed connection) instead of working on for no one until the
+     * next write to the client fails, which for a silent stream is never.
+     */
+    void clientCancelled(Throwable cause) {
+        clientFailed();
+        abortAttempt(cause);
+    }
+
     /** The client's side failed (it left, stalled, or sent a broken or oversize body): not the upstream's fault. */
     void clientFailed() {
         clientFailed = true;

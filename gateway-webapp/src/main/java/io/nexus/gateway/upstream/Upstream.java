@@ -23,6 +23,7 @@ public final class Upstream implements UpstreamView {
     private final UpstreamBreaker breaker;
     private final PassiveHealth passiveHealth;
     private final UpstreamLoad load;
+    static final int AUTO_STREAMS_PER_CONNECTION = 100;
     private ActiveHealthChecker activeHealth;
 
     public Upstream(UpstreamSettings settings, Balancer balancer, HttpClient client, UpstreamMeter meter, UpstreamBreaker breaker) {
@@ -32,8 +33,21 @@ public final class Upstream implements UpstreamView {
         this.meter = meter;
         this.breaker = breaker;
         this.passiveHealth = new PassiveHealth(settings.name(), settings.healthCheck().passive(), balancer.targets());
-        int maxRequests = settings.maxRequests() > 0 ? settings.maxRequests() : balancer.targets().size() * settings.maxConnectionsPerTarget();
+        int maxRequests = settings.maxRequests() > 0 ? settings.maxRequests() : autoMaxRequests(settings, balancer.targets().size());
         this.load = new UpstreamLoad(maxRequests, settings.maxPendingRequests(), settings.queueTimeout().toNanos());
+    }
+
+    /**
+     * {@code max-requests = auto}: a place for every request a connection can carry, targets x
+     * max-connections-per-target, times {@value #AUTO_STREAMS_PER_CONNECTION} for a protocol that
+     * multiplexes (the fewest concurrent streams RFC 9113 §6.5.2 recommends a server allow).
+     */
+    static int autoMaxRequests(UpstreamSettings settings, int targets) {
+        long places = (long) targets * settings.maxConnectionsPerTarget();
+        if (settings.protocol().multiplexes()) {
+            places *= AUTO_STREAMS_PER_CONNECTION;
+        }
+        return (int) Math.min(places, Integer.MAX_VALUE);
     }
 
     /** Starts active health checking on the gateway's scheduler when the settings ask for it. */

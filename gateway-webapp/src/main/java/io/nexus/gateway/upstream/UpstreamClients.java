@@ -1,15 +1,21 @@
 package io.nexus.gateway.upstream;
 
+import io.nexus.gateway.config.UpstreamProtocol;
 import io.nexus.gateway.config.UpstreamSettings;
 import java.util.List;
 import java.util.concurrent.Executor;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.HttpClientTransport;
+import org.eclipse.jetty.client.MultiplexConnectionPool;
 import org.eclipse.jetty.client.ProtocolHandler;
+import org.eclipse.jetty.client.transport.HttpClientConnectionFactory;
 import org.eclipse.jetty.client.transport.HttpClientTransportDynamic;
+import org.eclipse.jetty.http2.client.HTTP2Client;
+import org.eclipse.jetty.http2.client.transport.ClientConnectionFactoryOverHTTP2;
+import org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.io.ClientConnector;
-import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.Scheduler;
 
 /** Builds the HTTP client of an upstream with the settings a reverse proxy needs. */
@@ -34,8 +40,11 @@ public final class UpstreamClients {
     public HttpClient start(UpstreamSettings settings) throws Exception {
         ClientConnector connector = new ClientConnector();
         connector.setSelectors(1);
-        connector.setSslContextFactory(new SslContextFactory.Client());
-        HttpClient client = new HttpClient(new HttpClientTransportDynamic(connector));
+        UpstreamTls tls = UpstreamTls.create(settings.name(), settings.tls(), scheduler);
+        connector.setSslContextFactory(tls.sslContextFactory());
+        HttpClient client = new HttpClient(transport(settings.protocol(), connector));
+        // Started and stopped with the client: the certificate files' checks.
+        client.addBean(tls);
         client.setName("nexus-upstream-" + settings.name());
         if (executor != null) {
             // Already running when the client starts, so Jetty leaves its lifecycle to the server.
@@ -66,7 +75,14 @@ public final class UpstreamClients {
         client.setByteBufferPool(new ArrayByteBufferPool(0, 2048, 65536, settings.maxConnectionsPerTarget()));
         int maxIdle = settings.maxIdleConnectionsPerTarget();
         int maxConnections = settings.maxConnectionsPerTarget();
-        client.getTransport().setConnectionPoolFactory(destination -> new IdleCappedConnectionPool(destination, maxConnections, maxIdle));
+        if (settings.protocol().multiplexes()) {
+            // A connection carries up to the target's SETTINGS_MAX_CONCURRENT_STREAMS requests
+            // (learnt from its first SETTINGS frame; 1 until then); a new one opens only when
+            // every open one is full, up to max-connections-per-target (docs/protocols.md).
+            client.getTransport().setConnectionPoolFactory(destination -> new MultiplexConnectionPool(destination, maxConnections, 1));
+        } else {
+            client.getTransport().setConnectionPoolFactory(destination -> new IdleCappedConnectionPool(destination, maxConnections, maxIdle));
+        }
         client.start();
         // Content must not be decoded: bodies are relayed as the upstream sent them.
         client.getContentDecoderFactories().clear();
@@ -75,5 +91,21 @@ public final class UpstreamClients {
         client.getProtocolHandlers().clear();
         interimHandlers.forEach(client.getProtocolHandlers()::put);
         return client;
+    }
+
+    /**
+     * Jetty's dynamic transport with the HTTP/2 client: for {@code auto}, HTTP/1.1 first (what
+     * a plain target gets) and both offered by ALPN to https targets. {@code h2} and {@code h2c}
+     * use the HTTP/2 transport itself: the dynamic one negotiates ALPN only when it has more than
+     * one protocol to offer, and a TLS server such as grpc-java's refuses a connection without
+     * ALPN {@code h2}; the HTTP/2 transport offers it, and talks prior knowledge to http targets.
+     */
+    private static HttpClientTransport transport(UpstreamProtocol protocol, ClientConnector connector) {
+        return switch (protocol) {
+            case HTTP1 -> new HttpClientTransportDynamic(connector, HttpClientConnectionFactory.HTTP11);
+            case AUTO -> new HttpClientTransportDynamic(connector, HttpClientConnectionFactory.HTTP11,
+                new ClientConnectionFactoryOverHTTP2.HTTP2(new HTTP2Client(connector)));
+            case H2C, H2 -> new HttpClientTransportOverHTTP2(new HTTP2Client(connector));
+        };
     }
 }

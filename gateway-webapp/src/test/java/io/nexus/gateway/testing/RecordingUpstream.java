@@ -23,6 +23,9 @@ import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
@@ -57,7 +60,8 @@ public final class RecordingUpstream implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What the upstream really received. */
-    public record Recorded(String method, String path, String query, HttpFields headers, byte[] body) {
+    /** @param version the HTTP version the request came in (HTTP/1.1, or HTTP/2.0 by prior knowledge) */
+    public record Recorded(String method, String path, String query, HttpFields headers, byte[] body, String version) {
 
         public String header(String name) {
             List<String> values = headers.getValuesList(name);
@@ -86,7 +90,9 @@ public final class RecordingUpstream implements AutoCloseable {
         QueuedThreadPool threads = new QueuedThreadPool(64);
         threads.setName("upstream-" + name);
         server = new Server(threads);
-        connector = new ServerConnector(server);
+        // HTTP/1.1, and HTTP/2 by prior knowledge for upstreams with protocol = h2c.
+        HttpConfiguration http = new HttpConfiguration();
+        connector = new ServerConnector(server, new HttpConnectionFactory(http), new HTTP2CServerConnectionFactory(http));
         connector.setHost("127.0.0.1");
         connector.setPort(port);
         connector.addEventListener(new Connection.Listener() {
@@ -211,7 +217,8 @@ public final class RecordingUpstream implements AutoCloseable {
             }
             String path = request.getHttpURI().getPath();
             String query = request.getHttpURI().getQuery();
-            Recorded recorded = new Recorded(request.getMethod(), path, query, HttpFields.build(request.getHeaders()).asImmutable(), body);
+            Recorded recorded = new Recorded(request.getMethod(), path, query, HttpFields.build(request.getHeaders()).asImmutable(), body,
+                request.getConnectionMetaData().getHttpVersion().asString());
             requests.add(recorded);
             count.incrementAndGet();
             Fields params = Request.extractQueryParameters(request);

@@ -34,7 +34,10 @@ class WarInJettyIT {
     @RegisterExtension
     static final WarDeployment nexus = WarDeployment.inStockBase(upstream -> """
         nexus {
-          upstreams { backend { targets = ["%s"] } }
+          upstreams {
+            backend { targets = ["%1$s"] }
+            h2c-backend { targets = ["%1$s"], protocol = h2c }
+          }
           routes = [
             { name = "api", path = "/api", upstream = "backend", strip-prefix = true }
             { name = "keep", path = "/keep", upstream = "backend" }
@@ -43,10 +46,19 @@ class WarInJettyIT {
               headers { request { set { "X-Env" = "war" }, remove = ["X-Secret"] }, response { set { "X-Route" = "${route}" } } }
               cors { allowed-origins = ["https://app.example.com"], allow-credentials = true } }
             { name = "catch-all", path = "/", host = "catch-all.test", upstream = "backend" }
+            { name = "h2c", path = "/h2c", upstream = "h2c-backend", strip-prefix = true }
           ]
-          admin { token = "%s" }
+          admin { token = "%2$s" }
         }
         """.formatted(upstream, ADMIN_TOKEN));
+
+    @Test
+    void anH2cUpstreamIsSpokenToInHttp2FromInsideAStockJetty() throws Exception {
+        assertThat(nexus.request("/h2c/over-h2").send().getStatus()).isEqualTo(200);
+        Recorded seen = nexus.upstream().takeRequest();
+        assertThat(seen.path()).isEqualTo("/over-h2");
+        assertThat(seen.version()).isEqualTo("HTTP/2.0");
+    }
 
     @Test
     void editingTheConfigFileAddsARouteWithoutARedeploy() throws Exception {
