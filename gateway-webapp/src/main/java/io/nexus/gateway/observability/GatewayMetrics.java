@@ -289,6 +289,18 @@ public final class GatewayMetrics {
                 }
             })
             .register(registry);
+        GaugeWithCallback.builder()
+            .name("nexus_upstream_target_inflight_requests")
+            .help("Attempts in flight to each target, what balancer = least-request compares (every balancer counts them).")
+            .labelNames("upstream", "target")
+            .callback(callback -> {
+                for (UpstreamView upstream : upstreams.get()) {
+                    for (UpstreamView.TargetView target : upstream.targets()) {
+                        callback.call(target.inflight(), upstream.name(), target.base());
+                    }
+                }
+            })
+            .register(registry);
     }
 
     /**
@@ -306,6 +318,15 @@ public final class GatewayMetrics {
             .name("nexus_request_timeout_max_seconds")
             .help("The largest request timeout of the live config's routes.")
             .callback(callback -> callback.call(largestTimeoutSeconds.getAsDouble()))
+            .register(registry);
+    }
+
+    /** {@code nexus_concurrency_limit}: the admission limit, fixed or where adaptive concurrency moved it, read at scrape time. */
+    public void registerConcurrencyLimit(IntSupplier limit) {
+        GaugeWithCallback.builder()
+            .name("nexus_concurrency_limit")
+            .help("Requests the gateway admits at once: server.max-concurrent-requests, or where adaptive concurrency set the limit.")
+            .callback(callback -> callback.call(limit.getAsInt()))
             .register(registry);
     }
 

@@ -28,11 +28,11 @@ class ConfigLoaderTest {
     private static final TlsSettings DEFAULT_TLS = new TlsSettings(false, 8443, List.of(), List.of("TLSv1.3", "TLSv1.2"), true,
         Duration.ofSeconds(10));
 
-    private static GatewayConfig parse(String text) throws InvalidConfigException {
+    static GatewayConfig parse(String text) throws InvalidConfigException {
         return ConfigLoader.parse(text, "gateway.conf", Map.of());
     }
 
-    private static List<String> problems(String text) {
+    static List<String> problems(String text) {
         try {
             parse(text);
         } catch (InvalidConfigException e) {
