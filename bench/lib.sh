@@ -70,3 +70,27 @@ http_status() { # port path: prints the status code of a GET, fails if none
         echo "$code"
     ) 2>/dev/null
 }
+
+# wrk with a Lua script that counts responses by status (wrk's own summary only says "non-2xx")
+# and prints "status CODE N", "duration_us", "socket_errors" and "p99_ms" lines; bench/lib/wrk_status.py
+# reads them. One thread on LOAD_CPU, a timeout backstop.
+write_status_lua() { # file
+    cat >"$1" <<'LUA'
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+counts = {}
+function response(status, headers, body) counts[status] = (counts[status] or 0) + 1 end
+function done(summary, latency, requests)
+    for _, thread in ipairs(threads) do
+        for status, n in pairs(thread:get("counts")) do io.write(string.format("status %d %d\n", status, n)) end
+    end
+    io.write(string.format("duration_us %d\n", summary.duration))
+    io.write(string.format("socket_errors %d\n", summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+    io.write(string.format("p99_ms %.1f\n", latency:percentile(99) / 1000))
+end
+LUA
+}
+
+status_load() { # lua connections seconds url out
+    timeout $(($3 + 30)) taskset -c "$LOAD_CPU" wrk -t1 -c"$2" -d"$3s" --timeout 5s -s "$1" "$4" >"$5" 2>&1 || true
+}

@@ -153,24 +153,9 @@ for ((i = 0; ; i++)); do
     sleep 0.1
 done
 
-# Counts responses by status (wrk's own summary only says "non-2xx").
-cat >"$WORK/status.lua" <<'LUA'
-local threads = {}
-function setup(thread) table.insert(threads, thread) end
-counts = {}
-function response(status, headers, body) counts[status] = (counts[status] or 0) + 1 end
-function done(summary, latency, requests)
-    for _, thread in ipairs(threads) do
-        for status, n in pairs(thread:get("counts")) do io.write(string.format("status %d %d\n", status, n)) end
-    end
-    io.write(string.format("duration_us %d\n", summary.duration))
-    io.write(string.format("socket_errors %d\n", summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
-    io.write(string.format("p99_ms %.1f\n", latency:percentile(99) / 1000))
-end
-LUA
-
+write_status_lua "$WORK/status.lua"
 load() { # connections seconds url out
-    timeout $(($2 + 30)) taskset -c "$LOAD_CPU" wrk -t1 -c"$1" -d"$2s" --timeout 5s -s "$WORK/status.lua" "$3" >"$4" 2>&1 || true
+    status_load "$WORK/status.lua" "$@"
 }
 
 # Probes both endpoints ten times a second until the given time (epoch seconds), one line each.
@@ -211,29 +196,14 @@ done
 
 mkdir -p "$RESULTS_DIR"
 REPORT="$RESULTS_DIR/overload-$(date -u +%Y%m%dT%H%M%SZ).md"
-python3 - "$WORK" "$PLACES" "$DELAY_MS" "$DURATION" "${RUNS[@]}" <<'PY' | tee "$REPORT"
-import json, sys
+BENCH_LIB="$ROOT/bench/lib" python3 - "$WORK" "$PLACES" "$DELAY_MS" "$DURATION" "${RUNS[@]}" <<'PY' | tee "$REPORT"
+import json, os, sys
+sys.path.insert(0, os.environ["BENCH_LIB"])
+from wrk_status import pct, wrk
 
 work, places, delay_ms, duration = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 runs = [run.split() for run in sys.argv[5:]]
 
-def wrk(path):
-    out = {"status": {}, "duration_us": 1, "socket_errors": 0, "p99_ms": 0.0}
-    for line in open(path, errors="replace"):
-        parts = line.split()
-        if len(parts) == 3 and parts[0] == "status":
-            out["status"][int(parts[1])] = out["status"].get(int(parts[1]), 0) + int(parts[2])
-        elif len(parts) == 2 and parts[0] in ("duration_us", "socket_errors"):
-            out[parts[0]] = int(parts[1])
-        elif len(parts) == 2 and parts[0] == "p99_ms":
-            out["p99_ms"] = float(parts[1])
-    return out
-
-def pct(values, p):
-    if not values:
-        return float("nan")
-    values = sorted(values)
-    return values[min(len(values) - 1, int(len(values) * p / 100))]
 
 direct = wrk(f"{work}/direct.txt")
 capacity = direct["status"].get(200, 0) / (direct["duration_us"] / 1e6)

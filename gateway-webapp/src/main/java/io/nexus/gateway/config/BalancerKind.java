@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /** The balancing strategies an upstream can name in {@code balancer}. */
 public enum BalancerKind {
-    ROUND_ROBIN, RANDOM, WEIGHTED_ROUND_ROBIN;
+    ROUND_ROBIN, RANDOM, WEIGHTED_ROUND_ROBIN, LEAST_REQUEST, P2C_EWMA;
 
     /** The name used in the config file, e.g. {@code weighted-round-robin}. */
     public String configName() {

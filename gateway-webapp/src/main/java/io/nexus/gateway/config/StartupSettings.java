@@ -11,6 +11,8 @@ package io.nexus.gateway.config;
  *     reload can never lock operators out of the API that would undo it
  * @param demo {@code nexus.demo}
  * @param configWatch {@code nexus.config.watch} and {@code poll-interval}
+ * @param adaptiveConcurrency {@code nexus.server.adaptive-concurrency}: whether latency drives the admission limit
  */
-public record StartupSettings(ServerSettings server, AdminSettings admin, DemoSettings demo, ConfigWatchSettings configWatch) {
+public record StartupSettings(ServerSettings server, AdminSettings admin, DemoSettings demo, ConfigWatchSettings configWatch,
+                              AdaptiveConcurrencySettings adaptiveConcurrency) {
 }

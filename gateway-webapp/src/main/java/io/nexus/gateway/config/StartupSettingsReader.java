@@ -20,7 +20,7 @@ final class StartupSettingsReader {
 
     static StartupSettings read(Section nexus, List<ConfigProblem> problems) {
         return new StartupSettings(server(nexus.section("server"), problems), admin(nexus.section("admin")), demo(nexus.section("demo")),
-            configWatch(nexus.section("config")));
+            configWatch(nexus.section("config")), adaptiveConcurrency(nexus.section("server").section("adaptive-concurrency")));
     }
 
     private static ServerSettings server(Section s, List<ConfigProblem> problems) {
@@ -63,6 +63,24 @@ final class StartupSettingsReader {
             s.intBetween("header-cache-size", 0, MAX_HEADER_CACHE_SIZE), s.intBetween("pressure-threshold-percent", 50, 100),
             s.duration("pressure-idle-timeout", Duration.ofMillis(100)), s.intBetween("accept-queue-size", 1, 65_535),
             s.bool("http2-cleartext"));
+    }
+
+    private static AdaptiveConcurrencySettings adaptiveConcurrency(Section s) {
+        String name = s.string("algorithm");
+        AdaptiveConcurrencySettings.Algorithm algorithm = name == null ? null : AdaptiveConcurrencySettings.Algorithm.fromConfigName(name);
+        if (name != null && algorithm == null) {
+            s.problem("algorithm", "unknown algorithm \"" + name + "\" (gradient2, vegas)");
+        }
+        int min = s.intBetween("min-limit", 1, 1_000_000);
+        int max = s.intBetween("max-limit", 1, 1_000_000);
+        int initial = s.intBetween("initial-limit", 1, 1_000_000);
+        if (min > max) {
+            s.problem("max-limit", "must be at least min-limit (" + min + "), was " + max);
+        } else if (initial < min || initial > max) {
+            s.problem("initial-limit", "must be between min-limit and max-limit (" + min + " to " + max + "), was " + initial);
+        }
+        return new AdaptiveConcurrencySettings(s.bool("enabled"), algorithm == null ? AdaptiveConcurrencySettings.Algorithm.GRADIENT2 : algorithm,
+            min, max, initial);
     }
 
     private static AdminSettings admin(Section s) {

@@ -37,7 +37,7 @@ final class UpstreamSettingsReader {
         String balancerName = s.string("balancer");
         BalancerKind balancer = balancerName == null ? BalancerKind.ROUND_ROBIN : BalancerKind.fromConfigName(balancerName);
         if (balancer == null) {
-            s.problem("balancer", "unknown balancer \"" + balancerName + "\" (round-robin, random, weighted-round-robin)");
+            s.problem("balancer", "unknown balancer \"" + balancerName + "\" (round-robin, random, weighted-round-robin, least-request, p2c-ewma)");
             balancer = BalancerKind.ROUND_ROBIN;
         }
         return new UpstreamSettings(name, targets, balancer,

@@ -42,7 +42,7 @@ public final class AdmissionFilter extends HttpFilter {
         }
         boolean admitted;
         try {
-            admitted = admission.tryAdmit();
+            admitted = admission.tryAdmit(exchange);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             admitted = false;
@@ -53,7 +53,6 @@ public final class AdmissionFilter extends HttpFilter {
             ErrorResponses.send(request, response, GatewayError.OVERLOADED, "concurrency_limit", "too many concurrent requests");
             return;
         }
-        exchange.hold(admission);
         chain.doFilter(request, response);
     }
 }

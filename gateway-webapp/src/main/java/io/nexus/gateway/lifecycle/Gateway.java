@@ -2,8 +2,11 @@ package io.nexus.gateway.lifecycle;
 
 import io.nexus.gateway.admin.AdminView;
 import io.nexus.gateway.admin.Readiness;
+import io.nexus.gateway.concurrency.AdaptiveLimit;
+import io.nexus.gateway.config.AdaptiveConcurrencySettings;
 import io.nexus.gateway.config.AdminSettings;
 import io.nexus.gateway.config.GatewayConfig;
+import io.nexus.gateway.config.StartupSettings;
 import io.nexus.gateway.filter.AdmissionControl;
 import io.nexus.gateway.middleware.MiddlewareRegistry;
 import io.nexus.gateway.observability.GatewayMetrics;
@@ -119,8 +122,9 @@ public final class Gateway implements LiveConfig, AdminView, AutoCloseable {
      * @param executor runs the upstream clients' work; the server's own pool ({@code null}: the clients' own)
      */
     public static Gateway start(GatewayConfig config, Executor executor, MiddlewareRegistry middlewares) throws Exception {
-        AdmissionControl admission = new AdmissionControl(config.startup().server().maxConcurrentRequests(), config.startup().server().queueTimeout());
+        AdmissionControl admission = admissionControl(config.startup());
         GatewayMetrics metrics = new GatewayMetrics(new PrometheusRegistry(), admission::inflight, admission::queued);
+        metrics.registerConcurrencyLimit(admission::limit);
         Scheduler scheduler = new ScheduledExecutorScheduler("nexus-scheduler", true);
         scheduler.start();
         UpstreamRegistry upstreams = new UpstreamRegistry(new UpstreamClients(executor, scheduler,
@@ -136,6 +140,17 @@ public final class Gateway implements LiveConfig, AdminView, AutoCloseable {
             LifeCycle.stop(scheduler);
             throw e;
         }
+    }
+
+    /** A fixed limit of {@code max-concurrent-requests}, or one that measured latency moves. */
+    private static AdmissionControl admissionControl(StartupSettings startup) {
+        AdaptiveConcurrencySettings adaptive = startup.adaptiveConcurrency();
+        if (!adaptive.enabled()) {
+            return new AdmissionControl(startup.server().maxConcurrentRequests(), startup.server().queueTimeout());
+        }
+        LOG.info("Adaptive concurrency: {} between {} and {}, starting at {}", adaptive.algorithm().configName(), adaptive.minLimit(),
+            adaptive.maxLimit(), adaptive.initialLimit());
+        return new AdmissionControl(AdaptiveLimit.of(adaptive), startup.server().queueTimeout());
     }
 
     /** The current snapshot, for reading; requests acquire it through {@link #snapshots()}. */

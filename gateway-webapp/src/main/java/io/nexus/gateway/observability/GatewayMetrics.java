@@ -307,6 +307,18 @@ public final class GatewayMetrics {
                 }
             })
             .register(registry);
+        GaugeWithCallback.builder()
+            .name("nexus_upstream_target_inflight_requests")
+            .help("Attempts in flight to each target, what balancer = least-request compares (every balancer counts them).")
+            .labelNames("upstream", "target")
+            .callback(callback -> {
+                for (UpstreamView upstream : upstreams.get()) {
+                    for (UpstreamView.TargetView target : upstream.targets()) {
+                        callback.call(target.inflight(), upstream.name(), target.base());
+                    }
+                }
+            })
+            .register(registry);
     }
 
     /**
@@ -334,6 +346,15 @@ public final class GatewayMetrics {
             .help("WebSocket connections the gateway proxies, per route.")
             .labelNames("route")
             .callback(callback -> perRoute.get().forEach((route, open) -> callback.call(open, route)))
+            .register(registry);
+    }
+
+    /** {@code nexus_concurrency_limit}: the admission limit, fixed or where adaptive concurrency moved it, read at scrape time. */
+    public void registerConcurrencyLimit(IntSupplier limit) {
+        GaugeWithCallback.builder()
+            .name("nexus_concurrency_limit")
+            .help("Requests the gateway admits at once: server.max-concurrent-requests, or where adaptive concurrency set the limit.")
+            .callback(callback -> callback.call(limit.getAsInt()))
             .register(registry);
     }
 

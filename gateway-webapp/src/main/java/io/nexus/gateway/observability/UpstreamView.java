@@ -29,5 +29,8 @@ public interface UpstreamView {
         String base();
 
         boolean isHealthy();
+
+        /** Attempts in flight to the target. */
+        int inflight();
     }
 }

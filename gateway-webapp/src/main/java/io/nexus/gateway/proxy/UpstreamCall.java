@@ -1,5 +1,6 @@
 package io.nexus.gateway.proxy;
 
+import io.nexus.gateway.concurrency.LatencySample;
 import io.nexus.gateway.config.RetrySettings;
 import io.nexus.gateway.exchange.Exchange;
 import io.nexus.gateway.routing.Route;
@@ -55,6 +56,9 @@ final class UpstreamCall implements Exchange.Lease, CyclicTimeouts.Expirable {
     private final long startNanos;
     private final long deadlineNanos;
     private final boolean replayable;
+    /** Under an adaptive admission limit, what this request teaches it; else {@code null}. */
+    private final LatencySample latency;
+    // Written before the state's CAS to HOLDING_PERMIT, so that release() sees the target it must count out.
     private Target target;
     private int attempts;
     private long attemptStartNanos;
@@ -96,6 +100,7 @@ final class UpstreamCall implements Exchange.Lease, CyclicTimeouts.Expirable {
         this.deadlineNanos = Math.min(exchange == null ? Long.MAX_VALUE : exchange.deadlineNanos(),
             startNanos + route.requestTimeoutMillis() * 1_000_000);
         this.replayable = IDEMPOTENT.contains(method) && !hasBody;
+        this.latency = exchange == null ? null : exchange.get(LatencySample.KEY);
         RetryBudget budget = route.retryBudget();
         if (budget != null) {
             budget.deposit();
@@ -139,17 +144,20 @@ final class UpstreamCall implements Exchange.Lease, CyclicTimeouts.Expirable {
             return false;
         }
         Target next = pick(upstream.balancer(), target);
-        if (next == null || !STATE.compareAndSet(this, IDLE, HOLDING_PERMIT)) {
+        if (next == null) {
             upstream.breaker().release();
-            if (next == null) {
-                refused("no_healthy_target", "no healthy target in upstream " + upstream.name());
-            } else {
-                refusal = "the client request is complete";
-                refusalCause = ExchangeFailure.CLIENT_CLOSED;
-            }
+            refused("no_healthy_target", "no healthy target in upstream " + upstream.name());
             return false;
         }
         target = next;
+        next.attemptStarted();
+        if (!STATE.compareAndSet(this, IDLE, HOLDING_PERMIT)) {
+            next.attemptEnded(-1);
+            upstream.breaker().release();
+            refusal = "the client request is complete";
+            refusalCause = ExchangeFailure.CLIENT_CLOSED;
+            return false;
+        }
         attempts++;
         attemptStartNanos = System.nanoTime();
         return true;
@@ -232,14 +240,17 @@ final class UpstreamCall implements Exchange.Lease, CyclicTimeouts.Expirable {
         }
         // A stream's length is its client's business: the breaker's slow calls and the latency
         // histogram measure it to its head.
-        long duration = (streaming ? responseBeganNanos : System.nanoTime()) - attemptStartNanos;
+        long endNanos = streaming ? responseBeganNanos : System.nanoTime();
+        long duration = endNanos - attemptStartNanos;
         if (endedByGateway) {
             // Ended at shutdown: neither a success nor a failure of the upstream.
             upstream.breaker().release();
+            nothingLearnt();
             return;
         }
         if (classified != null && classified.blame() != ExchangeFailure.Blame.UPSTREAM) {
             upstream.breaker().release();
+            nothingLearnt();
             if (classified.blame() == ExchangeFailure.Blame.GATEWAY) {
                 upstream.meter().error(classified.cause());
             }
@@ -250,12 +261,38 @@ final class UpstreamCall implements Exchange.Lease, CyclicTimeouts.Expirable {
             upstream.meter().error(classified.cause());
             upstream.breaker().onFailure(duration, failure);
             upstream.passiveHealth().onFailure(target);
+            learnt(endNanos, true);
         } else if (upstream.settings().failureStatuses().contains(status)) {
             upstream.breaker().onFailure(duration, new UpstreamStatusException(status));
             upstream.passiveHealth().onFailure(target);
+            learnt(endNanos, true);
         } else {
             upstream.breaker().onSuccess(duration);
             upstream.passiveHealth().onSuccess(target);
+            learnt(endNanos, false);
+        }
+    }
+
+    /**
+     * The attempt said something about the upstream: its latency goes to the target (for
+     * {@code p2c-ewma}) and to the adaptive limit, as a drop when the upstream failed.
+     */
+    private void learnt(long endNanos, boolean failed) {
+        target.attemptEnded(endNanos - attemptStartNanos);
+        if (latency != null) {
+            if (failed) {
+                latency.dropped(endNanos);
+            } else {
+                latency.answered(endNanos);
+            }
+        }
+    }
+
+    /** The client or the gateway ended the attempt: it leaves the target's count, and teaches nothing. */
+    private void nothingLearnt() {
+        target.attemptEnded(-1);
+        if (latency != null) {
+            latency.ignored();
         }
     }
 
@@ -426,7 +463,9 @@ final class UpstreamCall implements Exchange.Lease, CyclicTimeouts.Expirable {
             upstream.load().leave();
         }
         if ((int) STATE.getAndSet(this, CLOSED) == HOLDING_PERMIT) {
+            // The client left (or the watchdog gave up) before the attempt ended.
             upstream.breaker().release();
+            nothingLearnt();
         }
     }
 }

@@ -20,6 +20,8 @@ public interface Balancer {
             case ROUND_ROBIN -> roundRobin(targets);
             case RANDOM -> random(targets);
             case WEIGHTED_ROUND_ROBIN -> weightedRoundRobin(targets);
+            case LEAST_REQUEST -> leastRequest(targets);
+            case P2C_EWMA -> peakEwma(targets);
         };
     }
 
@@ -33,5 +35,15 @@ public interface Balancer {
 
     static Balancer weightedRoundRobin(List<Target> targets) {
         return new WeightedRoundRobinBalancer(targets);
+    }
+
+    /** Power of two choices on attempts in flight, per unit of weight. */
+    static Balancer leastRequest(List<Target> targets) {
+        return new LeastRequestBalancer(targets);
+    }
+
+    /** Power of two choices on peak-EWMA latency times attempts in flight. */
+    static Balancer peakEwma(List<Target> targets) {
+        return new PeakEwmaBalancer(targets);
     }
 }

@@ -18,6 +18,8 @@ public final class Target implements UpstreamView.TargetView {
     // 0 when not ejected, else the System.nanoTime() at which the ejection ends.
     private volatile long ejectedUntil;
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
+    private final AtomicInteger inflight = new AtomicInteger();
+    private final PeakEwma latency = new PeakEwma();
     // Written under PassiveHealth's lock only.
     int ejections;
     long lastEjectionEnd;
@@ -77,6 +79,35 @@ public final class Target implements UpstreamView.TargetView {
 
     AtomicInteger consecutiveFailures() {
         return consecutiveFailures;
+    }
+
+    /** Attempts in flight to this target: picked and not yet ended (what {@code least-request} balances on). */
+    @Override
+    public int inflight() {
+        return inflight.get();
+    }
+
+    /** An attempt to this target starts; exactly one {@link #attemptEnded} follows. */
+    public void attemptStarted() {
+        inflight.incrementAndGet();
+    }
+
+    /**
+     * An attempt to this target ended.
+     *
+     * @param latencyNanos how long the upstream took, for {@code p2c-ewma}; negative when the
+     *     attempt says nothing about the target's latency (the client or the gateway ended it)
+     */
+    public void attemptEnded(long latencyNanos) {
+        inflight.decrementAndGet();
+        if (latencyNanos >= 0) {
+            latency.observe(latencyNanos, System.nanoTime());
+        }
+    }
+
+    /** The peak-EWMA latency at {@code nowNanos}, in nanoseconds; 0 before any sample. */
+    double latencyNanos(long nowNanos) {
+        return latency.nanos(nowNanos);
     }
 
     /** Carries health state over from the same target of an older config version. */

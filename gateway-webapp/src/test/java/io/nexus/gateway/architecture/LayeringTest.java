@@ -11,7 +11,7 @@ import com.tngtech.archunit.lang.ArchRule;
 /**
  * The webapp's packages in layers, as drawn in {@code docs/architecture.md}: a package imports
  * only from the packages listed for it, all of them lower; packages on one row never import each
- * other. Bottom to top: exchange; config, error; observability; upstream; middleware; auth,
+ * other. Bottom to top: exchange; config, error; observability; upstream, concurrency; middleware; auth,
  * ratelimit, traffic; routing; snapshot; filter, proxy; reload; admin; lifecycle (the composition root,
  * which nothing imports).
  */
@@ -31,6 +31,7 @@ class LayeringTest {
         .layer("error").definedBy(ROOT + "error..")
         .layer("observability").definedBy(ROOT + "observability..")
         .layer("upstream").definedBy(ROOT + "upstream..")
+        .layer("concurrency").definedBy(ROOT + "concurrency..")
         .layer("middleware").definedBy(ROOT + "middleware..")
         .layer("auth").definedBy(ROOT + "auth..")
         .layer("ratelimit").definedBy(ROOT + "ratelimit..")
@@ -47,14 +48,17 @@ class LayeringTest {
         .whereLayer("error").mayOnlyAccessLayers("exchange")
         .whereLayer("observability").mayOnlyAccessLayers("exchange", "config")
         .whereLayer("upstream").mayOnlyAccessLayers("config", "observability")
+        .whereLayer("concurrency").mayOnlyAccessLayers("exchange", "config")
         .whereLayer("middleware").mayOnlyAccessLayers("exchange", "config", "error", "observability")
         .whereLayer("auth").mayOnlyAccessLayers("exchange", "config", "error", "observability", "middleware")
         .whereLayer("ratelimit").mayOnlyAccessLayers("exchange", "config", "error", "observability", "middleware")
         .whereLayer("traffic").mayOnlyAccessLayers("exchange", "config", "error", "observability", "upstream", "middleware")
         .whereLayer("routing").mayOnlyAccessLayers("exchange", "config", "observability", "upstream", "middleware", "ratelimit", "traffic")
         .whereLayer("snapshot").mayOnlyAccessLayers("exchange", "config", "observability", "upstream", "middleware", "routing")
-        .whereLayer("filter").mayOnlyAccessLayers("exchange", "config", "error", "observability", "middleware", "routing", "snapshot")
-        .whereLayer("proxy").mayOnlyAccessLayers("exchange", "config", "error", "observability", "upstream", "auth", "routing", "traffic")
+        .whereLayer("filter").mayOnlyAccessLayers("exchange", "config", "error", "observability", "middleware", "routing", "snapshot",
+            "concurrency")
+        .whereLayer("proxy").mayOnlyAccessLayers("exchange", "config", "error", "observability", "upstream", "auth", "routing",
+            "traffic", "concurrency")
         .whereLayer("reload").mayOnlyAccessLayers("config", "observability")
         .whereLayer("admin").mayOnlyAccessLayers("config", "error", "upstream", "routing", "snapshot", "reload")
         .whereLayer("lifecycle").mayNotBeAccessedByAnyLayer();

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 
 class BalancerTest {
 
-    private static List<Target> targets(int... weights) {
+    static List<Target> targets(int... weights) {
         List<Target> targets = new ArrayList<>();
         for (int i = 0; i < weights.length; i++) {
             targets.add(new Target(URI.create("http://10.0.0." + (i + 1) + ":80"), weights[i]));
@@ -30,7 +30,7 @@ class BalancerTest {
         return targets;
     }
 
-    private static Map<Target, Integer> spread(Balancer balancer, int picks) {
+    static Map<Target, Integer> spread(Balancer balancer, int picks) {
         Map<Target, Integer> counts = new HashMap<>();
         for (int i = 0; i < picks; i++) {
             counts.merge(balancer.pick(), 1, Integer::sum);
@@ -42,7 +42,9 @@ class BalancerTest {
         return List.of(
             Arguments.of("round-robin", (Function<List<Target>, Balancer>) Balancer::roundRobin),
             Arguments.of("random", (Function<List<Target>, Balancer>) Balancer::random),
-            Arguments.of("weighted-round-robin", (Function<List<Target>, Balancer>) Balancer::weightedRoundRobin));
+            Arguments.of("weighted-round-robin", (Function<List<Target>, Balancer>) Balancer::weightedRoundRobin),
+            Arguments.of("least-request", (Function<List<Target>, Balancer>) Balancer::leastRequest),
+            Arguments.of("p2c-ewma", (Function<List<Target>, Balancer>) Balancer::peakEwma));
     }
 
     @Test
