@@ -18,4 +18,6 @@ require curl curl
 require jq jq
 # SlowClientsTest reads the public port's listen backlog with ss.
 require ss iproute2
+# NginxExportTest runs the exported nginx configuration in a real nginx.
+require nginx nginx
 exec mvn -B -ntp verify "$@"

@@ -63,6 +63,7 @@ public final class GatewayMetrics {
     private final Counter breakerTransitions;
     private final AccessLog accessLog = new AccessLog();
     private final Tracing tracing = new Tracing();
+    private final Counter pluginEvents;
 
     public GatewayMetrics(PrometheusRegistry registry, IntSupplier inflight, IntSupplier queued) {
         this.registry = registry;
@@ -125,6 +126,11 @@ public final class GatewayMetrics {
         VirtualThreadMetrics.register(registry);
         unmatched = new RouteMeter(UNMATCHED, NO_GROUP, false, requests, requestDuration);
         beforeRouting = new RouteRecorder(unmatched, accessLog, null);
+        pluginEvents = Counter.builder()
+            .name("nexus_plugin_events_total")
+            .help("What plugins count (docs/plugins.md), by middleware, route and event.")
+            .labelNames("middleware", "route", "event")
+            .register(registry);
     }
 
     public PrometheusRegistry registry() {
@@ -317,5 +323,10 @@ public final class GatewayMetrics {
     /** The failure counter child of one middleware, resolved once by its guard. */
     public CounterDataPoint middlewareFailures(String middleware) {
         return middlewareFailures.labelValues(middleware);
+    }
+
+    /** A plugin's counter child, resolved once when the plugin's filter is made. */
+    public CounterDataPoint pluginEvents(String middleware, String route, String event) {
+        return pluginEvents.labelValues(middleware, route, event);
     }
 }
