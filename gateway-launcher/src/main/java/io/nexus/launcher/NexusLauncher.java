@@ -3,6 +3,7 @@ package io.nexus.launcher;
 import io.nexus.gateway.lifecycle.BuiltInMiddlewares;
 import io.nexus.gateway.config.ConfigLoader;
 import io.nexus.gateway.config.InvalidConfigException;
+import io.nexus.gateway.middleware.MiddlewareInitException;
 import io.nexus.gateway.middleware.MiddlewareRegistry;
 import io.nexus.gateway.plugin.PluginJars;
 import io.nexus.gateway.reload.InitialConfig;
@@ -71,6 +72,12 @@ public final class NexusLauncher {
         try {
             gateway = EmbeddedGateway.start(config, loader, lastKnownGood, loaded.middlewares());
         } catch (Exception e) {
+            if (MiddlewareInitException.causes(e)) {
+                // A plugin that refuses its settings at init is a bad config, like one that refuses them when read.
+                System.err.println("nexus: invalid configuration: " + e.getMessage());
+                System.exit(EXIT_BAD_CONFIG);
+                return;
+            }
             System.err.println("nexus: could not start: " + e);
             LOG.error("Start-up failed", e);
             System.exit(EXIT_START_FAILED);

@@ -114,7 +114,7 @@ public final class MiddlewareRegistry implements MiddlewareCatalog {
                 try {
                     middleware.init(route, scheduler);
                 } catch (Exception e) {
-                    throw new IllegalStateException("route " + route.name() + ": middleware " + entry.name() + " failed to initialize: " + e, e);
+                    throw new MiddlewareInitException(route.name(), entry.name(), e);
                 }
                 instances.add(middleware);
                 guarded.add(new GuardedFilter(entry.name(), middleware, metrics.middlewareFailures(entry.name())));
