@@ -33,6 +33,11 @@ public final class MiddlewareSettings {
         return priority;
     }
 
+    /** Whether the file has a block for the middleware (a route may run one without). */
+    public boolean written() {
+        return !values.isEmpty();
+    }
+
     /** What {@link MiddlewareCatalog#readSettings} returned; {@code null} for a middleware without settings. */
     public Object read() {
         return read;

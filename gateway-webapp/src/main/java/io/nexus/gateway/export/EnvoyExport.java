@@ -119,7 +119,9 @@ final class EnvoyExport {
             matcher.put("headers", List.of(map("name", ":method",
                 "string_match", map("safe_regex", map("regex", "^(" + String.join("|", new TreeSet<>(route.methods())) + ")$")))));
         }
-        Map<String, Object> action = map("cluster", upstream.name(), "timeout", duration(ExportRoutes.requestTimeout(route, upstream)));
+        // Nexus sends the target's authority as Host, never the client's.
+        Map<String, Object> action = map("cluster", upstream.name(), "timeout", duration(ExportRoutes.requestTimeout(route, upstream)),
+            "auto_host_rewrite", true);
         match.replacement().ifPresent(replacement -> action.put("prefix_rewrite", replacement));
         route.retries().ifPresent(retries -> {
             List<String> on = new ArrayList<>();

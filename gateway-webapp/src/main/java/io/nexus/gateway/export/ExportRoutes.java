@@ -1,6 +1,7 @@
 package io.nexus.gateway.export;
 
 import io.nexus.gateway.config.GatewayConfig;
+import io.nexus.gateway.config.MiddlewareSettings;
 import io.nexus.gateway.config.RouteSettings;
 import io.nexus.gateway.config.RouteSettings.MatchKind;
 import io.nexus.gateway.config.RouteSettings.PathMatching;
@@ -88,9 +89,8 @@ final class ExportRoutes {
         gaps.add(new Gap("admin", "not exported: no admin API, config versions or rollback (" + plane + " has its own admin interface)"));
         gaps.add(new Gap("observability", "not exported: metrics, access log and tracing are " + plane + "'s own"));
         gaps.add(new Gap("errors", plane + " answers its own errors, not the contract's JSON bodies with code and cause"));
-        if (!config.middlewareSettings().isEmpty()) {
-            gaps.add(new Gap("middleware-settings", "not exported"));
-        }
+        config.middlewareSettings().values().stream().filter(MiddlewareSettings::written)
+            .forEach(settings -> gaps.add(new Gap("middleware-settings." + settings.name(), "not exported")));
         for (IndexedRoute indexed : indexed(config)) {
             RouteSettings route = indexed.settings();
             route.auth().ifPresent(auth -> gaps.add(new Gap(indexed.key("auth"),

@@ -4,11 +4,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Writes a tree of maps, lists, strings, numbers and booleans as block YAML. Every string is
- * double-quoted with JSON escapes, which YAML reads the same way, so no value can turn into
+ * Writes a tree of maps, lists, strings, numbers and booleans as block YAML. Every string value
+ * (and every key but plain lower-case words) is double-quoted with JSON escapes, which YAML reads the same way, so no value can turn into
  * another type ({@code "on"}, {@code "1e3"}) or break the structure.
  */
 final class Yaml {
+
+    private static final java.util.regex.Pattern PLAIN_KEY = java.util.regex.Pattern.compile("[a-z][a-z0-9_]*");
 
     private Yaml() {
     }
@@ -21,7 +23,7 @@ final class Yaml {
 
     private static void map(Map<String, ?> map, int depth, StringBuilder out) {
         for (Map.Entry<String, ?> entry : map.entrySet()) {
-            out.append("  ".repeat(depth)).append(scalar(entry.getKey())).append(':');
+            out.append("  ".repeat(depth)).append(key(entry.getKey())).append(':');
             value(entry.getValue(), depth, out);
         }
     }
@@ -50,6 +52,13 @@ final class Yaml {
         } else {
             out.append(' ').append(value instanceof Map ? "{}" : value instanceof List ? "[]" : scalar(value)).append('\n');
         }
+    }
+
+    /** A plain key when it is a plain word ({@code static_resources}); quoted otherwise ({@code "@type"}). */
+    private static String key(String key) {
+        // YAML 1.1 readers take these words for booleans and null.
+        boolean special = java.util.Set.of("y", "n", "yes", "no", "on", "off", "true", "false", "null").contains(key);
+        return PLAIN_KEY.matcher(key).matches() && !special ? key : scalar(key);
     }
 
     private static String scalar(Object value) {

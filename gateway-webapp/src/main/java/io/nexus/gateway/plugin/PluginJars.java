@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Finds the launcher's plugins under {@code plugins.dir}: each {@code *.jar} directly in it gets
@@ -20,6 +22,7 @@ import java.util.stream.Stream;
  */
 public final class PluginJars {
 
+    private static final Logger LOG = LoggerFactory.getLogger(PluginJars.class);
     private static final String KEY = "plugins.dir";
 
     private PluginJars() {
@@ -53,13 +56,16 @@ public final class PluginJars {
         if (!problems.isEmpty()) {
             throw new InvalidConfigException(problems);
         }
+        found.forEach(plugin -> LOG.info("Plugin {} found in {}", plugin.plugin().getClass().getName(), plugin.origin()));
         return found;
     }
 
     /** The plugins a class loader sees (the WAR: the webapp's, WEB-INF/lib included). */
     public static List<FoundPlugin> fromClassPath(ClassLoader loader, String origin) throws InvalidConfigException {
         try {
-            return fromLoader(loader, origin);
+            List<FoundPlugin> found = fromLoader(loader, origin);
+            found.forEach(plugin -> LOG.info("Plugin {} found in {}", plugin.plugin().getClass().getName(), plugin.origin()));
+            return found;
         } catch (ServiceConfigurationError | LinkageError e) {
             throw new InvalidConfigException(List.of(new ConfigProblem(KEY, "a plugin of " + origin + " could not be loaded: " + e, origin, -1)));
         }
