@@ -71,7 +71,7 @@ final class ExportRoutes {
         return route.requestTimeout().orElse(upstream.requestTimeout());
     }
 
-    /** A target's URL as the export needs it, or empty (and a gap) when the target has a path of its own. */
+    /** Whether a target is only a scheme, host and port: a path of its own is not exported (a gap). */
     static boolean plainTarget(URI url) {
         return url.getRawPath() == null || url.getRawPath().isEmpty() || url.getRawPath().equals("/");
     }
