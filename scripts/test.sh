@@ -27,4 +27,6 @@ require redis-cli redis-tools
 
 # TlsScanTest (tagged slow) scans the TLS port with testssl (Debian package testssl.sh).
 require testssl testssl.sh
+# NginxExportTest runs the exported nginx configuration in a real nginx.
+require nginx nginx
 exec mvn -B -ntp verify "$@"

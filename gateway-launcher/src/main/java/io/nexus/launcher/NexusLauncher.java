@@ -3,13 +3,18 @@ package io.nexus.launcher;
 import io.nexus.gateway.lifecycle.BuiltInMiddlewares;
 import io.nexus.gateway.config.ConfigLoader;
 import io.nexus.gateway.config.InvalidConfigException;
+import io.nexus.gateway.middleware.MiddlewareInitException;
 import io.nexus.gateway.middleware.MiddlewareRegistry;
+import io.nexus.gateway.plugin.PluginJars;
 import io.nexus.gateway.reload.InitialConfig;
 import io.nexus.gateway.reload.LastKnownGood;
 import io.nexus.gateway.lifecycle.DefaultConfig;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,6 +24,8 @@ import sun.misc.Signal;
  * {@code java -jar nexus-gateway.jar [--config FILE]}; {@code validate --config FILE [--against URL]}
  * checks a config without running anything ({@link ValidateCommand}). The config is {@code --config}, else
  * {@code NEXUS_CONFIG}, else {@code conf/gateway.conf}, else the default bundled in the jar.
+ * Plugins come from the config's {@code plugins.dir}. {@code export --format nginx|envoy}
+ * prints the config for another data plane instead ({@link ExportCommand}).
  * Exit codes: 0 after a clean drain on SIGTERM/SIGINT, 2 for a bad config (one line on
  * stderr), 1 when the server cannot start, 3 when the drain hit its timeout.
  */
@@ -31,21 +38,30 @@ public final class NexusLauncher {
 
     private static final Logger LOG = LoggerFactory.getLogger(NexusLauncher.class);
     private static final Path DEFAULT_FILE = Path.of("conf", "gateway.conf");
+    private static final String USAGE = "java -jar nexus-gateway.jar [--config FILE]   (or NEXUS_CONFIG=FILE)\n"
+        + "       java -jar nexus-gateway.jar export --format nginx|envoy [--config FILE]";
 
     private NexusLauncher() {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> environment = System.getenv();
-        if (args.length > 0 && args[0].equals("validate")) {
-            System.exit(ValidateCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), environment, System.out, System.err));
+        if (args.length > 0 && args[0].equals(ExportCommand.NAME)) {
+            // The export owns stdout; log lines (logback's console appender looks System.out up
+            // on every write) go to stderr with the gaps.
+            PrintStream exportOut = System.out;
+            System.setOut(System.err);
+            System.exit(ExportCommand.run(Arrays.copyOfRange(args, 1, args.length), System.getenv(), exportOut, System.err));
             return;
         }
-        ConfigLoader loader = new ConfigLoader(environment, BuiltInMiddlewares.registry().names());
+        Map<String, String> environment = System.getenv();
+        if (args.length > 0 && args[0].equals("validate")) {
+            System.exit(ValidateCommand.run(Arrays.copyOfRange(args, 1, args.length), environment, System.out, System.err));
+            return;
+        }
         LastKnownGood lastKnownGood = LastKnownGood.fromSetting(environment.get(LastKnownGood.ENVIRONMENT_VARIABLE));
-        InitialConfig config;
+        Loaded loaded;
         try {
-            config = loadConfig(args, environment, loader, lastKnownGood);
+            loaded = load(configFile(args, environment), environment, lastKnownGood);
         } catch (InvalidConfigException e) {
             System.err.println("nexus: invalid configuration: " + e.getMessage());
             System.exit(EXIT_BAD_CONFIG);
@@ -55,10 +71,18 @@ public final class NexusLauncher {
             System.exit(EXIT_BAD_CONFIG);
             return;
         }
+        InitialConfig config = loaded.config();
+        ConfigLoader loader = loaded.loader();
         EmbeddedGateway gateway;
         try {
-            gateway = EmbeddedGateway.start(config, loader, lastKnownGood, BuiltInMiddlewares.registry());
+            gateway = EmbeddedGateway.start(config, loader, lastKnownGood, loaded.middlewares());
         } catch (Exception e) {
+            if (MiddlewareInitException.causes(e)) {
+                // A plugin that refuses its settings at init is a bad config, like one that refuses them when read.
+                System.err.println("nexus: invalid configuration: " + e.getMessage());
+                System.exit(EXIT_BAD_CONFIG);
+                return;
+            }
             System.err.println("nexus: could not start: " + e);
             LOG.error("Start-up failed", e);
             System.exit(EXIT_START_FAILED);
@@ -89,8 +113,29 @@ public final class NexusLauncher {
         System.exit(code);
     }
 
-    static InitialConfig loadConfig(String[] args, Map<String, String> environment, ConfigLoader loader, LastKnownGood lastKnownGood)
-        throws InvalidConfigException {
+    /** The start-up config with the loader that validates every later change and the middlewares it may name. */
+    record Loaded(InitialConfig config, ConfigLoader loader, MiddlewareRegistry middlewares) {
+    }
+
+    /**
+     * Finds the plugins under the file's {@code plugins.dir} first (its routes may name them),
+     * then validates the file, or the copy bundled in the jar when there is none.
+     */
+    static Loaded load(Optional<Path> file, Map<String, String> environment, LastKnownGood lastKnownGood) throws InvalidConfigException {
+        MiddlewareRegistry middlewares = BuiltInMiddlewares.withPlugins(PluginJars.load(ConfigLoader.pluginsDir(file, environment)));
+        ConfigLoader loader = new ConfigLoader(environment, middlewares);
+        InitialConfig config;
+        if (file.isPresent()) {
+            config = InitialConfig.fromFile(file.get(), loader, lastKnownGood);
+        } else {
+            LOG.info("No {} here and no --config or {}: using the default bundled in the jar", DEFAULT_FILE, DefaultConfig.ENVIRONMENT_VARIABLE);
+            config = DefaultConfig.initial(loader);
+        }
+        return new Loaded(config, loader, middlewares);
+    }
+
+    /** {@code --config FILE}, else {@code NEXUS_CONFIG}, else {@code conf/gateway.conf} if it exists; empty: the bundled default. */
+    static Optional<Path> configFile(String[] args, Map<String, String> environment) {
         String file = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -101,22 +146,18 @@ public final class NexusLauncher {
                     file = args[++i];
                 }
                 case "--help", "-h" -> {
-                    System.out.println("usage: java -jar nexus-gateway.jar [--config FILE]   (or NEXUS_CONFIG=FILE)");
+                    System.out.println(USAGE);
                     System.exit(EXIT_OK);
                 }
-                default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (usage: java -jar nexus-gateway.jar [--config FILE])");
+                default -> throw new IllegalArgumentException("unknown argument " + args[i] + " (usage: " + USAGE + ")");
             }
         }
         if (file == null) {
             file = environment.get(DefaultConfig.ENVIRONMENT_VARIABLE);
         }
         if (file != null && !file.isBlank()) {
-            return InitialConfig.fromFile(Path.of(file), loader, lastKnownGood);
+            return Optional.of(Path.of(file));
         }
-        if (Files.isRegularFile(DEFAULT_FILE)) {
-            return InitialConfig.fromFile(DEFAULT_FILE, loader, lastKnownGood);
-        }
-        LOG.info("No {} here and no --config or {}: using the default bundled in the jar", DEFAULT_FILE, DefaultConfig.ENVIRONMENT_VARIABLE);
-        return DefaultConfig.initial(loader);
+        return Files.isRegularFile(DEFAULT_FILE) ? Optional.of(DEFAULT_FILE) : Optional.empty();
     }
 }

@@ -88,6 +88,12 @@ final class AdminServlet extends HttpServlet {
             diagnostics.handle(request, response, path.substring("/debug".length()));
             return;
         }
+        if (path.equals("/plugins")) {
+            if (AdminMethods.requireRead(request, response, "/api/v1" + path)) {
+                AdminJson.write(response, 200, Map.of("middlewares", PluginsApi.list(gateway)));
+            }
+            return;
+        }
         if (path.equals("/routes") || path.equals("/upstreams")) {
             if (!AdminMethods.requireRead(request, response, "/api/v1" + path)) {
                 return;

@@ -1,5 +1,7 @@
 package io.nexus.gateway.admin;
 
+import io.nexus.gateway.middleware.MiddlewareRegistry;
+import java.util.List;
 import io.nexus.gateway.config.AdminSettings;
 import io.nexus.gateway.snapshot.GatewaySnapshot;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -16,4 +18,7 @@ public interface AdminView {
     AdminSettings startupAdminSettings();
 
     PrometheusRegistry registry();
+
+    /** The middlewares routes may run: built-ins and plugins, as registered at start-up. */
+    List<MiddlewareRegistry.Registration> registeredMiddlewares();
 }

@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -36,20 +37,28 @@ public final class ConfigLoader {
     /** Overrides {@code nexus.server.port}, also over the file. */
     public static final String PORT_VARIABLE = "NEXUS_PORT";
 
+    private static final String PLUGINS_DIR = "nexus.plugins.dir";
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern WRONG_TYPE = Pattern.compile("Wrong value type at '[^']*', expecting: (.*) but got: (.*)");
-    /** Middlewares every gateway knows; a registry may add more. */
 
     private final Map<String, String> environment;
-    private final Set<String> middlewares;
+    private final MiddlewareCatalog middlewares;
 
     /**
      * @param environment where {@code ${?VAR}} and {@value #PORT_VARIABLE} are looked up
-     * @param middlewares the names routes may list in {@code middlewares}
+     * @param middlewares the names routes may list in {@code middlewares}, none of which takes settings
      */
     public ConfigLoader(Map<String, String> environment, Set<String> middlewares) {
+        this(environment, MiddlewareCatalog.of(middlewares));
+    }
+
+    /**
+     * @param environment where {@code ${?VAR}} and {@value #PORT_VARIABLE} are looked up
+     * @param middlewares the middlewares routes may list, which read their own {@code middleware-settings}
+     */
+    public ConfigLoader(Map<String, String> environment, MiddlewareCatalog middlewares) {
         this.environment = Map.copyOf(environment);
-        this.middlewares = Set.copyOf(middlewares);
+        this.middlewares = middlewares;
     }
 
     /** Loads a file, with {@code ${?VAR}} and {@value #PORT_VARIABLE} taken from the process environment. */
@@ -65,6 +74,23 @@ public final class ConfigLoader {
     /** Parses HOCON text; {@code sourceName} stands for the file in errors. */
     public static GatewayConfig parse(String text, String sourceName, Map<String, String> environment) throws InvalidConfigException {
         return new ConfigLoader(environment, RouteSettings.BUILT_IN_MIDDLEWARES).parse(text, sourceName);
+    }
+
+    /**
+     * {@code nexus.plugins.dir} of a config file, before the file can be validated: its routes
+     * may name middlewares that only the plugins in that directory bring. reference.conf's
+     * value when the file does not parse (validation reports why, afterwards).
+     */
+    public static Path pluginsDir(Optional<Path> file, Map<String, String> environment) {
+        try {
+            Config given = file.isPresent() ? ConfigFactory.parseFile(file.get().toFile()) : ConfigFactory.empty();
+            ConfigLoader loader = new ConfigLoader(environment, Set.of());
+            Config resolved = given.withFallback(ReferenceConfig.UNRESOLVED).withFallback(loader.environmentConfig())
+                .resolve(ConfigResolveOptions.defaults().setUseSystemEnvironment(false));
+            return Path.of(resolved.getString(PLUGINS_DIR));
+        } catch (ConfigException | java.nio.file.InvalidPathException e) {
+            return Path.of(ReferenceConfig.RESOLVED.getString(PLUGINS_DIR));
+        }
     }
 
     /** Reads and parses a file; {@code sourceName} names it in the config's {@code source}. */
@@ -156,7 +182,7 @@ public final class ConfigLoader {
                 continue;
             }
             Section section = Section.merged(object, routeDefaults, label, problems);
-            RouteSettings route = RouteSettingsReader.read(section, middlewares, upstreams.keySet(), auth, redis);
+            RouteSettings route = RouteSettingsReader.read(section, middlewares.names(), upstreams.keySet(), auth, redis);
             section.finish();
             if (route != null) {
                 routes.add(route);
@@ -167,7 +193,17 @@ public final class ConfigLoader {
         Set<String> routeNames = new HashSet<>();
         routes.forEach(route -> routeNames.add(route.name()));
         ObservabilitySettings observability = ObservabilitySettingsReader.read(nexus.section("observability"), nexus.section("metrics"), routeNames);
-        return new GatewayConfig(sourceName, startup, shutdownSettings, maxHistory, upstreams, routes, auth, observability, redacted, guard);
+        Map<String, MiddlewareSettings> middlewareSettings = MiddlewareSettingsReader.read(nexus.section("middleware-settings"), middlewares,
+            usedMiddlewares(routes));
+        String pluginsDir = nexus.section("plugins").nonBlankString("dir");
+        return new GatewayConfig(sourceName, startup, shutdownSettings, maxHistory, upstreams, routes, auth, observability, redacted,
+            guard, middlewareSettings, pluginsDir == null ? Path.of(".") : Path.of(pluginsDir));
+    }
+
+    private static Set<String> usedMiddlewares(List<RouteSettings> routes) {
+        Set<String> used = new java.util.TreeSet<>();
+        routes.forEach(route -> used.addAll(route.middlewares()));
+        return used;
     }
 
     /**

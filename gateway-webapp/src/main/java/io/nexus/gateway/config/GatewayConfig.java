@@ -1,5 +1,6 @@
 package io.nexus.gateway.config;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -18,6 +19,8 @@ import java.util.Map;
  * @param redacted the effective configuration (defaults included) rendered as HOCON with every
  *     secret replaced by {@code <redacted>}: what the admin API shows and diffs
  * @param guard {@code nexus.config.guard}: how the versions after this one are watched
+ * @param middlewareSettings {@code nexus.middleware-settings} by middleware name
+ * @param pluginsDir {@code nexus.plugins.dir}: where the launcher finds plugin jars (read at start-up)
  */
 public record GatewayConfig(
     String source,
@@ -29,9 +32,12 @@ public record GatewayConfig(
     Map<String, AuthSettings> auth,
     ObservabilitySettings observability,
     String redacted,
-    GuardSettings guard) {
+    GuardSettings guard,
+    Map<String, MiddlewareSettings> middlewareSettings,
+    Path pluginsDir) {
 
     public GatewayConfig {
+        middlewareSettings = Map.copyOf(middlewareSettings);
         upstreams = Map.copyOf(upstreams);
         routes = List.copyOf(routes);
         auth = Map.copyOf(auth);

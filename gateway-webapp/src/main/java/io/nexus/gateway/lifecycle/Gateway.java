@@ -178,6 +178,11 @@ public final class Gateway implements LiveConfig, AdminView, AutoCloseable {
         return chains.middlewares();
     }
 
+    @Override
+    public List<MiddlewareRegistry.Registration> registeredMiddlewares() {
+        return chains.middlewares().registrations();
+    }
+
     /**
      * Times the gateway's background work; stopped with it, after everything that uses it. Its
      * one thread must never block: work that may, it hands to {@link #executor()}.

@@ -2,6 +2,7 @@ package io.nexus.gateway.lifecycle;
 
 import io.nexus.gateway.admin.AdminEndpoints;
 import io.nexus.gateway.config.ConfigLoader;
+import io.nexus.gateway.config.InvalidConfigException;
 import io.nexus.gateway.error.GuardedFilter;
 import io.nexus.gateway.filter.AdmissionFilter;
 import io.nexus.gateway.filter.ExchangeFilter;
@@ -12,6 +13,7 @@ import io.nexus.gateway.filter.RouteChainFilter;
 import io.nexus.gateway.filter.RoutingFilter;
 import io.nexus.gateway.middleware.MiddlewareRegistry;
 import io.nexus.gateway.observability.GatewayMetrics;
+import io.nexus.gateway.plugin.PluginJars;
 import io.nexus.gateway.proxy.GatewayProxyServlet;
 import io.nexus.gateway.proxy.WebSocketProxy;
 import io.nexus.gateway.reload.ConfigPlane;
@@ -95,8 +97,15 @@ public final class GatewayContextListener implements ServletContextListener {
     }
 
     private Gateway startForWar(ServletContext context) {
-        MiddlewareRegistry middlewares = BuiltInMiddlewares.registry();
-        ConfigLoader loader = new ConfigLoader(System.getenv(), middlewares.names());
+        MiddlewareRegistry middlewares;
+        try {
+            // The webapp's class path: plugin jars in WEB-INF/lib (docs/plugins.md).
+            middlewares = BuiltInMiddlewares.withPlugins(PluginJars.fromClassPath(GatewayContextListener.class.getClassLoader(),
+                context.getContextPath().isEmpty() ? "webapp /" : "webapp " + context.getContextPath()));
+        } catch (InvalidConfigException e) {
+            throw new IllegalStateException("Nexus could not start: " + e.getMessage(), e);
+        }
+        ConfigLoader loader = new ConfigLoader(System.getenv(), middlewares);
         LastKnownGood lastKnownGood = WarConfig.lastKnownGood();
         InitialConfig initial = WarConfig.load(loader, lastKnownGood);
         try {

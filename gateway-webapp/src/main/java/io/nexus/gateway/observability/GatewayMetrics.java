@@ -66,6 +66,7 @@ public final class GatewayMetrics {
     private final AccessLog accessLog = new AccessLog();
     private final Tracing tracing = new Tracing();
     private final RateLimitStoreMetrics rateLimitStore;
+    private final Counter pluginEvents;
 
     public GatewayMetrics(PrometheusRegistry registry, IntSupplier inflight, IntSupplier queued) {
         this.registry = registry;
@@ -135,6 +136,11 @@ public final class GatewayMetrics {
         beforeRouting = new RouteRecorder(unmatched, accessLog, null, guardSignals);
         rateLimitStore = new RateLimitStoreMetrics(registry);
         BuildInfo.register(registry);
+        pluginEvents = Counter.builder()
+            .name("nexus_plugin_events_total")
+            .help("What plugins count (docs/plugins.md), by middleware, route and event.")
+            .labelNames("middleware", "route", "event")
+            .register(registry);
     }
 
     public PrometheusRegistry registry() {
@@ -376,5 +382,10 @@ public final class GatewayMetrics {
     /** The mirror counter child of one route and result, resolved once by the route's mirror. */
     public CounterDataPoint mirrored(String route, String result) {
         return mirrored.labelValues(route, result);
+    }
+
+    /** A plugin's counter child, resolved once when the plugin's filter is made. */
+    public CounterDataPoint pluginEvents(String middleware, String route, String event) {
+        return pluginEvents.labelValues(middleware, route, event);
     }
 }

@@ -64,14 +64,14 @@ public final class GatewaySnapshot implements Exchange.Lease {
         List<Route> routes = new ArrayList<>(config.routes().size());
         try {
             for (RouteSettings settings : config.routes()) {
-                RouteChain chain = chains.acquire(settings);
+                RouteChain chain = chains.acquire(settings, config.middlewareSettings());
                 routes.add(new Route(settings, upstreams,
                     metrics.recorder(settings.name(), settings.group(), config.observability()), chain, metrics));
             }
             metrics.configure(config.observability());
             return new GatewaySnapshot(config, RouteTable.of(routes), registry, upstreams, chains, metrics);
         } catch (Exception | OutOfMemoryError e) {
-            release(routes, chains, metrics, Instant.now());
+            release(routes, config, chains, metrics, Instant.now());
             registry.release(upstreams.values());
             throw e;
         }
@@ -163,16 +163,16 @@ public final class GatewaySnapshot implements Exchange.Lease {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        release(routes.routes(), chains, metrics, deadline);
+        release(routes.routes(), config, chains, metrics, deadline);
         registry.release(upstreams.values());
     }
 
-    private static void release(List<Route> routes, RouteChains chains, GatewayMetrics metrics, Instant deadline) {
+    private static void release(List<Route> routes, GatewayConfig config, RouteChains chains, GatewayMetrics metrics, Instant deadline) {
         List<RouteSettings> held = new ArrayList<>(routes.size());
         for (Route route : routes) {
             held.add(route.settings());
             metrics.release(route.recorder());
         }
-        chains.release(held, deadline);
+        chains.release(held, config.middlewareSettings(), deadline);
     }
 }

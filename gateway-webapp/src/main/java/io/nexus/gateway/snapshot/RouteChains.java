@@ -1,5 +1,6 @@
 package io.nexus.gateway.snapshot;
 
+import io.nexus.gateway.config.MiddlewareSettings;
 import io.nexus.gateway.config.RouteSettings;
 import io.nexus.gateway.middleware.MiddlewareRegistry;
 import io.nexus.gateway.middleware.RouteChain;
@@ -35,7 +36,22 @@ public final class RouteChains {
     private final MiddlewareRegistry middlewares;
     private final GatewayMetrics metrics;
     private final Scheduler scheduler;
-    private final Map<RouteSettings, Held> held = new HashMap<>();
+    private final Map<ChainKey, Held> held = new HashMap<>();
+
+    /** A route with the {@code middleware-settings} of the middlewares it runs: a chain is reused only when both are unchanged. */
+    private record ChainKey(RouteSettings route, Map<String, MiddlewareSettings> settings) {
+
+        static ChainKey of(RouteSettings route, Map<String, MiddlewareSettings> all) {
+            Map<String, MiddlewareSettings> used = new HashMap<>();
+            for (String name : route.middlewares()) {
+                MiddlewareSettings settings = all.get(name);
+                if (settings != null) {
+                    used.put(name, settings);
+                }
+            }
+            return new ChainKey(route, Map.copyOf(used));
+        }
+    }
 
     /** @param scheduler the gateway's scheduler, handed to every middleware's {@code init} */
     public RouteChains(MiddlewareRegistry middlewares, GatewayMetrics metrics, Scheduler scheduler) {
@@ -50,29 +66,33 @@ public final class RouteChains {
 
     /**
      * The chain of a route, held once more until {@link #release}: the running one when the
-     * route is unchanged, else a new one, its middlewares initialized.
+     * route and its middlewares' settings are unchanged, else a new one, its middlewares initialized.
+     *
+     * @param settings the version's {@code middleware-settings}
      */
-    public synchronized RouteChain acquire(RouteSettings route) throws Exception {
+    public synchronized RouteChain acquire(RouteSettings route, Map<String, MiddlewareSettings> settings) throws Exception {
         if (route.middlewares().isEmpty()) {
             return RouteChain.empty();
         }
-        Held entry = held.get(route);
+        ChainKey key = ChainKey.of(route, settings);
+        Held entry = held.get(key);
         if (entry == null) {
-            entry = new Held(middlewares.chainFor(route, metrics, scheduler));
-            held.put(route, entry);
+            entry = new Held(middlewares.chainFor(route, settings, metrics, scheduler));
+            held.put(key, entry);
         }
         entry.holders++;
         return entry.chain;
     }
 
     /** Counts a version's chains out; those no version holds any more are shut down. */
-    public void release(Collection<RouteSettings> routes, Instant deadline) {
+    public void release(Collection<RouteSettings> routes, Map<String, MiddlewareSettings> settings, Instant deadline) {
         List<RouteChain> unheld = new ArrayList<>();
         synchronized (this) {
             for (RouteSettings route : routes) {
-                Held entry = held.get(route);
+                ChainKey key = ChainKey.of(route, settings);
+                Held entry = held.get(key);
                 if (entry != null && --entry.holders == 0) {
-                    held.remove(route);
+                    held.remove(key);
                     unheld.add(entry.chain);
                 }
             }

@@ -366,6 +366,54 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void middlewareSettingsNameARegisteredMiddlewareAndTakeAPriorityInRange() {
+        assertThat(problems("""
+            nexus {
+              middleware-settings {
+                compress { level = 3 }
+                fault { priority = -1 }
+                auth { priority = 350, colour = blue }
+                rate-limit = 5
+              }
+            }
+            """)).containsExactlyInAnyOrder(
+            "middleware-settings.compress: unknown middleware \"compress\" (known: auth, cors, fault, rate-limit, rewrite) (gateway.conf:3)",
+            "middleware-settings.fault.priority: must be between 0 and 1000000, was -1 (gateway.conf:4)",
+            "middleware-settings.auth.colour: unknown key (gateway.conf:5)",
+            "middleware-settings.rate-limit: must be an object with a middleware's settings (gateway.conf:6)");
+    }
+
+    @Test
+    void aPriorityOverrideIsReadForABuiltIn() throws Exception {
+        GatewayConfig config = parse("nexus { middleware-settings.fault.priority = 250 }");
+
+        assertThat(config.middlewareSettings().get("fault").priority()).hasValue(250);
+    }
+
+    @Test
+    void pluginsDirMustNotBeBlank() {
+        assertThat(problems("""
+            nexus {
+              plugins { dir = " ", jars = [] }
+            }
+            """)).containsExactlyInAnyOrder(
+            "plugins.dir: must not be blank (gateway.conf:2)",
+            "plugins.jars: unknown key (gateway.conf:2)");
+    }
+
+    @Test
+    void pluginsDirIsReadBeforeValidationAndFallsBackToReferenceConf(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("gateway.conf");
+        Files.writeString(file, "nexus { plugins.dir = ${?PLUGINS}, routes = [{ name = \"x\", path = \"/\", upstream = \"nowhere\" }] }");
+
+        assertThat(ConfigLoader.pluginsDir(Optional.of(file), Map.of("PLUGINS", "/opt/nexus/plugins"))).isEqualTo(Path.of("/opt/nexus/plugins"));
+        assertThat(ConfigLoader.pluginsDir(Optional.of(file), Map.of())).isEqualTo(Path.of("plugins"));
+        Files.writeString(file, "nexus { ");
+        assertThat(ConfigLoader.pluginsDir(Optional.of(file), Map.of())).isEqualTo(Path.of("plugins"));
+        assertThat(ConfigLoader.pluginsDir(Optional.empty(), Map.of())).isEqualTo(Path.of("plugins"));
+    }
+
+    @Test
     void renderedConfigRedactsSecretsAtAnyDepth() throws Exception {
         GatewayConfig config = ConfigLoader.parse("""
             nexus { admin.token = "a-very-secret-admin-token" }

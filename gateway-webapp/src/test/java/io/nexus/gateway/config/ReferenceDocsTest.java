@@ -35,7 +35,7 @@ class ReferenceDocsTest {
     private static final Pattern CODE_SPAN = Pattern.compile("`([^`]+)`");
     private static final ConfigRenderOptions CONCISE = ConfigRenderOptions.concise();
     /** Collections of named entries, documented by their sections rather than a default. */
-    private static final Set<String> COLLECTIONS = Set.of("nexus.upstreams", "nexus.routes", "nexus.auth");
+    private static final Set<String> COLLECTIONS = Set.of("nexus.upstreams", "nexus.routes", "nexus.auth", "nexus.middleware-settings");
 
     /** A documented key: its full path in reference.conf, the default cell, and the doc line. */
     private record Row(String path, String value, int line) {

@@ -7,10 +7,13 @@ import static org.awaitility.Awaitility.await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -56,6 +59,7 @@ final class WarDeployment implements BeforeAllCallback, BeforeEachCallback, Afte
     private final Function<URI, String> config;
     private final BaseStep customization;
     private final boolean configFromEnvironment;
+    private final List<Path> webInfLib;
 
     private RecordingUpstream upstream;
     private HttpClient client;
@@ -66,10 +70,11 @@ final class WarDeployment implements BeforeAllCallback, BeforeEachCallback, Afte
     private URI uri;
     private boolean logPrinted;
 
-    private WarDeployment(Function<URI, String> config, BaseStep customization, boolean configFromEnvironment) {
+    private WarDeployment(Function<URI, String> config, BaseStep customization, boolean configFromEnvironment, List<Path> webInfLib) {
         this.config = config;
         this.customization = customization;
         this.configFromEnvironment = configFromEnvironment;
+        this.webInfLib = List.copyOf(webInfLib);
     }
 
     /**
@@ -78,17 +83,25 @@ final class WarDeployment implements BeforeAllCallback, BeforeEachCallback, Afte
      * @param config the HOCON of the gateway, given the recording upstream's base URI
      */
     static WarDeployment inStockBase(Function<URI, String> config) {
-        return new WarDeployment(config, base -> { }, false);
+        return new WarDeployment(config, base -> { }, false, List.of());
     }
 
     /** The same base with one more step of the docs applied before the WAR is deployed. */
     WarDeployment customizedBy(BaseStep step) {
-        return new WarDeployment(config, step, configFromEnvironment);
+        return new WarDeployment(config, step, configFromEnvironment, webInfLib);
     }
 
     /** Names the config file with the {@code NEXUS_CONFIG} environment variable instead of {@code start.d/nexus.ini}. */
     WarDeployment configFromEnvironment() {
-        return new WarDeployment(config, customization, true);
+        return new WarDeployment(config, customization, true, webInfLib);
+    }
+
+    /**
+     * Adds jars to the WAR's {@code WEB-INF/lib} before it is deployed, as docs/plugins.md has
+     * operators do with {@code jar uf nexus-gateway.war WEB-INF/lib/plugin.jar}.
+     */
+    WarDeployment withWebInfLib(Path... jars) {
+        return new WarDeployment(config, customization, configFromEnvironment, List.of(jars));
     }
 
     /** The config file the webapp reads and watches. */
@@ -153,7 +166,7 @@ final class WarDeployment implements BeforeAllCallback, BeforeEachCallback, Afte
         JettyBase base = new JettyBase(requiredPath("nexus.it.jetty-home"), work.resolve("base"), work.resolve("setup.log"));
         base.addModules("http", "ee10-deploy");
         customization.applyTo(base);
-        base.deployAsRoot(requiredPath("nexus.it.war"));
+        base.deployAsRoot(webInfLib.isEmpty() ? requiredPath("nexus.it.war") : warWith(requiredPath("nexus.it.war"), work));
         Map<String, String> environment = Map.of();
         if (configFromEnvironment) {
             environment = Map.of("NEXUS_CONFIG", configFile.toString(), "NEXUS_LAST_KNOWN_GOOD", lastKnownGood.toString());
@@ -256,6 +269,18 @@ final class WarDeployment implements BeforeAllCallback, BeforeEachCallback, Afte
         }
         logPrinted = true;
         System.out.println("==== Jetty log (" + reason + "): " + log + System.lineSeparator() + log() + "==== end of Jetty log");
+    }
+
+    /** A copy of the WAR with {@link #webInfLib} added under {@code WEB-INF/lib/}. */
+    private Path warWith(Path war, Path work) throws IOException {
+        Path copy = work.resolve("nexus-gateway.war");
+        Files.copy(war, copy);
+        try (FileSystem zip = FileSystems.newFileSystem(copy)) {
+            for (Path jar : webInfLib) {
+                Files.copy(jar, zip.getPath("WEB-INF", "lib", jar.getFileName().toString()));
+            }
+        }
+        return copy;
     }
 
     private static Path requiredPath(String property) {

@@ -1,0 +1,231 @@
+package io.nexus.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.nexus.gateway.testing.RawHttp;
+import io.nexus.gateway.testing.RecordingUpstream;
+import io.nexus.gateway.testing.RecordingUpstream.Recorded;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * {@code export --format nginx} run in a real nginx (Debian's, as a foreground process on an
+ * ephemeral port with a prefix of its own): the same raw requests through nginx and through a
+ * launcher process on the same config reach the recording upstream alike (method, path, query,
+ * body and the headers Nexus writes), and what neither forwards (405, 404) is refused by both.
+ */
+@Timeout(90)
+class NginxExportTest {
+
+    @TempDir
+    static Path dir;
+
+    static RecordingUpstream upstream;
+    static LauncherProcess nexus;
+    static Process nginx;
+    static int nexusPort;
+    static int nginxPort;
+    static String exported;
+    static String gaps;
+
+    static final String CONFIG = """
+        nexus {
+          server { host = "127.0.0.1" }
+          admin { port = 0 }
+          upstreams { backend { targets = ["%s"], connect-timeout = 2s, request-timeout = 10s } }
+          routes = [
+            { name = "api", path = "/api", upstream = "backend", strip-prefix = true }
+            { name = "assets", path = "/assets", upstream = "backend" }
+            { name = "health", path = "/health", match = exact, upstream = "backend", methods = [GET] }
+            { name = "drill", path = "/drill", upstream = "backend", fault { abort-percent = 0 } }
+          ]
+        }
+        """;
+
+    @BeforeAll
+    static void start() throws Exception {
+        upstream = RecordingUpstream.start("backend");
+        Path config = dir.resolve("gateway.conf");
+        Files.writeString(config, CONFIG.formatted(upstream.url()));
+
+        nginxPort = freePort();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = ExportCommand.run(new String[] {"--format", "nginx", "--config", config.toString()},
+            Map.of("NEXUS_PORT", Integer.toString(nginxPort)), new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+        exported = out.toString(StandardCharsets.UTF_8);
+        gaps = err.toString(StandardCharsets.UTF_8);
+        assertThat(exit).as(gaps).isEqualTo(NexusLauncher.EXIT_OK);
+
+        nginx = startNginx(exported);
+        nexus = LauncherProcess.start(dir, Map.of("NEXUS_PORT", "0"), List.of(), "--config", config.toString());
+        Matcher listening = nexus.awaitListening();
+        nexusPort = Integer.parseInt(listening.group(1));
+    }
+
+    /** nginx.conf = the main context a packaged nginx would have, around the exported http block. */
+    private static Process startNginx(String httpBlock) throws IOException {
+        Path prefix = Files.createDirectories(dir.resolve("nginx"));
+        Files.createDirectories(prefix.resolve("logs"));
+        // Temporary files under the prefix: Debian's compiled-in paths are under /var/lib/nginx.
+        String temp = "http {\n" + String.join("\n",
+            "    client_body_temp_path " + prefix.resolve("body") + ";",
+            "    proxy_temp_path " + prefix.resolve("proxy") + ";",
+            "    fastcgi_temp_path " + prefix.resolve("fastcgi") + ";",
+            "    uwsgi_temp_path " + prefix.resolve("uwsgi") + ";",
+            "    scgi_temp_path " + prefix.resolve("scgi") + ";",
+            "    access_log " + prefix.resolve("logs/access.log") + ";") + "\n";
+        String conf = String.join("\n",
+            "daemon off;",
+            "master_process off;",
+            "pid " + prefix.resolve("nginx.pid") + ";",
+            "error_log " + prefix.resolve("logs/error.log") + " info;",
+            "events { worker_connections 64; }",
+            httpBlock.replaceFirst("(?m)^http \\{\n", java.util.regex.Matcher.quoteReplacement(temp)));
+        Path file = prefix.resolve("nginx.conf");
+        Files.writeString(file, conf);
+        Process process = new ProcessBuilder("nginx", "-p", prefix + "/", "-c", file.toString(), "-e", prefix.resolve("logs/error.log").toString())
+            .redirectErrorStream(true).redirectOutput(prefix.resolve("stdout.log").toFile()).start();
+        await("nginx listening (" + prefix + ")").atMost(Duration.ofSeconds(20)).until(() -> {
+            assertThat(process.isAlive()).as("nginx exited: %s", Files.readString(prefix.resolve("stdout.log"))).isTrue();
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", nginxPort), 200);
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        return process;
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (nginx != null) {
+            nginx.destroy();
+            nginx.waitFor(10, TimeUnit.SECONDS);
+        }
+        if (nexus != null) {
+            nexus.close();
+        }
+        if (upstream != null) {
+            upstream.close();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "GET /api/users/42?sort=name&page=2 HTTP/1.1",
+        "GET /api HTTP/1.1",
+        "GET /api/ HTTP/1.1",
+        "GET /assets/app.js?v=3 HTTP/1.1",
+        "GET /assets HTTP/1.1",
+        "GET /health HTTP/1.1",
+        "DELETE /api/orders/7 HTTP/1.1",
+    })
+    void theUpstreamReceivesTheSameRequestFromNginxAndFromNexus(String requestLine) throws Exception {
+        String headers = "Host: shop.example.com\r\nX-Request-Id: order-7f3a\r\nX-Custom: kept\r\nX-Forwarded-For: 10.6.6.6\r\n"
+            + "X_Sneaky: dropped\r\nConnection: close\r\n\r\n";
+
+        Recorded viaNexus = send(nexusPort, requestLine + "\r\n" + headers);
+        Recorded viaNginx = send(nginxPort, requestLine + "\r\n" + headers);
+
+        assertThat(seen(viaNginx)).isEqualTo(seen(viaNexus));
+        assertThat(viaNexus.header("X_Sneaky")).isNull();
+    }
+
+    @Test
+    void aBodyArrivesAlike() throws Exception {
+        String request = "POST /api/orders?dry-run=1 HTTP/1.1\r\nHost: shop.example.com\r\nX-Request-Id: order-8\r\nContent-Type: application/json\r\n"
+            + "Content-Length: 10\r\nConnection: close\r\n\r\n{\"qty\": 3}";
+
+        Recorded viaNexus = send(nexusPort, request);
+        Recorded viaNginx = send(nginxPort, request);
+
+        assertThat(seen(viaNginx)).isEqualTo(seen(viaNexus));
+        assertThat(viaNginx.bodyText()).isEqualTo("{\"qty\": 3}");
+    }
+
+    @Test
+    void bothAnswerARequestIdOfTheirOwnWhenTheClientHasNone() throws Exception {
+        String request = "GET /api/x HTTP/1.1\r\nHost: shop.example.com\r\nConnection: close\r\n\r\n";
+        for (int port : new int[] {nexusPort, nginxPort}) {
+            String response = RawHttp.exchange(port, request);
+            String sent = upstream.takeRequest().header("X-Request-Id");
+            assertThat(sent).isNotBlank();
+            assertThat(response).contains("X-Request-Id: " + sent);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"DELETE /health HTTP/1.1", "GET /nowhere HTTP/1.1", "GET /healthz HTTP/1.1"})
+    void whatNexusRefusesNginxRefusesWithTheSameStatus(String requestLine) throws Exception {
+        String request = requestLine + "\r\nHost: shop.example.com\r\nConnection: close\r\n\r\n";
+
+        String fromNexus = RawHttp.exchange(nexusPort, request);
+        String fromNginx = RawHttp.exchange(nginxPort, request);
+
+        assertThat(status(fromNginx)).isEqualTo(status(fromNexus)).isIn(404, 405);
+        assertThat(upstream.pending()).isZero();
+    }
+
+    @Test
+    void whatCannotBeExportedIsListedOnStderr() {
+        assertThat(gaps).contains("not exported to nginx: routes[3].fault: no equivalent")
+            .contains("routes[2].methods")
+            .contains("request-timeout: exported as proxy_read_timeout")
+            .contains("admin: not exported");
+        assertThat(exported).startsWith("# Exported from").contains("upstream backend {").doesNotContain("not exported");
+    }
+
+    private static Recorded send(int port, String request) throws Exception {
+        String response = RawHttp.exchange(port, request);
+        assertThat(status(response)).as(response).isEqualTo(200);
+        return upstream.takeRequest();
+    }
+
+    /** What the comparison looks at: everything Nexus decides about the upstream request. */
+    private static Map<String, String> seen(Recorded request) {
+        Map<String, String> seen = new LinkedHashMap<>();
+        seen.put("method", request.method());
+        seen.put("path", request.path());
+        seen.put("query", request.query());
+        seen.put("body", request.bodyText());
+        for (String header : List.of("Host", "X-Request-Id", "X-Custom", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host",
+            "Forwarded", "Content-Type", "Content-Length", "X_Sneaky")) {
+            seen.put(header, request.header(header));
+        }
+        return seen;
+    }
+
+    private static int status(String response) {
+        return Integer.parseInt(response.substring("HTTP/1.1 ".length(), "HTTP/1.1 ".length() + 3));
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+}
