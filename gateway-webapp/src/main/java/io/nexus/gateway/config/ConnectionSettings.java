@@ -21,18 +21,28 @@ public record ConnectionSettings(int maxConnections, boolean maxConnectionsAuto,
                                  long minRequestBodyRate, int headerCacheSize, int pressureThresholdPercent, Duration pressureIdleTimeout,
                                  int acceptQueueSize, boolean http2Cleartext) {
 
-    /** What {@code auto} allows per connection of heap. */
+    /** What {@code auto} allows per connection of heap when clients speak HTTP/1.1 only (~6 KiB measured). */
     public static final long AUTO_HEAP_PER_CONNECTION = 16 * 1024;
+    /**
+     * What {@code auto} allows per connection when a public connector speaks HTTP/2 (h2c, or h2
+     * by ALPN on the TLS port): an HTTP/2 connection holds ~23 KB of heap (HPACK tables, stream
+     * state, flow-control windows; docs/performance.md), so the same share of the heap admits a
+     * third as many.
+     */
+    public static final long AUTO_HEAP_PER_HTTP2_CONNECTION = 48 * 1024;
     public static final int AUTO_MIN = 256;
     public static final int AUTO_MAX = 65_536;
 
     /** reference.conf's defaults, with {@code auto} for this JVM. */
     public static final ConnectionSettings DEFAULTS =
-        new ConnectionSettings(auto(Runtime.getRuntime().maxMemory()), true, Duration.ofSeconds(30), Duration.ofSeconds(10), 0, 0, 90,
+        new ConnectionSettings(auto(Runtime.getRuntime().maxMemory(), true), true, Duration.ofSeconds(30), Duration.ofSeconds(10), 0, 0, 90,
             Duration.ofSeconds(2), 511, true);
 
-    /** {@code auto}: the maximum heap over 16 KiB, between 256 and 65,536. */
-    public static int auto(long maxHeapBytes) {
-        return (int) Math.clamp(maxHeapBytes / AUTO_HEAP_PER_CONNECTION, AUTO_MIN, AUTO_MAX);
+    /**
+     * {@code auto}: the maximum heap over 48 KiB when a public connector speaks HTTP/2, else over
+     * 16 KiB, between 256 and 65,536.
+     */
+    public static int auto(long maxHeapBytes, boolean http2) {
+        return (int) Math.clamp(maxHeapBytes / (http2 ? AUTO_HEAP_PER_HTTP2_CONNECTION : AUTO_HEAP_PER_CONNECTION), AUTO_MIN, AUTO_MAX);
     }
 }

@@ -46,8 +46,11 @@ final class StartupSettingsReader {
         String max = s.string("max-connections");
         int maxConnections = ConnectionSettings.AUTO_MIN;
         boolean auto = "auto".equals(max);
+        boolean http2Cleartext = s.bool("http2-cleartext");
         if (auto) {
-            maxConnections = ConnectionSettings.auto(Runtime.getRuntime().maxMemory());
+            // The TLS port always offers h2 by ALPN.
+            boolean http2 = http2Cleartext || s.section("tls").bool("enabled");
+            maxConnections = ConnectionSettings.auto(Runtime.getRuntime().maxMemory(), http2);
         } else if (max != null) {
             try {
                 maxConnections = Integer.parseInt(max.trim());
@@ -62,7 +65,7 @@ final class StartupSettingsReader {
             s.duration("header-read-timeout", Duration.ofMillis(100)), s.bytes("min-request-body-rate", 0),
             s.intBetween("header-cache-size", 0, MAX_HEADER_CACHE_SIZE), s.intBetween("pressure-threshold-percent", 50, 100),
             s.duration("pressure-idle-timeout", Duration.ofMillis(100)), s.intBetween("accept-queue-size", 1, 65_535),
-            s.bool("http2-cleartext"));
+            http2Cleartext);
     }
 
     private static AdaptiveConcurrencySettings adaptiveConcurrency(Section s) {

@@ -527,4 +527,26 @@ class ConfigLoaderTest {
                 "config.guard.max-error-ratio-increase: must be between 0 and 1, was 1.5 (gateway.conf:5)",
                 "config.guard.max-p99-increase: must be between 1 and 1000, was 0.5 (gateway.conf:6)");
     }
+
+    @Test
+    void autoMaxConnectionsLeavesRoomForHttp2ConnectionsWhenAConnectorSpeaksIt(@TempDir Path dir) throws Exception {
+        long heap = Runtime.getRuntime().maxMemory();
+        Path keystore = Files.writeString(dir.resolve("a.p12"), "not read here");
+        ConnectionSettings http2 = parse("nexus {}").startup().server().connections();
+        ConnectionSettings http11 = parse("nexus.server.http2-cleartext = false").startup().server().connections();
+        ConnectionSettings tls = parse("""
+            nexus.server {
+              http2-cleartext = false
+              tls { enabled = true, certificates = [{ name = "a", keystore = "%s", keystore-password = "x" }] }
+            }
+            """.formatted(keystore)).startup().server().connections();
+        assertThat(http2.maxConnectionsAuto()).isTrue();
+        assertThat(http2.maxConnections()).isEqualTo(ConnectionSettings.auto(heap, true));
+        assertThat(http11.maxConnections()).isEqualTo(ConnectionSettings.auto(heap, false));
+        assertThat(tls.maxConnections()).isEqualTo(ConnectionSettings.auto(heap, true));
+        assertThat(ConnectionSettings.auto(512L << 20, true)).isEqualTo(10_922);
+        assertThat(ConnectionSettings.auto(512L << 20, false)).isEqualTo(32_768);
+        assertThat(ConnectionSettings.auto(1L << 20, true)).isEqualTo(ConnectionSettings.AUTO_MIN);
+        assertThat(ConnectionSettings.auto(64L << 30, false)).isEqualTo(ConnectionSettings.AUTO_MAX);
+    }
 }
