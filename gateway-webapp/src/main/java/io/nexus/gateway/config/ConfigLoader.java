@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -73,31 +74,47 @@ public final class ConfigLoader {
             throw new InvalidConfigException(List.of(new ConfigProblem("nexus", "config file not found or not a regular file", file.toString(), -1)));
         }
         ConfigParseOptions options = ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setAllowMissing(false);
-        return build(sourceName, () -> ConfigFactory.parseFile(file.toFile(), options));
+        // The file may change after this read: the rendering is made now, from what was read.
+        return build(sourceName, () -> ConfigFactory.parseFile(file.toFile(), options), nexus -> RedactedConfig.of(Redaction.render(nexus)));
     }
 
     /** Parses HOCON text; {@code sourceName} stands for the file in errors. */
     public GatewayConfig parse(String text, String sourceName) throws InvalidConfigException {
         ConfigParseOptions options = ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setOriginDescription(sourceName);
-        return build(sourceName, () -> ConfigFactory.parseString(text, options));
+        Parser parser = () -> ConfigFactory.parseString(text, options);
+        // The rendering parses the text again when first asked for (it parsed once, so it does
+        // again): a version kept in the history holds its text, not a rendering nobody reads.
+        return build(sourceName, parser, nexus -> RedactedConfig.lazy(() -> {
+            ConfigValue root = resolve(parser.parse()).root().get("nexus");
+            return Redaction.render((ConfigObject) root);
+        }));
     }
 
     private interface Parser {
         Config parse();
     }
 
-    private GatewayConfig build(String sourceName, Parser parser) throws InvalidConfigException {
+    /** The file over reference.conf, with {@code ${?VAR}} and {@value #PORT_VARIABLE} resolved from the environment. */
+    private Config resolve(Config file) {
+        // reference.conf underneath: every key with a default is there for the readers.
+        Config merged = portOverride().withFallback(file).withFallback(ReferenceConfig.UNRESOLVED);
+        // Environment variables sit beside the nexus root, where ${?VAR} finds them; only the
+        // nexus subtree is read afterwards.
+        return merged.withFallback(environmentConfig())
+            .resolve(ConfigResolveOptions.defaults().setUseSystemEnvironment(false));
+    }
+
+    /**
+     * @param rendering the redacted rendering of the resolved {@code nexus} object: rendered now
+     *     or made later
+     */
+    private GatewayConfig build(String sourceName, Parser parser, Function<ConfigObject, RedactedConfig> rendering) throws InvalidConfigException {
         List<ConfigProblem> problems = new ArrayList<>();
         Config resolved;
         Config file;
         try {
             file = parser.parse();
-            // reference.conf underneath: every key with a default is there for the readers.
-            Config merged = portOverride().withFallback(file).withFallback(ReferenceConfig.UNRESOLVED);
-            // Environment variables sit beside the nexus root, where ${?VAR} finds them; only the
-            // nexus subtree is read afterwards.
-            resolved = merged.withFallback(environmentConfig())
-                .resolve(ConfigResolveOptions.defaults().setUseSystemEnvironment(false));
+            resolved = resolve(file);
         } catch (ConfigException e) {
             throw new InvalidConfigException(List.of(ConfigProblem.at("nexus", Section.describe(e), e.origin())));
         }
@@ -115,7 +132,7 @@ public final class ConfigLoader {
             throw new InvalidConfigException(problems);
         }
         Section nexus = new Section(object, "", problems);
-        GatewayConfig config = read(sourceName, nexus, problems, Redaction.render(object));
+        GatewayConfig config = read(sourceName, nexus, problems, rendering.apply(object));
         nexus.finish();
         checkAgainstReference(resolved, problems);
         if (!problems.isEmpty()) {
@@ -124,7 +141,7 @@ public final class ConfigLoader {
         return config;
     }
 
-    private GatewayConfig read(String sourceName, Section nexus, List<ConfigProblem> problems, String redacted) {
+    private GatewayConfig read(String sourceName, Section nexus, List<ConfigProblem> problems, RedactedConfig redacted) {
         StartupSettings startup = StartupSettingsReader.read(nexus, problems);
         // The reloadable keys of nexus.server and nexus.config: the rest of those objects is start-up only.
         Section shutdown = nexus.section("server").section("shutdown");

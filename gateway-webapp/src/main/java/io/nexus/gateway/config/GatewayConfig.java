@@ -15,8 +15,8 @@ import java.util.Map;
  * @param maxHistory {@code nexus.config.max-history}: versions kept for the admin API
  * @param auth the authentication providers of {@code nexus.auth} by name
  * @param observability access log and tracing
- * @param redacted the effective configuration (defaults included) rendered as HOCON with every
- *     secret replaced by {@code <redacted>}: what the admin API shows and diffs
+ * @param rendering the effective configuration (defaults included) rendered as HOCON with every
+ *     secret replaced by {@code <redacted>}, made when first asked for: what the admin API shows and diffs
  * @param guard {@code nexus.config.guard}: how the versions after this one are watched
  */
 public record GatewayConfig(
@@ -28,12 +28,17 @@ public record GatewayConfig(
     List<RouteSettings> routes,
     Map<String, AuthSettings> auth,
     ObservabilitySettings observability,
-    String redacted,
+    RedactedConfig rendering,
     GuardSettings guard) {
 
     public GatewayConfig {
         upstreams = Map.copyOf(upstreams);
         routes = List.copyOf(routes);
         auth = Map.copyOf(auth);
+    }
+
+    /** The text of {@link #rendering()}. */
+    public String redacted() {
+        return rendering.text();
     }
 }

@@ -17,7 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import java.util.regex.Pattern;
 
 /**
@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
  * instead of an exception, and remembering which keys were read so that the rest can be
  * reported as unknown by {@link #finish()}.
  *
- * <p>There are no fallback arguments: the object a section reads already has reference.conf
+ * <p>There are no fallback arguments: the object a section reads has reference.conf (or a template)
  * merged under it, so a key with a default is always there, and a missing one is a required key
  * the file left out ("is required"). Keys whose absence means something ("every method", "no
  * issuer check") are read with the {@code optional*} methods. After a problem a read returns a
@@ -37,10 +37,16 @@ final class Section {
     /** What names of upstreams, routes, auth entries and API keys look like. */
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
-    private final ConfigObject object;
+    // The object as given, and what a key it leaves out falls back to: a key is looked up in
+    // one, then the other, rather than the two merged for every route of a large table.
+    private final ConfigObject given;
+    private final ConfigObject defaults;
+    private final Config givenConfig;
+    private final Config defaultsConfig;
+    // given merged over defaults, made only when a reader needs the whole object.
+    private ConfigObject merged;
     // Where the object is written: the file's, not "merge of gateway.conf, reference.conf".
     private final ConfigOrigin origin;
-    private final Config config;
     private final String label;
     private final List<ConfigProblem> problems;
     private final Set<String> read = new HashSet<>();
@@ -50,28 +56,53 @@ final class Section {
     private boolean finished;
 
     Section(ConfigObject object, String label, List<ConfigProblem> problems) {
-        this(object, object.origin(), label, problems);
+        this(object, ConfigFactory.empty().root(), object.origin(), label, problems);
+        merged = object;
     }
 
-    private Section(ConfigObject object, ConfigOrigin origin, String label, List<ConfigProblem> problems) {
-        this.object = object;
+    private Section(ConfigObject given, ConfigObject defaults, ConfigOrigin origin, String label, List<ConfigProblem> problems) {
+        this.given = given;
+        this.defaults = defaults;
+        this.givenConfig = given.toConfig();
+        this.defaultsConfig = defaults.toConfig();
         this.origin = origin;
-        this.config = object.toConfig();
         this.label = label;
         this.problems = problems;
     }
 
     /** {@code given} merged over {@code defaults}; problems about missing keys point at {@code given}. */
     static Section merged(ConfigObject given, ConfigObject defaults, String label, List<ConfigProblem> problems) {
-        return new Section(given.withFallback(defaults), given.origin(), label, problems);
+        return new Section(given, defaults, given.origin(), label, problems);
     }
 
     String label() {
         return label;
     }
 
+    /** The whole object, {@code given} merged over {@code defaults}. */
     ConfigObject object() {
-        return object;
+        if (merged == null) {
+            merged = given.withFallback(defaults);
+        }
+        return merged;
+    }
+
+    /** The value of a key as the merged object has it, without merging the rest. */
+    private ConfigValue value(String key) {
+        ConfigValue value = given.get(key);
+        if (value == null) {
+            return defaults.get(key);
+        }
+        return value instanceof ConfigObject && defaults.get(key) instanceof ConfigObject ? object().get(key) : value;
+    }
+
+    /** The config a typed read of {@code key} goes through: the side holding it, or the merge when both do as objects. */
+    private Config source(String key) {
+        ConfigValue value = given.get(key);
+        if (value == null) {
+            return defaultsConfig;
+        }
+        return value instanceof ConfigObject && defaults.get(key) instanceof ConfigObject ? object().toConfig() : givenConfig;
     }
 
     String keyPath(String key) {
@@ -79,14 +110,14 @@ final class Section {
     }
 
     void problem(String key, String message) {
-        ConfigValue value = object.get(key);
+        ConfigValue value = value(key);
         problems.add(ConfigProblem.at(keyPath(key), message, value != null ? value.origin() : origin));
     }
 
     /** Whether the key has a value other than {@code null}; marks it as known. */
     boolean has(String key) {
         read.add(key);
-        ConfigValue value = object.get(key);
+        ConfigValue value = value(key);
         return value != null && value.valueType() != ConfigValueType.NULL;
     }
 
@@ -97,7 +128,7 @@ final class Section {
 
     /** A string; {@code null} after a problem. */
     String string(String key) {
-        return required(key, config::getString).orElse(null);
+        return required(key, Config::getString).orElse(null);
     }
 
     /** A string that must not be blank; {@code null} after a problem. */
@@ -111,20 +142,20 @@ final class Section {
     }
 
     Optional<String> optionalString(String key) {
-        return optional(key, config::getString);
+        return optional(key, Config::getString);
     }
 
     boolean bool(String key) {
-        return required(key, config::getBoolean).orElse(false);
+        return required(key, Config::getBoolean).orElse(false);
     }
 
     int intBetween(String key, int min, int max) {
-        return within(key, required(key, config::getInt), min, max).orElse(min);
+        return within(key, required(key, Config::getInt), min, max).orElse(min);
     }
 
     /** A number such as a percentage or a ratio; the bounds are whole numbers. */
     double doubleBetween(String key, int min, int max) {
-        return within(key, required(key, config::getDouble), min, max).orElse((double) min);
+        return within(key, required(key, Config::getDouble), min, max).orElse((double) min);
     }
 
     private <T extends Number> Optional<T> within(String key, Optional<T> value, int min, int max) {
@@ -136,11 +167,11 @@ final class Section {
     }
 
     Duration duration(String key, Duration min) {
-        return checkMinimum(key, required(key, config::getDuration), min).orElse(min);
+        return checkMinimum(key, required(key, Config::getDuration), min).orElse(min);
     }
 
     Optional<Duration> optionalDuration(String key, Duration min) {
-        return checkMinimum(key, optional(key, config::getDuration), min);
+        return checkMinimum(key, optional(key, Config::getDuration), min);
     }
 
     private Optional<Duration> checkMinimum(String key, Optional<Duration> value, Duration min) {
@@ -152,7 +183,7 @@ final class Section {
     }
 
     long bytes(String key, long min) {
-        Optional<Long> value = required(key, config::getBytes);
+        Optional<Long> value = required(key, Config::getBytes);
         if (value.isPresent() && value.get() < min) {
             problem(key, "must be at least " + min + " bytes, was " + value.get());
             return min;
@@ -161,20 +192,20 @@ final class Section {
     }
 
     List<String> stringList(String key) {
-        return required(key, config::getStringList).orElse(List.of());
+        return required(key, Config::getStringList).orElse(List.of());
     }
 
     /** A list whose absence means something of its own, such as "every method". */
     Optional<List<String>> optionalStringList(String key) {
-        return optional(key, config::getStringList);
+        return optional(key, Config::getStringList);
     }
 
     List<ConfigValue> list(String key) {
-        return required(key, k -> List.<ConfigValue>copyOf(config.getList(k))).orElse(List.of());
+        return required(key, (config, k) -> List.<ConfigValue>copyOf(config.getList(k))).orElse(List.of());
     }
 
     Optional<List<ConfigValue>> optionalList(String key) {
-        return optional(key, k -> List.<ConfigValue>copyOf(config.getList(k)));
+        return optional(key, (config, k) -> List.<ConfigValue>copyOf(config.getList(k)));
     }
 
     /**
@@ -196,16 +227,16 @@ final class Section {
         if (existing != null) {
             return existing;
         }
-        ConfigValue value = object.get(key);
+        ConfigValue value = value(key);
         Section section;
         if (value instanceof ConfigObject given) {
             section = merged(given, defaults, keyPath(key), problems);
         } else if (value != null) {
             problem(key, "must be an object, was " + value.valueType().name().toLowerCase(Locale.ROOT));
             // Detached from the problem list: its reads would only repeat that the object is missing.
-            section = new Section(defaults, value.origin(), keyPath(key), new ArrayList<>());
+            section = new Section(ConfigFactory.empty().root(), defaults, value.origin(), keyPath(key), new ArrayList<>());
         } else {
-            section = new Section(defaults, origin, keyPath(key), problems);
+            section = new Section(ConfigFactory.empty().root(), defaults, origin, keyPath(key), problems);
         }
         children.put(key, section);
         return section;
@@ -220,7 +251,7 @@ final class Section {
      */
     Map<String, ConfigObject> namedObjects(String kind, String shape) {
         Map<String, ConfigObject> entries = new LinkedHashMap<>();
-        for (Map.Entry<String, ConfigValue> entry : object.entrySet()) {
+        for (Map.Entry<String, ConfigValue> entry : object().entrySet()) {
             String name = entry.getKey();
             accept(name);
             if (!(entry.getValue() instanceof ConfigObject nested)) {
@@ -241,7 +272,7 @@ final class Section {
      */
     ConfigObject template(String key) {
         read.add(key);
-        ConfigValue value = object.get(key);
+        ConfigValue value = value(key);
         if (value instanceof ConfigObject template) {
             return template;
         }
@@ -257,15 +288,18 @@ final class Section {
             return;
         }
         finished = true;
-        for (String key : object.keySet()) {
-            if (!read.contains(key)) {
-                problem(key, "unknown key");
+        if (!read.containsAll(given.keySet()) || !read.containsAll(defaults.keySet())) {
+            // In the merged object's order, as always.
+            for (String key : object().keySet()) {
+                if (!read.contains(key)) {
+                    problem(key, "unknown key");
+                }
             }
         }
         children.values().forEach(Section::finish);
     }
 
-    private <T> Optional<T> required(String key, Function<String, T> reader) {
+    private <T> Optional<T> required(String key, BiFunction<Config, String, T> reader) {
         if (!has(key)) {
             problem(key, "is required");
             return Optional.empty();
@@ -273,12 +307,12 @@ final class Section {
         return optional(key, reader);
     }
 
-    private <T> Optional<T> optional(String key, Function<String, T> reader) {
+    private <T> Optional<T> optional(String key, BiFunction<Config, String, T> reader) {
         if (!has(key)) {
             return Optional.empty();
         }
         try {
-            return Optional.of(reader.apply(ConfigUtil.joinPath(key)));
+            return Optional.of(reader.apply(source(key), ConfigUtil.joinPath(key)));
         } catch (ConfigException e) {
             problem(key, describe(e));
             return Optional.empty();

@@ -320,7 +320,7 @@ public final class ConfigPlane implements AutoCloseable {
 
     private ConfigVersion record(GatewayConfig config, String text, String source, Optional<Integer> restoredFrom, Optional<String> reason) {
         ConfigVersion version = new ConfigVersion(ids.incrementAndGet(), Instant.now(), source, restoredFrom, Sha256.hex(text), text,
-            config.redacted(), reason);
+            config.rendering(), reason);
         history.add(version, config.maxHistory());
         versionInfo.setLabelValues(Integer.toString(version.id()));
         // Keyed to the file: a config that did not come from one (the bundled default) has no copy.
