@@ -128,7 +128,7 @@ final class Section {
 
     /** A string; {@code null} after a problem. */
     String string(String key) {
-        return required(key, Config::getString).orElse(null);
+        return requiredValue(key, Section::plainString).orElse(null);
     }
 
     /** A string that must not be blank; {@code null} after a problem. */
@@ -142,11 +142,11 @@ final class Section {
     }
 
     Optional<String> optionalString(String key) {
-        return optional(key, Config::getString);
+        return optionalValue(key, Section::plainString);
     }
 
     boolean bool(String key) {
-        return required(key, Config::getBoolean).orElse(false);
+        return requiredValue(key, Section::plainBoolean).orElse(false);
     }
 
     int intBetween(String key, int min, int max) {
@@ -299,20 +299,51 @@ final class Section {
         children.values().forEach(Section::finish);
     }
 
+    /**
+     * What {@link Config#getString} gives; a value that already is a string is taken as it is,
+     * without Typesafe parsing the key as a path again (thousands of routes read a dozen keys each).
+     */
+    private static String plainString(Config config, String key, ConfigValue value) {
+        return value.valueType() == ConfigValueType.STRING ? (String) value.unwrapped() : config.getString(ConfigUtil.joinPath(key));
+    }
+
+    /** What {@link Config#getBoolean} gives, a boolean taken as it is. */
+    private static Boolean plainBoolean(Config config, String key, ConfigValue value) {
+        return value.valueType() == ConfigValueType.BOOLEAN ? (Boolean) value.unwrapped() : config.getBoolean(ConfigUtil.joinPath(key));
+    }
+
+    /** Reads a present key's value, through {@code config} (which holds it) for anything but the plain case. */
+    private interface Reader<T> {
+        T read(Config config, String key, ConfigValue value);
+    }
+
     private <T> Optional<T> required(String key, BiFunction<Config, String, T> reader) {
+        return requiredValue(key, byPath(reader));
+    }
+
+    private <T> Optional<T> requiredValue(String key, Reader<T> reader) {
         if (!has(key)) {
             problem(key, "is required");
             return Optional.empty();
         }
-        return optional(key, reader);
+        return optionalValue(key, reader);
+    }
+
+    /** A typed getter of {@link Config}, given the key as a path. */
+    private static <T> Reader<T> byPath(BiFunction<Config, String, T> getter) {
+        return (config, key, value) -> getter.apply(config, ConfigUtil.joinPath(key));
     }
 
     private <T> Optional<T> optional(String key, BiFunction<Config, String, T> reader) {
+        return optionalValue(key, byPath(reader));
+    }
+
+    private <T> Optional<T> optionalValue(String key, Reader<T> reader) {
         if (!has(key)) {
             return Optional.empty();
         }
         try {
-            return Optional.of(reader.apply(source(key), ConfigUtil.joinPath(key)));
+            return Optional.of(reader.read(source(key), key, value(key)));
         } catch (ConfigException e) {
             problem(key, describe(e));
             return Optional.empty();
