@@ -39,7 +39,7 @@ public final class ConfigLoader {
 
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern WRONG_TYPE = Pattern.compile("Wrong value type at '[^']*', expecting: (.*) but got: (.*)");
-    /** Middlewares every gateway knows; a registry may add more. */
+    private static final Function<ConfigObject, RedactedConfig> RENDER_NOW = nexus -> RedactedConfig.of(Redaction.render(nexus));
 
     private final Map<String, String> environment;
     private final Set<String> middlewares;
@@ -75,13 +75,12 @@ public final class ConfigLoader {
         }
         ConfigParseOptions options = ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setAllowMissing(false);
         // The file may change after this read: the rendering is made now, from what was read.
-        return build(sourceName, () -> ConfigFactory.parseFile(file.toFile(), options), nexus -> RedactedConfig.of(Redaction.render(nexus)));
+        return build(sourceName, () -> ConfigFactory.parseFile(file.toFile(), options), RENDER_NOW);
     }
 
     /** Parses HOCON text; {@code sourceName} stands for the file in errors. */
     public GatewayConfig parse(String text, String sourceName) throws InvalidConfigException {
-        ConfigParseOptions options = ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setOriginDescription(sourceName);
-        Parser parser = () -> ConfigFactory.parseString(text, options);
+        Parser parser = textParser(text, sourceName);
         // The rendering parses the text again when first asked for (it parsed once, so it does
         // again): a version kept in the history holds its text, not a rendering nobody reads.
         return build(sourceName, parser, nexus -> RedactedConfig.lazy(() -> {
@@ -90,8 +89,21 @@ public final class ConfigLoader {
         }));
     }
 
+    /**
+     * Parses HOCON text like {@link #parse(String, String)}, rendering the redacted config at once:
+     * for a caller that shows it right away (the validate endpoint's diff), which saves a second parse.
+     */
+    public GatewayConfig parseRendered(String text, String sourceName) throws InvalidConfigException {
+        return build(sourceName, textParser(text, sourceName), RENDER_NOW);
+    }
+
     private interface Parser {
         Config parse();
+    }
+
+    private static Parser textParser(String text, String sourceName) {
+        ConfigParseOptions options = ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setOriginDescription(sourceName);
+        return () -> ConfigFactory.parseString(text, options);
     }
 
     /** The file over reference.conf, with {@code ${?VAR}} and {@value #PORT_VARIABLE} resolved from the environment. */

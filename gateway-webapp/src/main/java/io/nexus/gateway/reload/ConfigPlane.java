@@ -208,7 +208,7 @@ public final class ConfigPlane implements AutoCloseable {
                 return new ConfigValidation(List.of(new ConfigProblem("nexus", "no config in the request, and this gateway was not started from a config file",
                     "request body", -1)), "");
             }
-            GatewayConfig config = loader.parse(body, sourceName);
+            GatewayConfig config = loader.parseRendered(body, sourceName);
             ConfigVersion live = history.current();
             return new ConfigValidation(List.of(), UnifiedDiff.of("version/" + live.id(), live.redacted(), "proposed", config.redacted()));
         } catch (InvalidConfigException e) {
