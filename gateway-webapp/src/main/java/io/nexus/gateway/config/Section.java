@@ -3,6 +3,7 @@ package io.nexus.gateway.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigList;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigUtil;
@@ -96,15 +97,6 @@ final class Section {
         return value instanceof ConfigObject && defaults.get(key) instanceof ConfigObject ? object().get(key) : value;
     }
 
-    /** The config a typed read of {@code key} goes through: the side holding it, or the merge when both do as objects. */
-    private Config source(String key) {
-        ConfigValue value = given.get(key);
-        if (value == null) {
-            return defaultsConfig;
-        }
-        return value instanceof ConfigObject && defaults.get(key) instanceof ConfigObject ? object().toConfig() : givenConfig;
-    }
-
     String keyPath(String key) {
         return label.isEmpty() ? key : label + "." + key;
     }
@@ -192,12 +184,12 @@ final class Section {
     }
 
     List<String> stringList(String key) {
-        return required(key, Config::getStringList).orElse(List.of());
+        return requiredValue(key, Section::plainStringList).orElse(List.of());
     }
 
     /** A list whose absence means something of its own, such as "every method". */
     Optional<List<String>> optionalStringList(String key) {
-        return optional(key, Config::getStringList);
+        return optionalValue(key, Section::plainStringList);
     }
 
     List<ConfigValue> list(String key) {
@@ -312,6 +304,16 @@ final class Section {
         return value.valueType() == ConfigValueType.BOOLEAN ? (Boolean) value.unwrapped() : config.getBoolean(ConfigUtil.joinPath(key));
     }
 
+    /** What {@link Config#getStringList} gives, a list of strings taken as it is. */
+    private static List<String> plainStringList(Config config, String key, ConfigValue value) {
+        if (value instanceof ConfigList list && list.stream().allMatch(item -> item.valueType() == ConfigValueType.STRING)) {
+            List<String> strings = new ArrayList<>(list.size());
+            list.forEach(item -> strings.add((String) item.unwrapped()));
+            return strings;
+        }
+        return config.getStringList(ConfigUtil.joinPath(key));
+    }
+
     /** Reads a present key's value, through {@code config} (which holds it) for anything but the plain case. */
     private interface Reader<T> {
         T read(Config config, String key, ConfigValue value);
@@ -322,11 +324,7 @@ final class Section {
     }
 
     private <T> Optional<T> requiredValue(String key, Reader<T> reader) {
-        if (!has(key)) {
-            problem(key, "is required");
-            return Optional.empty();
-        }
-        return optionalValue(key, reader);
+        return read(key, reader, true);
     }
 
     /** A typed getter of {@link Config}, given the key as a path. */
@@ -339,11 +337,32 @@ final class Section {
     }
 
     private <T> Optional<T> optionalValue(String key, Reader<T> reader) {
-        if (!has(key)) {
+        return read(key, reader, false);
+    }
+
+    /**
+     * Reads a key through the config holding it (the given object, the defaults, or their merge
+     * when both hold an object there), looking the key up once: a large route table reads many.
+     */
+    private <T> Optional<T> read(String key, Reader<T> reader, boolean required) {
+        read.add(key);
+        ConfigValue value = given.get(key);
+        Config config = givenConfig;
+        if (value == null) {
+            value = defaults.get(key);
+            config = defaultsConfig;
+        } else if (value instanceof ConfigObject && defaults.get(key) instanceof ConfigObject) {
+            value = object().get(key);
+            config = object().toConfig();
+        }
+        if (value == null || value.valueType() == ConfigValueType.NULL) {
+            if (required) {
+                problem(key, "is required");
+            }
             return Optional.empty();
         }
         try {
-            return Optional.of(reader.read(source(key), key, value(key)));
+            return Optional.of(reader.read(config, key, value));
         } catch (ConfigException e) {
             problem(key, describe(e));
             return Optional.empty();
