@@ -167,8 +167,8 @@ class PluginTest {
 
         assertThat(response.statusCode()).isEqualTo(200);
         JsonNode middlewares = JSON.readTree(response.body()).get("middlewares");
-        assertThat(middlewares.findValuesAsText("name")).containsExactly("rate-limit", "auth", "fault", "header-stamp");
-        JsonNode stamp = middlewares.get(3);
+        assertThat(middlewares.findValuesAsText("name")).containsExactly("cors", "rate-limit", "auth", "fault", "rewrite", "header-stamp");
+        JsonNode stamp = middlewares.get(5);
         assertThat(stamp.get("origin").asText()).isEqualTo(jar.toString());
         assertThat(stamp.get("default_priority").asInt()).isEqualTo(1000);
         assertThat(stamp.get("priority").asInt()).isEqualTo(250);

@@ -22,6 +22,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -40,6 +41,7 @@ public final class ConfigLoader {
     private static final String PLUGINS_DIR = "nexus.plugins.dir";
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern WRONG_TYPE = Pattern.compile("Wrong value type at '[^']*', expecting: (.*) but got: (.*)");
+    private static final Function<ConfigObject, RedactedConfig> RENDER_NOW = nexus -> RedactedConfig.of(Redaction.render(nexus));
 
     private final Map<String, String> environment;
     private final MiddlewareCatalog middlewares;
@@ -99,31 +101,59 @@ public final class ConfigLoader {
             throw new InvalidConfigException(List.of(new ConfigProblem("nexus", "config file not found or not a regular file", file.toString(), -1)));
         }
         ConfigParseOptions options = ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setAllowMissing(false);
-        return build(sourceName, () -> ConfigFactory.parseFile(file.toFile(), options));
+        // The file may change after this read: the rendering is made now, from what was read.
+        return build(sourceName, () -> ConfigFactory.parseFile(file.toFile(), options), RENDER_NOW);
     }
 
     /** Parses HOCON text; {@code sourceName} stands for the file in errors. */
     public GatewayConfig parse(String text, String sourceName) throws InvalidConfigException {
-        ConfigParseOptions options = ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setOriginDescription(sourceName);
-        return build(sourceName, () -> ConfigFactory.parseString(text, options));
+        Parser parser = textParser(text, sourceName);
+        // The rendering parses the text again when first asked for (it parsed once, so it does
+        // again): a version kept in the history holds its text, not a rendering nobody reads.
+        return build(sourceName, parser, nexus -> RedactedConfig.lazy(() -> {
+            ConfigValue root = resolve(parser.parse()).root().get("nexus");
+            return Redaction.render((ConfigObject) root);
+        }));
+    }
+
+    /**
+     * Parses HOCON text like {@link #parse(String, String)}, rendering the redacted config at once:
+     * for a caller that shows it right away (the validate endpoint's diff), which saves a second parse.
+     */
+    public GatewayConfig parseRendered(String text, String sourceName) throws InvalidConfigException {
+        return build(sourceName, textParser(text, sourceName), RENDER_NOW);
     }
 
     private interface Parser {
         Config parse();
     }
 
-    private GatewayConfig build(String sourceName, Parser parser) throws InvalidConfigException {
+    private static Parser textParser(String text, String sourceName) {
+        ConfigParseOptions options = ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setOriginDescription(sourceName);
+        return () -> ConfigFactory.parseString(text, options);
+    }
+
+    /** The file over reference.conf, with {@code ${?VAR}} and {@value #PORT_VARIABLE} resolved from the environment. */
+    private Config resolve(Config file) {
+        // reference.conf underneath: every key with a default is there for the readers.
+        Config merged = portOverride().withFallback(file).withFallback(ReferenceConfig.UNRESOLVED);
+        // Environment variables sit beside the nexus root, where ${?VAR} finds them; only the
+        // nexus subtree is read afterwards.
+        return merged.withFallback(environmentConfig())
+            .resolve(ConfigResolveOptions.defaults().setUseSystemEnvironment(false));
+    }
+
+    /**
+     * @param rendering the redacted rendering of the resolved {@code nexus} object: rendered now
+     *     or made later
+     */
+    private GatewayConfig build(String sourceName, Parser parser, Function<ConfigObject, RedactedConfig> rendering) throws InvalidConfigException {
         List<ConfigProblem> problems = new ArrayList<>();
         Config resolved;
         Config file;
         try {
             file = parser.parse();
-            // reference.conf underneath: every key with a default is there for the readers.
-            Config merged = portOverride().withFallback(file).withFallback(ReferenceConfig.UNRESOLVED);
-            // Environment variables sit beside the nexus root, where ${?VAR} finds them; only the
-            // nexus subtree is read afterwards.
-            resolved = merged.withFallback(environmentConfig())
-                .resolve(ConfigResolveOptions.defaults().setUseSystemEnvironment(false));
+            resolved = resolve(file);
         } catch (ConfigException e) {
             throw new InvalidConfigException(List.of(ConfigProblem.at("nexus", Section.describe(e), e.origin())));
         }
@@ -141,7 +171,7 @@ public final class ConfigLoader {
             throw new InvalidConfigException(problems);
         }
         Section nexus = new Section(object, "", problems);
-        GatewayConfig config = read(sourceName, nexus, problems, Redaction.render(object));
+        GatewayConfig config = read(sourceName, nexus, problems, rendering.apply(object));
         nexus.finish();
         checkAgainstReference(resolved, problems);
         if (!problems.isEmpty()) {
@@ -150,7 +180,7 @@ public final class ConfigLoader {
         return config;
     }
 
-    private GatewayConfig read(String sourceName, Section nexus, List<ConfigProblem> problems, String redacted) {
+    private GatewayConfig read(String sourceName, Section nexus, List<ConfigProblem> problems, RedactedConfig redacted) {
         StartupSettings startup = StartupSettingsReader.read(nexus, problems);
         // The reloadable keys of nexus.server and nexus.config: the rest of those objects is start-up only.
         Section shutdown = nexus.section("server").section("shutdown");

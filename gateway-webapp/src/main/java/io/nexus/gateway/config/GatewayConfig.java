@@ -16,8 +16,8 @@ import java.util.Map;
  * @param maxHistory {@code nexus.config.max-history}: versions kept for the admin API
  * @param auth the authentication providers of {@code nexus.auth} by name
  * @param observability access log and tracing
- * @param redacted the effective configuration (defaults included) rendered as HOCON with every
- *     secret replaced by {@code <redacted>}: what the admin API shows and diffs
+ * @param rendering the effective configuration (defaults included) rendered as HOCON with every
+ *     secret replaced by {@code <redacted>}, made when first asked for: what the admin API shows and diffs
  * @param guard {@code nexus.config.guard}: how the versions after this one are watched
  * @param middlewareSettings {@code nexus.middleware-settings} by middleware name
  * @param pluginsDir {@code nexus.plugins.dir}: where the launcher finds plugin jars (read at start-up)
@@ -31,7 +31,7 @@ public record GatewayConfig(
     List<RouteSettings> routes,
     Map<String, AuthSettings> auth,
     ObservabilitySettings observability,
-    String redacted,
+    RedactedConfig rendering,
     GuardSettings guard,
     Map<String, MiddlewareSettings> middlewareSettings,
     Path pluginsDir) {
@@ -41,5 +41,10 @@ public record GatewayConfig(
         upstreams = Map.copyOf(upstreams);
         routes = List.copyOf(routes);
         auth = Map.copyOf(auth);
+    }
+
+    /** The text of {@link #rendering()}. */
+    public String redacted() {
+        return rendering.text();
     }
 }

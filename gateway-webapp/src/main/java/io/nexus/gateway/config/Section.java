@@ -3,6 +3,7 @@ package io.nexus.gateway.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigList;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigUtil;
@@ -17,7 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import java.util.regex.Pattern;
 
 /**
@@ -25,7 +26,7 @@ import java.util.regex.Pattern;
  * instead of an exception, and remembering which keys were read so that the rest can be
  * reported as unknown by {@link #finish()}.
  *
- * <p>There are no fallback arguments: the object a section reads already has reference.conf
+ * <p>There are no fallback arguments: the object a section reads has reference.conf (or a template)
  * merged under it, so a key with a default is always there, and a missing one is a required key
  * the file left out ("is required"). Keys whose absence means something ("every method", "no
  * issuer check") are read with the {@code optional*} methods. After a problem a read returns a
@@ -37,10 +38,16 @@ final class Section {
     /** What names of upstreams, routes, auth entries and API keys look like. */
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
-    private final ConfigObject object;
+    // The object as given, and what a key it leaves out falls back to: a key is looked up in
+    // one, then the other, rather than the two merged for every route of a large table.
+    private final ConfigObject given;
+    private final ConfigObject defaults;
+    private final Config givenConfig;
+    private final Config defaultsConfig;
+    // given merged over defaults, made only when a reader needs the whole object.
+    private ConfigObject merged;
     // Where the object is written: the file's, not "merge of gateway.conf, reference.conf".
     private final ConfigOrigin origin;
-    private final Config config;
     private final String label;
     private final List<ConfigProblem> problems;
     private final Set<String> read = new HashSet<>();
@@ -50,20 +57,23 @@ final class Section {
     private boolean finished;
 
     Section(ConfigObject object, String label, List<ConfigProblem> problems) {
-        this(object, object.origin(), label, problems);
+        this(object, ConfigFactory.empty().root(), object.origin(), label, problems);
+        merged = object;
     }
 
-    private Section(ConfigObject object, ConfigOrigin origin, String label, List<ConfigProblem> problems) {
-        this.object = object;
+    private Section(ConfigObject given, ConfigObject defaults, ConfigOrigin origin, String label, List<ConfigProblem> problems) {
+        this.given = given;
+        this.defaults = defaults;
+        this.givenConfig = given.toConfig();
+        this.defaultsConfig = defaults.toConfig();
         this.origin = origin;
-        this.config = object.toConfig();
         this.label = label;
         this.problems = problems;
     }
 
     /** {@code given} merged over {@code defaults}; problems about missing keys point at {@code given}. */
     static Section merged(ConfigObject given, ConfigObject defaults, String label, List<ConfigProblem> problems) {
-        return new Section(given.withFallback(defaults), given.origin(), label, problems);
+        return new Section(given, defaults, given.origin(), label, problems);
     }
 
     String label() {
@@ -75,8 +85,21 @@ final class Section {
         return new Section(element, keyPath(key + "[" + index + "]"), problems);
     }
 
+    /** The whole object, {@code given} merged over {@code defaults}. */
     ConfigObject object() {
-        return object;
+        if (merged == null) {
+            merged = given.withFallback(defaults);
+        }
+        return merged;
+    }
+
+    /** The value of a key as the merged object has it, without merging the rest. */
+    private ConfigValue value(String key) {
+        ConfigValue value = given.get(key);
+        if (value == null) {
+            return defaults.get(key);
+        }
+        return value instanceof ConfigObject && defaults.get(key) instanceof ConfigObject ? object().get(key) : value;
     }
 
     String keyPath(String key) {
@@ -84,14 +107,14 @@ final class Section {
     }
 
     void problem(String key, String message) {
-        ConfigValue value = object.get(key);
+        ConfigValue value = value(key);
         problems.add(ConfigProblem.at(keyPath(key), message, value != null ? value.origin() : origin));
     }
 
     /** Whether the key has a value other than {@code null}; marks it as known. */
     boolean has(String key) {
         read.add(key);
-        ConfigValue value = object.get(key);
+        ConfigValue value = value(key);
         return value != null && value.valueType() != ConfigValueType.NULL;
     }
 
@@ -102,7 +125,7 @@ final class Section {
 
     /** A string; {@code null} after a problem. */
     String string(String key) {
-        return required(key, config::getString).orElse(null);
+        return requiredValue(key, Section::plainString).orElse(null);
     }
 
     /** A string that must not be blank; {@code null} after a problem. */
@@ -116,20 +139,20 @@ final class Section {
     }
 
     Optional<String> optionalString(String key) {
-        return optional(key, config::getString);
+        return optionalValue(key, Section::plainString);
     }
 
     boolean bool(String key) {
-        return required(key, config::getBoolean).orElse(false);
+        return requiredValue(key, Section::plainBoolean).orElse(false);
     }
 
     int intBetween(String key, int min, int max) {
-        return within(key, required(key, config::getInt), min, max).orElse(min);
+        return within(key, required(key, Config::getInt), min, max).orElse(min);
     }
 
     /** A number such as a percentage or a ratio; the bounds are whole numbers. */
     double doubleBetween(String key, int min, int max) {
-        return within(key, required(key, config::getDouble), min, max).orElse((double) min);
+        return within(key, required(key, Config::getDouble), min, max).orElse((double) min);
     }
 
     private <T extends Number> Optional<T> within(String key, Optional<T> value, int min, int max) {
@@ -141,11 +164,11 @@ final class Section {
     }
 
     Duration duration(String key, Duration min) {
-        return checkMinimum(key, required(key, config::getDuration), min).orElse(min);
+        return checkMinimum(key, required(key, Config::getDuration), min).orElse(min);
     }
 
     Optional<Duration> optionalDuration(String key, Duration min) {
-        return checkMinimum(key, optional(key, config::getDuration), min);
+        return checkMinimum(key, optional(key, Config::getDuration), min);
     }
 
     private Optional<Duration> checkMinimum(String key, Optional<Duration> value, Duration min) {
@@ -157,7 +180,7 @@ final class Section {
     }
 
     long bytes(String key, long min) {
-        Optional<Long> value = required(key, config::getBytes);
+        Optional<Long> value = required(key, Config::getBytes);
         if (value.isPresent() && value.get() < min) {
             problem(key, "must be at least " + min + " bytes, was " + value.get());
             return min;
@@ -166,20 +189,20 @@ final class Section {
     }
 
     List<String> stringList(String key) {
-        return required(key, config::getStringList).orElse(List.of());
+        return requiredValue(key, Section::plainStringList).orElse(List.of());
     }
 
     /** A list whose absence means something of its own, such as "every method". */
     Optional<List<String>> optionalStringList(String key) {
-        return optional(key, config::getStringList);
+        return optionalValue(key, Section::plainStringList);
     }
 
     List<ConfigValue> list(String key) {
-        return required(key, k -> List.<ConfigValue>copyOf(config.getList(k))).orElse(List.of());
+        return required(key, (config, k) -> List.<ConfigValue>copyOf(config.getList(k))).orElse(List.of());
     }
 
     Optional<List<ConfigValue>> optionalList(String key) {
-        return optional(key, k -> List.<ConfigValue>copyOf(config.getList(k)));
+        return optional(key, (config, k) -> List.<ConfigValue>copyOf(config.getList(k)));
     }
 
     /**
@@ -201,16 +224,16 @@ final class Section {
         if (existing != null) {
             return existing;
         }
-        ConfigValue value = object.get(key);
+        ConfigValue value = value(key);
         Section section;
         if (value instanceof ConfigObject given) {
             section = merged(given, defaults, keyPath(key), problems);
         } else if (value != null) {
             problem(key, "must be an object, was " + value.valueType().name().toLowerCase(Locale.ROOT));
             // Detached from the problem list: its reads would only repeat that the object is missing.
-            section = new Section(defaults, value.origin(), keyPath(key), new ArrayList<>());
+            section = new Section(ConfigFactory.empty().root(), defaults, value.origin(), keyPath(key), new ArrayList<>());
         } else {
-            section = new Section(defaults, origin, keyPath(key), problems);
+            section = new Section(ConfigFactory.empty().root(), defaults, origin, keyPath(key), problems);
         }
         children.put(key, section);
         return section;
@@ -225,7 +248,7 @@ final class Section {
      */
     Map<String, ConfigObject> namedObjects(String kind, String shape) {
         Map<String, ConfigObject> entries = new LinkedHashMap<>();
-        for (Map.Entry<String, ConfigValue> entry : object.entrySet()) {
+        for (Map.Entry<String, ConfigValue> entry : object().entrySet()) {
             String name = entry.getKey();
             accept(name);
             if (!(entry.getValue() instanceof ConfigObject nested)) {
@@ -246,7 +269,7 @@ final class Section {
      */
     ConfigObject template(String key) {
         read.add(key);
-        ConfigValue value = object.get(key);
+        ConfigValue value = value(key);
         if (value instanceof ConfigObject template) {
             return template;
         }
@@ -262,28 +285,89 @@ final class Section {
             return;
         }
         finished = true;
-        for (String key : object.keySet()) {
-            if (!read.contains(key)) {
-                problem(key, "unknown key");
+        if (!read.containsAll(given.keySet()) || !read.containsAll(defaults.keySet())) {
+            // In the merged object's order, as always.
+            for (String key : object().keySet()) {
+                if (!read.contains(key)) {
+                    problem(key, "unknown key");
+                }
             }
         }
         children.values().forEach(Section::finish);
     }
 
-    private <T> Optional<T> required(String key, Function<String, T> reader) {
-        if (!has(key)) {
-            problem(key, "is required");
-            return Optional.empty();
-        }
-        return optional(key, reader);
+    /**
+     * What {@link Config#getString} gives; a value that already is a string is taken as it is,
+     * without Typesafe parsing the key as a path again (thousands of routes read a dozen keys each).
+     */
+    private static String plainString(Config config, String key, ConfigValue value) {
+        return value.valueType() == ConfigValueType.STRING ? (String) value.unwrapped() : config.getString(ConfigUtil.joinPath(key));
     }
 
-    private <T> Optional<T> optional(String key, Function<String, T> reader) {
-        if (!has(key)) {
+    /** What {@link Config#getBoolean} gives, a boolean taken as it is. */
+    private static Boolean plainBoolean(Config config, String key, ConfigValue value) {
+        return value.valueType() == ConfigValueType.BOOLEAN ? (Boolean) value.unwrapped() : config.getBoolean(ConfigUtil.joinPath(key));
+    }
+
+    /** What {@link Config#getStringList} gives, a list of strings taken as it is. */
+    private static List<String> plainStringList(Config config, String key, ConfigValue value) {
+        if (value instanceof ConfigList list && list.stream().allMatch(item -> item.valueType() == ConfigValueType.STRING)) {
+            List<String> strings = new ArrayList<>(list.size());
+            list.forEach(item -> strings.add((String) item.unwrapped()));
+            return strings;
+        }
+        return config.getStringList(ConfigUtil.joinPath(key));
+    }
+
+    /** Reads a present key's value, through {@code config} (which holds it) for anything but the plain case. */
+    private interface Reader<T> {
+        T read(Config config, String key, ConfigValue value);
+    }
+
+    private <T> Optional<T> required(String key, BiFunction<Config, String, T> reader) {
+        return requiredValue(key, byPath(reader));
+    }
+
+    private <T> Optional<T> requiredValue(String key, Reader<T> reader) {
+        return read(key, reader, true);
+    }
+
+    /** A typed getter of {@link Config}, given the key as a path. */
+    private static <T> Reader<T> byPath(BiFunction<Config, String, T> getter) {
+        return (config, key, value) -> getter.apply(config, ConfigUtil.joinPath(key));
+    }
+
+    private <T> Optional<T> optional(String key, BiFunction<Config, String, T> reader) {
+        return optionalValue(key, byPath(reader));
+    }
+
+    private <T> Optional<T> optionalValue(String key, Reader<T> reader) {
+        return read(key, reader, false);
+    }
+
+    /**
+     * Reads a key through the config holding it (the given object, the defaults, or their merge
+     * when both hold an object there), looking the key up once: a large route table reads many.
+     */
+    private <T> Optional<T> read(String key, Reader<T> reader, boolean required) {
+        read.add(key);
+        ConfigValue value = given.get(key);
+        Config config = givenConfig;
+        if (value == null) {
+            value = defaults.get(key);
+            config = defaultsConfig;
+        } else if (value instanceof ConfigObject && defaults.get(key) instanceof ConfigObject) {
+            value = object().get(key);
+            config = object().toConfig();
+        }
+        if (value == null || value.valueType() == ConfigValueType.NULL) {
+            if (required) {
+                problem(key, "is required");
+            }
             return Optional.empty();
         }
         try {
-            return Optional.of(reader.apply(ConfigUtil.joinPath(key)));
+            return Optional.of(reader.read(config, key, value));
         } catch (ConfigException e) {
             problem(key, describe(e));
             return Optional.empty();

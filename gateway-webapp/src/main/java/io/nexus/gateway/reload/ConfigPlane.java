@@ -210,7 +210,7 @@ public final class ConfigPlane implements AutoCloseable {
                 return new ConfigValidation(List.of(new ConfigProblem("nexus", "no config in the request, and this gateway was not started from a config file",
                     "request body", -1)), "");
             }
-            GatewayConfig config = loader.parse(body, sourceName);
+            GatewayConfig config = loader.parseRendered(body, sourceName);
             ConfigVersion live = history.current();
             return new ConfigValidation(List.of(), UnifiedDiff.of("version/" + live.id(), live.redacted(), "proposed", config.redacted()));
         } catch (InvalidConfigException e) {
@@ -322,7 +322,7 @@ public final class ConfigPlane implements AutoCloseable {
 
     private ConfigVersion record(GatewayConfig config, String text, String source, Optional<Integer> restoredFrom, Optional<String> reason) {
         ConfigVersion version = new ConfigVersion(ids.incrementAndGet(), Instant.now(), source, restoredFrom, Sha256.hex(text), text,
-            config.redacted(), reason);
+            config.rendering(), reason);
         history.add(version, config.maxHistory());
         versionInfo.setLabelValues(Integer.toString(version.id()), version.sha256());
         // Keyed to the file: a config that did not come from one (the bundled default) has no copy.

@@ -1,5 +1,6 @@
 package io.nexus.gateway.reload;
 
+import io.nexus.gateway.config.RedactedConfig;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -12,11 +13,17 @@ import java.util.Optional;
  * @param restoredFrom for a rollback, the version it restored
  * @param sha256 of {@code text}
  * @param text the file as written, secrets included: used to roll back, never shown
- * @param redacted the effective config with secrets redacted: what the admin API shows and diffs
+ * @param rendering the effective config with secrets redacted, rendered when first asked for:
+ *     what the admin API shows and diffs
  * @param reason for a rollback of the config guard (source {@code guard}): the signal, both values and the threshold
  */
 public record ConfigVersion(int id, Instant appliedAt, String source, Optional<Integer> restoredFrom, String sha256, String text,
-                            String redacted, Optional<String> reason) {
+                            RedactedConfig rendering, Optional<String> reason) {
+
+    /** The text of {@link #rendering()}. */
+    public String redacted() {
+        return rendering.text();
+    }
 
     @Override
     public String toString() {

@@ -414,6 +414,22 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void renderingMadeOnDemandIsTheOneMadeAtOnce() throws Exception {
+        String text = """
+            nexus {
+              admin.token = ${?NEXUS_ADMIN_TOKEN}
+              upstreams { api { targets = [${?UPSTREAM}] } }
+              routes = [{ name = "api", path = "/", upstream = "api" }]
+            }
+            """;
+        ConfigLoader loader = new ConfigLoader(Map.of("NEXUS_PORT", "9999", "NEXUS_ADMIN_TOKEN", "from-the-environment",
+            "UPSTREAM", "http://127.0.0.1:1"), RouteSettings.BUILT_IN_MIDDLEWARES);
+        String onDemand = loader.parse(text, "gateway.conf").redacted();
+        assertThat(onDemand).isEqualTo(loader.parseRendered(text, "gateway.conf").redacted())
+            .contains("port=\"9999\"", "\"http://127.0.0.1:1\"", "token=\"<redacted>\"").doesNotContain("from-the-environment");
+    }
+
+    @Test
     void renderedConfigRedactsSecretsAtAnyDepth() throws Exception {
         GatewayConfig config = ConfigLoader.parse("""
             nexus { admin.token = "a-very-secret-admin-token" }
