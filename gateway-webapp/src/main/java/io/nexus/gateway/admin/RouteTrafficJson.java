@@ -26,7 +26,7 @@ final class RouteTrafficJson {
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("upstream", way.upstream());
             json.put("weight", way.weight());
-            json.put("match_header", way.matchHeader().map(header -> Map.of("name", header.name(), "value", header.value())).orElse(null));
+            json.put("match_header", way.matchHeader().map(header -> pair("name", header.name(), "value", header.value())).orElse(null));
             json.put("targets", targets.apply(way.upstream()));
             return json;
         }).toList();
@@ -34,12 +34,8 @@ final class RouteTrafficJson {
 
     /** The header or cookie that keeps a user on one side; {@code null} when the draw is random. */
     static Map<String, Object> sticky(TrafficPolicy traffic) {
-        return traffic.sticky().map(sticky -> {
-            Map<String, Object> json = new LinkedHashMap<>();
-            json.put("header", sticky.header().orElse(null));
-            json.put("cookie", sticky.cookie().orElse(null));
-            return json;
-        }).orElse(null);
+        return traffic.sticky().map(sticky -> pair("header", sticky.header().orElse(null), "cookie", sticky.cookie().orElse(null)))
+            .orElse(null);
     }
 
     /** Header edits (names only), rewrite, CORS origins, mirror and WebSocket, each {@code null} or {@code false} when off. */
@@ -48,21 +44,20 @@ final class RouteTrafficJson {
         Map<String, Object> json = new LinkedHashMap<>();
         TrafficPolicy.HeaderEdits.Both headers = traffic.headers();
         json.put("headers", headers.request().isEmpty() && headers.response().isEmpty() ? null
-            : Map.of("request", headerNames(headers.request()), "response", headerNames(headers.response())));
-        json.put("rewrite", traffic.rewrite().map(rewrite -> Map.of("regex", rewrite.regex(), "replacement", rewrite.replacement())).orElse(null));
-        json.put("cors", traffic.cors().map(cors -> {
-            Map<String, Object> corsJson = new LinkedHashMap<>();
-            corsJson.put("allowed_origins", cors.allowedOrigins());
-            corsJson.put("allow_credentials", cors.allowCredentials());
-            return corsJson;
-        }).orElse(null));
-        json.put("mirror", traffic.mirror().map(mirror -> {
-            Map<String, Object> mirrorJson = new LinkedHashMap<>();
-            mirrorJson.put("upstream", mirror.upstream());
-            mirrorJson.put("percent", mirror.percent());
-            return mirrorJson;
-        }).orElse(null));
+            : pair("request", headerNames(headers.request()), "response", headerNames(headers.response())));
+        json.put("rewrite", traffic.rewrite().map(rewrite -> pair("regex", rewrite.regex(), "replacement", rewrite.replacement())).orElse(null));
+        json.put("cors", traffic.cors().map(cors -> pair("allowed_origins", cors.allowedOrigins(), "allow_credentials", cors.allowCredentials()))
+            .orElse(null));
+        json.put("mirror", traffic.mirror().map(mirror -> pair("upstream", mirror.upstream(), "percent", mirror.percent())).orElse(null));
         json.put("websocket", route.webSocket().enabled());
+        return json;
+    }
+
+    /** Two fields in this order (Map.of's order changes from one JVM to the next) and either may be null. */
+    private static Map<String, Object> pair(String firstKey, Object first, String secondKey, Object second) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put(firstKey, first);
+        json.put(secondKey, second);
         return json;
     }
 
