@@ -15,6 +15,7 @@ class AdminTest {
     @RegisterExtension
     static final GatewayExtension nexus = GatewayExtension.builder()
         .recordingUpstream("up")
+        .recordingUpstream("canary")
         .config("""
             nexus {
               admin { token = "%s" }
@@ -77,6 +78,62 @@ class AdminTest {
         assertThat(route.path("rate_limit").toString()).isEqualTo("{\"requests\":7,\"window_ms\":2000,\"key\":\"header\",\"header\":\"X-Tenant\"}");
         assertThat(route.path("auth").toString()).isEqualTo("{\"provider\":\"ops\",\"type\":\"api-key\",\"required_scopes\":[]}");
         assertThat(route.toString()).doesNotContain(keyHash);
+    }
+
+    @Test
+    void routeListShowsEachSideOfASplitAndTheTrafficPolicyWithoutHeaderValues() throws Exception {
+        TestGateway gateway = nexus.startGateway("""
+            nexus {
+              admin { token = "%s" }
+              upstreams { api { targets = [${upstreams.up}] }, canary { targets = [${upstreams.canary}] }, shadow { targets = [${upstreams.up}] } }
+              routes = [
+                { name = "shop", path = "/shop", split-sticky { cookie = "user" }, websocket = true,
+                  split = [ { upstream = "api", weight = 90 },
+                            { upstream = "canary", weight = 10, match-header { name = "X-Canary", value = "1" } } ]
+                  mirror { upstream = "shadow", percent = 25 }
+                  rewrite { regex = "^/([0-9]+)$", replacement = "/v2/$1" }
+                  headers { request { set { "Authorization" = "Basic c2VjcmV0LXZhbHVl", "X-Env" = "prod" }, remove = ["X-Debug"] }
+                            response { add { "X-Route" = "${route}" } } }
+                  cors { allowed-origins = ["https://app.example.com"], allow-credentials = true } }
+                { name = "plain", path = "/plain", upstream = "api" }
+              ]
+            }
+            """.formatted(TOKEN));
+        ContentResponse response = TestGateway.send(gateway.adminRequest("/api/v1/routes")
+            .headers(h -> h.put("Authorization", "Bearer " + TOKEN)));
+        JsonNode routes = ConfigVersionsTest.JSON.readTree(response.getContentAsString()).path("routes");
+        JsonNode shop = routes.path(0);
+        // Kept for readers from before splits: the first side's name.
+        assertThat(shop.path("upstream").asText()).isEqualTo("api");
+        JsonNode split = shop.path("split");
+        assertThat(split).hasSize(2);
+        assertThat(split.path(0).path("upstream").asText()).isEqualTo("api");
+        assertThat(split.path(0).path("weight").asInt()).isEqualTo(90);
+        assertThat(split.path(0).path("match_header").isNull()).isTrue();
+        assertThat(split.path(0).path("targets").path(0).path("url").asText()).isEqualTo(nexus.url("up"));
+        assertThat(split.path(1).path("upstream").asText()).isEqualTo("canary");
+        assertThat(split.path(1).path("weight").asInt()).isEqualTo(10);
+        assertThat(split.path(1).path("match_header").toString()).isEqualTo("{\"name\":\"X-Canary\",\"value\":\"1\"}");
+        assertThat(split.path(1).path("targets").path(0).path("url").asText()).isEqualTo(nexus.url("canary"));
+        assertThat(split.path(1).path("targets").path(0).path("healthy").asBoolean()).isTrue();
+        assertThat(shop.path("split_sticky").toString()).isEqualTo("{\"header\":null,\"cookie\":\"user\"}");
+
+        JsonNode traffic = shop.path("traffic");
+        assertThat(traffic.path("headers").path("request").toString())
+            .isEqualTo("{\"remove\":[\"X-Debug\"],\"set\":[\"Authorization\",\"X-Env\"],\"add\":[]}");
+        assertThat(traffic.path("headers").path("response").toString()).isEqualTo("{\"remove\":[],\"set\":[],\"add\":[\"X-Route\"]}");
+        assertThat(traffic.path("rewrite").toString()).contains("\"regex\":\"^/([0-9]+)$\"").contains("\"replacement\":\"/v2/$1\"");
+        assertThat(traffic.path("cors").toString()).isEqualTo("{\"allowed_origins\":[\"https://app.example.com\"],\"allow_credentials\":true}");
+        assertThat(traffic.path("mirror").toString()).isEqualTo("{\"upstream\":\"shadow\",\"percent\":25.0}");
+        assertThat(traffic.path("websocket").asBoolean()).isTrue();
+        // Header values may be credentials for the upstream: only names are listed.
+        assertThat(response.getContentAsString()).doesNotContain("c2VjcmV0LXZhbHVl").doesNotContain("prod");
+
+        JsonNode plain = routes.path(1);
+        assertThat(plain.path("split").isNull()).isTrue();
+        assertThat(plain.path("split_sticky").isNull()).isTrue();
+        assertThat(plain.path("traffic").toString())
+            .isEqualTo("{\"headers\":null,\"rewrite\":null,\"cors\":null,\"mirror\":null,\"websocket\":false}");
     }
 
     @Test

@@ -81,6 +81,10 @@ class DashboardTest {
           fault { abort-percent = 0 } }
         { name = "pair", path = "/pair", upstream = "pair" }
         { name = "markup", path = "/%s", upstream = "users" }
+        { name = "shop", path = "/shop", split-sticky { header = "X-User" },
+          split = [ { upstream = "users", weight = 90 }, { upstream = "pair", weight = 10, match-header { name = "X-Canary", value = "1" } } ]
+          rewrite { regex = "^/cart$", replacement = "/basket" }, headers { request { set { "X-Env" = "prod" }, remove = ["X-Debug"] } }
+          cors { allowed-origins = ["https://app.example.com"] }, mirror { upstream = "pair", percent = 5 } }
         """.formatted(MARKUP);
 
     /** The file the gateway watches: a route table over one plain upstream and a health-checked pair. */
@@ -157,7 +161,11 @@ class DashboardTest {
     }
 
     private String cell(String row, String column) {
-        return browser.driver().findElement(By.cssSelector(row + " td[data-label='" + column + "']")).getText();
+        return text(row + " td[data-label='" + column + "']");
+    }
+
+    private String text(String css) {
+        return browser.driver().findElement(By.cssSelector(css)).getText();
     }
 
     @Test
@@ -193,7 +201,8 @@ class DashboardTest {
         assertThat(cell(users, "Match")).isEqualTo("prefix");
         assertThat(cell(users, "Methods")).isEqualTo("GET POST");
         assertThat(cell(users, "Host")).isEqualTo("any");
-        assertThat(cell(users, "Upstream")).isEqualTo("users");
+        assertThat(cell(users, "Upstream or split")).isEqualTo("users");
+        assertThat(cell(users, "Traffic policy")).isEqualTo("none");
         assertThat(cell(users, "Middlewares (in run order)")).isEqualTo("rate-limit");
         assertThat(cell(users, "Rate limit")).isEqualTo("50 per 1000 ms by client-ip");
         assertThat(cell(users, "Auth provider")).isEqualTo("none");
@@ -207,7 +216,17 @@ class DashboardTest {
             .extracting(WebElement::getText).containsExactly("auth", "fault");
         assertThat(cell(internal, "Auth provider")).isEqualTo("ops (api-key)");
         assertThat(cell("tr[data-route='pair']", "Targets")).contains(nexus.upstream("a").url()).contains(nexus.upstream("b").url());
-        assertThat(browser.driver().findElements(By.cssSelector("#routes-body tbody tr"))).hasSize(4);
+        // A split shows each side with its weight and the header that picks it, the targets by side,
+        // and the other policies in short (header edits by name: the API never gives their values).
+        String shop = "tr[data-route='shop']";
+        assertThat(cell(shop, "Upstream or split")).isEqualTo("users weight 90\npair weight 10, header X-Canary: 1\nsticky by header X-User");
+        assertThat(cell(shop, "Traffic policy")).isEqualTo(
+            "request headers: remove X-Debug; set X-Env\nrewrite ^/cart$ → /basket\nCORS https://app.example.com\nmirror 5 % to pair");
+        String sides = shop + " td[data-label='Targets'] li[data-side='%s']";
+        assertThat(text(sides.formatted("users"))).isEqualTo("users:\n" + nexus.upstream("users").url() + " healthy");
+        assertThat(text(sides.formatted("pair"))).startsWith("pair:\n").contains(nexus.upstream("a").url())
+            .contains(nexus.upstream("b").url());
+        assertThat(browser.driver().findElements(By.cssSelector("#routes-body tbody tr"))).hasSize(5);
         browser.screenshot("dashboard-routes");
     }
 

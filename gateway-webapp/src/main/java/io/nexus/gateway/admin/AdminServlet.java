@@ -6,6 +6,7 @@ import io.nexus.gateway.config.RouteSettings;
 import io.nexus.gateway.error.ErrorResponses;
 import io.nexus.gateway.reload.ConfigPlane;
 import io.nexus.gateway.routing.Route;
+import io.nexus.gateway.snapshot.GatewaySnapshot;
 import io.nexus.gateway.upstream.Upstream;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -106,7 +107,9 @@ final class AdminServlet extends HttpServlet {
 
     private List<Map<String, Object>> routes() {
         List<Map<String, Object>> routes = new ArrayList<>();
-        for (Route route : gateway.snapshot().routes().routes()) {
+        GatewaySnapshot snapshot = gateway.snapshot();
+        Map<String, Upstream> upstreams = snapshot.upstreams();
+        for (Route route : snapshot.routes().routes()) {
             RouteSettings settings = route.settings();
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("name", settings.name());
@@ -114,7 +117,10 @@ final class AdminServlet extends HttpServlet {
             json.put("match", settings.match().name().toLowerCase());
             json.put("methods", settings.methods());
             json.put("host", settings.host().orElse(null));
+            // A split route's upstream stays its first side's name, for readers from before splits.
             json.put("upstream", settings.upstream());
+            json.put("split", RouteTrafficJson.split(settings.traffic(), name -> targets(upstreams.get(name))));
+            json.put("split_sticky", RouteTrafficJson.sticky(settings.traffic()));
             json.put("strip_prefix", settings.stripPrefix());
             json.put("request_timeout_ms", route.requestTimeoutMillis());
             json.put("priority", settings.priority().name().toLowerCase(Locale.ROOT));
@@ -123,6 +129,7 @@ final class AdminServlet extends HttpServlet {
             json.put("targets", targets(route.upstream()));
             json.put("rate_limit", settings.rateLimit().map(AdminServlet::rateLimit).orElse(null));
             json.put("auth", settings.auth().map(AdminServlet::auth).orElse(null));
+            json.put("traffic", RouteTrafficJson.policy(settings));
             routes.add(json);
         }
         return routes;

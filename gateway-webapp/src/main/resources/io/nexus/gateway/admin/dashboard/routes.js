@@ -43,9 +43,64 @@ function auth(provider) {
     + (provider.required_scopes.length ? ', scopes ' + provider.required_scopes.join(' ') : '');
 }
 
-function targets(route) {
-  return h('ul', {class: 'plain'}, route.targets.map(target => h('li', null,
+function targetList(targets) {
+  return h('ul', {class: 'plain'}, targets.map(target => h('li', null,
     target.url + ' ', badge(target.healthy ? 'healthy' : 'unhealthy', target.healthy ? 'good' : 'bad'))));
+}
+
+// A split route's targets are its sides', each under its upstream's name.
+function targets(route) {
+  if (!route.split) {
+    return targetList(route.targets);
+  }
+  return h('ul', {class: 'plain'}, route.split.map(side => h('li', {'data-side': side.upstream},
+    side.upstream + ':', targetList(side.targets))));
+}
+
+function sticky(key) {
+  if (!key) {
+    return null;
+  }
+  return key.header ? 'sticky by header ' + key.header : 'sticky by cookie ' + key.cookie;
+}
+
+// The route's upstream, or each side of its split with its weight and the header that picks it.
+function upstream(route) {
+  if (!route.split) {
+    return route.upstream;
+  }
+  const sides = route.split.map(side => side.upstream + ' weight ' + side.weight
+    + (side.match_header ? ', header ' + side.match_header.name + ': ' + side.match_header.value : ''));
+  return h('ul', {class: 'plain'}, [...sides, sticky(route.split_sticky)]
+    .filter(line => line !== null).map(line => h('li', null, line)));
+}
+
+function headerEdits(direction, edits) {
+  const parts = ['remove', 'set', 'add'].filter(edit => edits[edit].length > 0)
+    .map(edit => edit + ' ' + edits[edit].join(', '));
+  return parts.length === 0 ? null : direction + ' headers: ' + parts.join('; ');
+}
+
+// Header edits by name only (the API never gives their values), rewrite, CORS, mirror, WebSocket.
+function trafficPolicy(traffic) {
+  const lines = [];
+  if (traffic.headers) {
+    lines.push(headerEdits('request', traffic.headers.request), headerEdits('response', traffic.headers.response));
+  }
+  if (traffic.rewrite) {
+    lines.push('rewrite ' + traffic.rewrite.regex + ' → ' + traffic.rewrite.replacement);
+  }
+  if (traffic.cors) {
+    lines.push('CORS ' + traffic.cors.allowed_origins.join(', ') + (traffic.cors.allow_credentials ? ', with credentials' : ''));
+  }
+  if (traffic.mirror) {
+    lines.push('mirror ' + traffic.mirror.percent + ' % to ' + traffic.mirror.upstream);
+  }
+  if (traffic.websocket) {
+    lines.push('websocket');
+  }
+  const shown = lines.filter(line => line !== null);
+  return shown.length === 0 ? 'none' : h('ul', {class: 'plain policy'}, shown.map(line => h('li', null, line)));
 }
 
 function render(routes) {
@@ -55,14 +110,15 @@ function render(routes) {
     route.match,
     route.methods.length === 0 ? 'any' : [...route.methods].sort().join(' '),
     route.host ?? 'any',
-    route.upstream,
+    upstream(route),
     list(route.middlewares),
     rateLimit(route.rate_limit),
     auth(route.auth),
+    trafficPolicy(route.traffic),
     targets(route),
   ]}));
   fill(page.body,
     h('p', {class: 'hint'}, routes.length + (routes.length === 1 ? ' route.' : ' routes.')),
-    table('Route table of the live config', ['Name', 'Path', 'Match', 'Methods', 'Host', 'Upstream', 'Middlewares (in run order)',
-      'Rate limit', 'Auth provider', 'Targets'], rows));
+    table('Route table of the live config', ['Name', 'Path', 'Match', 'Methods', 'Host', 'Upstream or split',
+      'Middlewares (in run order)', 'Rate limit', 'Auth provider', 'Traffic policy', 'Targets'], rows));
 }
