@@ -42,7 +42,12 @@ final class Trailers {
         if (accepted(clientRequest)) {
             proxyRequest.headers(headers -> headers.put(HttpHeader.TE, TRAILERS));
         }
-        if (hasBody && !clientRequest.getProtocol().equals("HTTP/1.0")) {
+        // Over HTTP/1.1 a body of declared length has no trailers (they come only after a chunked
+        // body), and a trailer supplier would make the upstream request chunked, dropping its
+        // Content-Length: such a body keeps its length. HTTP/2 bodies may end with trailers either way.
+        String protocol = clientRequest.getProtocol();
+        boolean mayHaveTrailers = protocol.startsWith("HTTP/2") || (clientRequest.getContentLengthLong() < 0 && !protocol.equals("HTTP/1.0"));
+        if (hasBody && mayHaveTrailers) {
             proxyRequest.trailersSupplier(() -> clientTrailers(clientRequest));
         }
     }
