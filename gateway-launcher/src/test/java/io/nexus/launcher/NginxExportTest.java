@@ -59,6 +59,14 @@ class NginxExportTest {
             { name = "assets", path = "/assets", upstream = "backend" }
             { name = "health", path = "/health", match = exact, upstream = "backend", methods = [GET] }
             { name = "drill", path = "/drill", upstream = "backend", fault { abort-percent = 0 } }
+            { name = "users", path = "/users", upstream = "backend", strip-prefix = true,
+              rewrite { regex = "^/([0-9]+)$", replacement = "/v2/accounts/$1" }
+              headers {
+                request { set { "X-Env" = "prod", "X-Client" = "${client_ip} via ${route}", "X-Seen-Id" = "id-${request_id}" },
+                          add { "X-Tag" = "gw", "X-Forwarded-Proto" = "edge" }, remove = ["X-Debug"] }
+                response { set { "X-Route" = "${route}" }, add { "X-Served-By" = "nexus" }, remove = ["X-Internal"] }
+              } }
+            { name = "legacy", path = "/legacy", upstream = "backend", rewrite { regex = "/old/", replacement = "/new/" } }
           ]
         }
         """;
@@ -148,11 +156,59 @@ class NginxExportTest {
         String headers = "Host: shop.example.com\r\nX-Request-Id: order-7f3a\r\nX-Custom: kept\r\nX-Forwarded-For: 10.6.6.6\r\n"
             + "X_Sneaky: dropped\r\nConnection: close\r\n\r\n";
 
-        Recorded viaNexus = send(nexusPort, requestLine + "\r\n" + headers);
-        Recorded viaNginx = send(nginxPort, requestLine + "\r\n" + headers);
+        Recorded viaNginx = sameUpstreamRequest(requestLine + "\r\n" + headers);
 
-        assertThat(seen(viaNginx)).isEqualTo(seen(viaNexus));
-        assertThat(viaNexus.header("X_Sneaky")).isNull();
+        assertThat(viaNginx.header("X_Sneaky")).isNull();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "GET /users/42?sort=name HTTP/1.1",
+        "GET /users/abc HTTP/1.1",
+        "GET /users/7/orders HTTP/1.1",
+        "GET /users HTTP/1.1",
+        "GET /users/ HTTP/1.1",
+        "GET /legacy/a/old/b/old/c?q=1 HTTP/1.1",
+        "GET /legacy HTTP/1.1",
+    })
+    void headerEditsAndTheRewriteReachTheUpstreamAlike(String requestLine) throws Exception {
+        String headers = "Host: shop.example.com\r\nX-Request-Id: order-9c1d\r\nX-Debug: 1\r\nX-Env: dev\r\nX-Tag: client\r\n"
+            + "X-Custom: kept\r\nConnection: close\r\n\r\n";
+
+        Recorded viaNginx = sameUpstreamRequest(requestLine + "\r\n" + headers);
+
+        if (requestLine.startsWith("GET /users/42")) {
+            assertThat(viaNginx.path()).isEqualTo("/v2/accounts/42");
+            assertThat(viaNginx.header("X-Env")).isEqualTo("prod");
+            assertThat(viaNginx.header("X-Debug")).isNull();
+            assertThat(viaNginx.header("X-Client")).isEqualTo("127.0.0.1 via users");
+        }
+    }
+
+    @Test
+    void anAddedHeaderTheClientDidNotSendArrivesAlone() throws Exception {
+        String request = "GET /users/42 HTTP/1.1\r\nHost: shop.example.com\r\nX-Request-Id: order-11\r\nConnection: close\r\n\r\n";
+
+        Recorded viaNginx = sameUpstreamRequest(request);
+
+        assertThat(viaNginx.header("X-Tag")).isEqualTo("gw");
+        assertThat(viaNginx.header("X-Seen-Id")).isEqualTo("id-order-11");
+    }
+
+    @Test
+    void theClientGetsTheSameEditedResponseHeaders() throws Exception {
+        // The recording upstream answers with the headers the query names.
+        String request = "GET /users/42?header=X-Internal:secret&header=X-Route:upstream&header=X-Served-By:app&header=X-Kept:yes HTTP/1.1\r\n"
+            + "Host: shop.example.com\r\nX-Request-Id: order-12\r\nConnection: close\r\n\r\n";
+
+        String fromNexus = RawHttp.exchange(nexusPort, request);
+        String fromNginx = RawHttp.exchange(nginxPort, request);
+        upstream.clear();
+
+        Map<String, List<String>> nexusHeaders = responseHeaders(fromNexus);
+        assertThat(responseHeaders(fromNginx)).isEqualTo(nexusHeaders);
+        assertThat(nexusHeaders).containsEntry("x-route", List.of("users")).containsEntry("x-served-by", List.of("app", "nexus"))
+            .containsEntry("x-kept", List.of("yes")).containsEntry("x-request-id", List.of("order-12")).doesNotContainKey("x-internal");
     }
 
     @Test
@@ -160,10 +216,8 @@ class NginxExportTest {
         String request = "POST /api/orders?dry-run=1 HTTP/1.1\r\nHost: shop.example.com\r\nX-Request-Id: order-8\r\nContent-Type: application/json\r\n"
             + "Content-Length: 10\r\nConnection: close\r\n\r\n{\"qty\": 3}";
 
-        Recorded viaNexus = send(nexusPort, request);
-        Recorded viaNginx = send(nginxPort, request);
+        Recorded viaNginx = sameUpstreamRequest(request);
 
-        assertThat(seen(viaNginx)).isEqualTo(seen(viaNexus));
         assertThat(viaNginx.bodyText()).isEqualTo("{\"qty\": 3}");
     }
 
@@ -199,6 +253,14 @@ class NginxExportTest {
         assertThat(exported).startsWith("# Exported from").contains("upstream backend {").doesNotContain("not exported");
     }
 
+    /** Sends the request through Nexus, then nginx; both reach the upstream alike. @return what nginx sent */
+    private static Recorded sameUpstreamRequest(String request) throws Exception {
+        Recorded viaNexus = send(nexusPort, request);
+        Recorded viaNginx = send(nginxPort, request);
+        assertThat(seen(viaNginx)).isEqualTo(seen(viaNexus));
+        return viaNginx;
+    }
+
     private static Recorded send(int port, String request) throws Exception {
         String response = RawHttp.exchange(port, request);
         assertThat(status(response)).as(response).isEqualTo(200);
@@ -213,10 +275,24 @@ class NginxExportTest {
         seen.put("query", request.query());
         seen.put("body", request.bodyText());
         for (String header : List.of("Host", "X-Request-Id", "X-Custom", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host",
-            "Forwarded", "Content-Type", "Content-Length", "X_Sneaky")) {
+            "Forwarded", "Content-Type", "Content-Length", "X_Sneaky", "X-Env", "X-Client", "X-Seen-Id", "X-Tag", "X-Debug")) {
             seen.put(header, request.header(header));
         }
         return seen;
+    }
+
+    /** The response headers a route's edits touch, by lower-case name, values in order. */
+    private static Map<String, List<String>> responseHeaders(String response) {
+        assertThat(status(response)).as(response).isEqualTo(200);
+        Map<String, List<String>> headers = new java.util.TreeMap<>();
+        for (String line : response.substring(0, response.indexOf("\r\n\r\n")).split("\r\n")) {
+            int colon = line.indexOf(':');
+            String name = colon < 0 ? "" : line.substring(0, colon).toLowerCase(java.util.Locale.ROOT);
+            if (name.startsWith("x-")) {
+                headers.computeIfAbsent(name, key -> new java.util.ArrayList<>()).add(line.substring(colon + 1).trim());
+            }
+        }
+        return headers;
     }
 
     private static int status(String response) {
