@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -42,6 +43,7 @@ class NginxExportTest {
     static Path dir;
 
     static RecordingUpstream upstream;
+    static RecordingUpstream canary;
     static LauncherProcess nexus;
     static Process nginx;
     static int nexusPort;
@@ -53,7 +55,10 @@ class NginxExportTest {
         nexus {
           server { host = "127.0.0.1" }
           admin { port = 0 }
-          upstreams { backend { targets = ["%s"], connect-timeout = 2s, request-timeout = 10s } }
+          upstreams {
+            backend { targets = ["%s"], connect-timeout = 2s, request-timeout = 10s }
+            canary { targets = ["%s"] }
+          }
           routes = [
             { name = "api", path = "/api", upstream = "backend", strip-prefix = true }
             { name = "assets", path = "/assets", upstream = "backend" }
@@ -67,6 +72,9 @@ class NginxExportTest {
                 response { set { "X-Route" = "${route}" }, add { "X-Served-By" = "nexus" }, remove = ["X-Internal"] }
               } }
             { name = "legacy", path = "/legacy", upstream = "backend", rewrite { regex = "/old/", replacement = "/new/" } }
+            { name = "shop", path = "/shop", strip-prefix = true, headers.request.set { "X-Env" = "shop" }
+              split = [ { upstream = "canary", weight = 0, match-header { name = "X-Canary", value = "on" } },
+                        { upstream = "backend", weight = 1 } ] }
           ]
         }
         """;
@@ -74,8 +82,9 @@ class NginxExportTest {
     @BeforeAll
     static void start() throws Exception {
         upstream = RecordingUpstream.start("backend");
+        canary = RecordingUpstream.start("canary");
         Path config = dir.resolve("gateway.conf");
-        Files.writeString(config, CONFIG.formatted(upstream.url()));
+        Files.writeString(config, CONFIG.formatted(upstream.url(), canary.url()));
 
         nginxPort = freePort();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -139,6 +148,9 @@ class NginxExportTest {
         }
         if (upstream != null) {
             upstream.close();
+        }
+        if (canary != null) {
+            canary.close();
         }
     }
 
@@ -211,6 +223,27 @@ class NginxExportTest {
             .containsEntry("x-kept", List.of("yes")).containsEntry("x-request-id", List.of("order-12")).doesNotContainKey("x-internal");
     }
 
+    /** The canary side takes weight 0: only its match-header sends a request there, so both proxies must agree on each. */
+    @ParameterizedTest
+    @CsvSource({
+        "GET /shop/cart?id=3 HTTP/1.1, X-Canary: on, canary",
+        "GET /shop HTTP/1.1, X-Canary: on, canary",
+        "GET /shop/cart HTTP/1.1, X-Canary: ON, backend",
+        "GET /shop/cart HTTP/1.1, X-Other: 1, backend",
+    })
+    void theSplitSendsARequestToTheSameSide(String requestLine, String header, String side) throws Exception {
+        RecordingUpstream expected = side.equals("canary") ? canary : upstream;
+        String request = requestLine + "\r\nHost: shop.example.com\r\nX-Request-Id: order-13\r\n" + header + "\r\nConnection: close\r\n\r\n";
+
+        Recorded viaNexus = send(nexusPort, request, expected);
+        Recorded viaNginx = send(nginxPort, request, expected);
+
+        assertThat(seen(viaNginx)).isEqualTo(seen(viaNexus));
+        assertThat(viaNginx.header("Host")).isEqualTo(expected.uri().getAuthority());
+        assertThat(viaNginx.path()).startsWith("/").doesNotStartWith("/shop");
+        assertThat(canary.pending() + upstream.pending()).isZero();
+    }
+
     @Test
     void aBodyArrivesAlike() throws Exception {
         String request = "POST /api/orders?dry-run=1 HTTP/1.1\r\nHost: shop.example.com\r\nX-Request-Id: order-8\r\nContent-Type: application/json\r\n"
@@ -249,7 +282,10 @@ class NginxExportTest {
         assertThat(gaps).contains("not exported to nginx: routes[3].fault: no equivalent")
             .contains("routes[2].methods")
             .contains("request-timeout: exported as proxy_read_timeout")
-            .contains("admin: not exported");
+            .contains("admin: not exported")
+            .contains("routes[6].split: drawn by nginx's split_clients")
+            .contains("routes[4].headers.request.add.X-Tag: a client's repeated X-Tag keeps its first value only")
+            .contains("routes[4].headers.request.set.X-Seen-Id: ${request_id} is the client's X-Request-Id, else nginx's own $request_id");
         assertThat(exported).startsWith("# Exported from").contains("upstream backend {").doesNotContain("not exported");
     }
 
@@ -262,9 +298,13 @@ class NginxExportTest {
     }
 
     private static Recorded send(int port, String request) throws Exception {
+        return send(port, request, upstream);
+    }
+
+    private static Recorded send(int port, String request, RecordingUpstream receiver) throws Exception {
         String response = RawHttp.exchange(port, request);
         assertThat(status(response)).as(response).isEqualTo(200);
-        return upstream.takeRequest();
+        return receiver.takeRequest();
     }
 
     /** What the comparison looks at: everything Nexus decides about the upstream request. */

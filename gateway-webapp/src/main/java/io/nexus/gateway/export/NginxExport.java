@@ -37,6 +37,7 @@ final class NginxExport {
     private final Set<Gap> gaps = new LinkedHashSet<>();
     private final StringBuilder out = new StringBuilder(4096);
     private final NginxTraffic traffic;
+    private final NginxSplit split;
 
     /** The request headers Nexus writes itself (lower case): a route's edits apply over them. */
     static final Set<String> GATEWAY_REQUEST_HEADERS = Set.of("host", "connection", "x-request-id", "x-forwarded-for", "x-forwarded-proto",
@@ -45,6 +46,7 @@ final class NginxExport {
     NginxExport(GatewayConfig config) {
         this.config = config;
         this.traffic = new NginxTraffic(config, gaps);
+        this.split = new NginxSplit(config, gaps);
     }
 
     Exported render() {
@@ -59,11 +61,9 @@ final class NginxExport {
             if (!route.settings().methods().isEmpty()) {
                 gaps.add(new Gap(route.key("methods"), "another method gets nginx's 405, without an Allow header"));
             }
-            if (!route.settings().traffic().split().isEmpty()) {
-                gaps.add(new Gap(route.key("split"), "not exported: every request goes to the first side, " + route.settings().upstream()));
-            }
-            route.settings().traffic().mirror().ifPresent(mirror -> gaps.add(new Gap(route.key("mirror"), "not exported: no copies go to "
-                + mirror.upstream())));
+            route.settings().traffic().mirror().ifPresent(mirror -> gaps.add(new Gap(route.key("mirror"), "not exported: nginx's mirror "
+                + "holds the client's connection until the copy is answered (a slow shadow delays the next request), copies every request "
+                + "(no percent) and has no bound on copies in flight")));
         }
         gaps.add(new Gap("request-timeout", "exported as proxy_read_timeout and proxy_send_timeout: a limit between two reads, "
             + "not on the whole exchange"));
@@ -89,6 +89,7 @@ final class NginxExport {
         line(1, "proxy_redirect off;");
         line(1, "add_header X-Request-Id $nexus_request_id always;");
         traffic.httpLevel().forEach(text -> line(1, text));
+        split.httpLevel().forEach(text -> line(1, text));
     }
 
     /**
@@ -98,7 +99,9 @@ final class NginxExport {
     private void requestHeaders(IndexedRoute route, UpstreamSettings upstream) {
         Map<String, NginxTraffic.Header> headers = new LinkedHashMap<>();
         // Jetty's client sends the target's authority; nginx can only for an upstream of one target.
-        if (upstream.targets().size() == 1) {
+        if (!route.settings().traffic().split().isEmpty()) {
+            header(headers, "Host", "\"" + NginxSplit.hostVariable(route) + "\"");
+        } else if (upstream.targets().size() == 1) {
             header(headers, "Host", "\"" + authority(upstream.targets().getFirst().url()) + "\"");
         } else {
             gaps.add(new Gap("upstreams." + upstream.name() + ".targets", "Host is the nginx upstream's name, not each target's authority"));
@@ -216,6 +219,13 @@ final class NginxExport {
             line(3, "proxy_ssl_verify on;");
             line(3, "proxy_ssl_trusted_certificate /etc/ssl/certs/ca-certificates.crt;");
         }
+        proxyPass(indexed, match, scheme, upstream);
+        line(2, "}");
+    }
+
+    /** The rewrite and proxy_pass of a location: strip-prefix by proxy_pass's URI, or by a rewrite for a split's variable upstream. */
+    private void proxyPass(IndexedRoute indexed, PathMatch match, String scheme, UpstreamSettings upstream) {
+        RouteSettings route = indexed.settings();
         String uri = match.replacement().orElse("");
         Optional<TrafficPolicy.Rewrite> rewrite = route.traffic().rewrite();
         if (rewrite.isPresent() && match.exact()) {
@@ -228,8 +238,17 @@ final class NginxExport {
             }
         }
         traffic.rewrite(indexed, match).ifPresent(text -> line(3, text));
-        line(3, "proxy_pass " + scheme + "://" + upstream.name() + uri + ";");
-        line(2, "}");
+        if (route.traffic().split().isEmpty()) {
+            line(3, "proxy_pass " + scheme + "://" + upstream.name() + uri + ";");
+            return;
+        }
+        // With a variable, proxy_pass's URI would replace the whole path: strip the prefix with a rewrite instead.
+        if (!uri.isEmpty() && match.exact()) {
+            line(3, "rewrite ^ " + uri + " break;");
+        } else if (!uri.isEmpty()) {
+            line(3, "rewrite \"^" + RouteRewrite.quote(route.path()).replace("\\", "\\\\") + "(/.*)$\" $1 break;");
+        }
+        line(3, "proxy_pass " + scheme + "://" + NginxSplit.upstreamVariable(indexed) + ";");
     }
 
     private void retries(IndexedRoute route, RetrySettings retries) {
@@ -245,7 +264,7 @@ final class NginxExport {
         line(3, "proxy_next_upstream_tries " + retries.attempts() + ";");
     }
 
-    private static String authority(URI url) {
+    static String authority(URI url) {
         String host = url.getHost();
         return (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + ExportRoutes.port(url);
     }
