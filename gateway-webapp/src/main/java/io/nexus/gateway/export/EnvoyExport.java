@@ -33,6 +33,7 @@ final class EnvoyExport {
     private final GatewayConfig config;
     // A set: a location or route may meet the same gap more than once.
     private final Set<Gap> gaps = new LinkedHashSet<>();
+    private final EnvoyTraffic traffic = new EnvoyTraffic(gaps);
 
     EnvoyExport(GatewayConfig config) {
         this.config = config;
@@ -106,23 +107,76 @@ final class EnvoyExport {
             .thenComparing(e -> e.route().settings().host().isEmpty()));
         List<Object> out = new ArrayList<>();
         for (Entry entry : entries) {
-            out.add(route(entry.route(), entry.match()));
+            out.addAll(route(entry.route(), entry.match()));
         }
         return out;
     }
 
-    private Map<String, Object> route(IndexedRoute indexed, PathMatch match) {
+    /**
+     * The entries of one path a route answers: with a rewrite, first the paths its regex finds;
+     * with a split, first a request with a side's match-header; each with the route's timeout,
+     * retries, mirror and header edits.
+     */
+    private List<Object> route(IndexedRoute indexed, PathMatch match) {
         RouteSettings route = indexed.settings();
         UpstreamSettings upstream = config.upstreams().get(route.upstream());
-        Map<String, Object> matcher = map(match.exact() ? "path" : "prefix", match.path());
+        List<Object> methods = new ArrayList<>();
         if (!route.methods().isEmpty()) {
-            matcher.put("headers", List.of(map("name", ":method",
-                "string_match", map("safe_regex", map("regex", "^(" + String.join("|", new TreeSet<>(route.methods())) + ")$")))));
+            methods.add(map("name", ":method",
+                "string_match", map("safe_regex", map("regex", "^(" + String.join("|", new TreeSet<>(route.methods())) + ")$"))));
         }
+        record Variant(Map<String, Object> match, List<Object> headers, Map<String, Object> rewrite) {
+        }
+        List<Variant> variants = new ArrayList<>();
+        traffic.rewrite(indexed, match).ifPresent(rewrite -> {
+            List<Object> headers = new ArrayList<>(methods);
+            // safe_regex sees the path without the query; the prefix keeps the entry under the route's path.
+            headers.add(map("name", ":path", "string_match", map("prefix", match.path())));
+            variants.add(new Variant(map("safe_regex", map("regex", rewrite.regex())), headers,
+                map("regex_rewrite", map("pattern", map("regex", rewrite.regex()), "substitution", rewrite.substitution()))));
+        });
+        Map<String, Object> plainRewrite = map();
+        Optional<String> replacement = match.replacement();
+        if (match.exact() && route.traffic().rewrite().isPresent()) {
+            // One known path: Nexus's rewrite of it, computed here.
+            Optional<String> known = RouteRewrite.knownPath(route.traffic().rewrite().get(), replacement.orElse(match.path()));
+            if (known.isEmpty()) {
+                return List.of(map("name", route.name(), "match", withHeaders(map("path", match.path()), methods),
+                    "direct_response", map("status", 400)));
+            }
+            replacement = known.equals(Optional.of(match.path())) ? replacement : known;
+        }
+        replacement.ifPresent(path -> plainRewrite.put("prefix_rewrite", path));
+        variants.add(new Variant(map(match.exact() ? "path" : "prefix", match.path()), methods, plainRewrite));
+
+        List<Map<String, Object>> targets = route.traffic().split().isEmpty() ? List.of(map("cluster", upstream.name()))
+            : EnvoyTraffic.splitTargets(indexed);
+        List<Object> entries = new ArrayList<>();
+        for (Variant variant : variants) {
+            for (Map<String, Object> target : targets) {
+                List<Object> headers = new ArrayList<>(variant.headers());
+                Map<String, Object> action = new LinkedHashMap<>(target);
+                Optional.ofNullable(action.remove("header")).ifPresent(headers::add);
+                entries.add(entry(indexed, upstream, withHeaders(new LinkedHashMap<>(variant.match()), headers), action, variant.rewrite()));
+            }
+        }
+        return entries;
+    }
+
+    private static Map<String, Object> withHeaders(Map<String, Object> match, List<Object> headers) {
+        if (!headers.isEmpty()) {
+            match.put("headers", headers);
+        }
+        return match;
+    }
+
+    private Map<String, Object> entry(IndexedRoute indexed, UpstreamSettings upstream, Map<String, Object> matcher, Map<String, Object> action,
+                                      Map<String, Object> rewrite) {
+        RouteSettings route = indexed.settings();
         // Nexus sends the target's authority as Host, never the client's.
-        Map<String, Object> action = map("cluster", upstream.name(), "timeout", duration(ExportRoutes.requestTimeout(route, upstream)),
-            "auto_host_rewrite", true);
-        match.replacement().ifPresent(replacement -> action.put("prefix_rewrite", replacement));
+        action.put("timeout", duration(ExportRoutes.requestTimeout(route, upstream)));
+        action.put("auto_host_rewrite", true);
+        action.putAll(rewrite);
         route.retries().ifPresent(retries -> {
             List<String> on = new ArrayList<>();
             if (retries.retryOnConnectFailure()) {
@@ -134,10 +188,13 @@ final class EnvoyExport {
             action.put("retry_policy", map("retry_on", String.join(",", on), "num_retries", retries.attempts() - 1,
                 "retriable_status_codes", List.copyOf(new TreeSet<>(retries.retryOn()))));
         });
-        return map("name", route.name(), "match", matcher, "route", action,
-            "request_headers_to_add", List.of(
-                header("x-forwarded-host", "%REQ(:AUTHORITY)%"),
-                header("forwarded", "for=%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%;host=\"%REQ(:AUTHORITY)%\";proto=%REQ(X-FORWARDED-PROTO)%")));
+        traffic.mirror(indexed).ifPresent(mirrors -> action.put("request_mirror_policies", mirrors));
+        Map<String, Object> entry = map("name", route.name(), "match", matcher, "route", action);
+        traffic.headers(indexed, entry, List.of(
+            header("x-forwarded-host", "%REQ(:AUTHORITY)%", "OVERWRITE_IF_EXISTS_OR_ADD"),
+            header("forwarded", "for=%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%;host=\"%REQ(:AUTHORITY)%\";proto=%REQ(X-FORWARDED-PROTO)%",
+                "OVERWRITE_IF_EXISTS_OR_ADD")));
+        return entry;
     }
 
     private Map<String, Object> cluster(UpstreamSettings upstream) {
@@ -212,8 +269,8 @@ final class EnvoyExport {
         return ranges;
     }
 
-    private static Map<String, Object> header(String name, String value) {
-        return map("header", map("key", name, "value", value), "append_action", "OVERWRITE_IF_EXISTS_OR_ADD");
+    static Map<String, Object> header(String name, String value, String action) {
+        return map("header", map("key", name, "value", value), "append_action", action);
     }
 
     private static Map<String, Object> address(String host, int port) {
@@ -226,7 +283,7 @@ final class EnvoyExport {
     }
 
     /** An ordered map of alternating keys and values. */
-    private static Map<String, Object> map(Object... keysAndValues) {
+    static Map<String, Object> map(Object... keysAndValues) {
         Map<String, Object> map = new LinkedHashMap<>();
         for (int i = 0; i < keysAndValues.length; i += 2) {
             map.put((String) keysAndValues[i], keysAndValues[i + 1]);

@@ -113,6 +113,12 @@ final class ExportRoutes {
             if (route.priority() != Priority.NORMAL) {
                 gaps.add(new Gap(indexed.key("priority"), "no equivalent: no load shedding by priority"));
             }
+            route.traffic().cors().ifPresent(cors -> gaps.add(new Gap(indexed.key("cors"), "not exported: preflights reach the upstream "
+                + "and no origin is refused with 403 (" + plane + "'s own CORS support adds headers but does not refuse)")));
+            route.traffic().sticky().ifPresent(sticky -> gaps.add(new Gap(indexed.key("split-sticky"),
+                "not exported: each request is drawn by weight, so a user may change sides")));
+            route.traffic().rewrite().ifPresent(rewrite -> gaps.add(new Gap(indexed.key("rewrite"),
+                "a rewritten path with a dot or empty segment goes upstream, not refused with 400 rewrite_refused")));
             if (!route.forwardEarlyHints()) {
                 gaps.add(new Gap(indexed.key("early-hints"), "not exported: 103 Early Hints are handled the " + plane + " way"));
             }

@@ -6,6 +6,7 @@ import io.nexus.gateway.config.RetrySettings;
 import io.nexus.gateway.config.RouteSettings;
 import io.nexus.gateway.config.RouteSettings.ResponseBuffering;
 import io.nexus.gateway.config.TargetSettings;
+import io.nexus.gateway.config.TrafficPolicy;
 import io.nexus.gateway.config.UpstreamSettings;
 import io.nexus.gateway.export.ExportRoutes.IndexedRoute;
 import io.nexus.gateway.export.ExportRoutes.PathMatch;
@@ -35,9 +36,17 @@ final class NginxExport {
     // A set: a location or route may meet the same gap more than once.
     private final Set<Gap> gaps = new LinkedHashSet<>();
     private final StringBuilder out = new StringBuilder(4096);
+    private final NginxTraffic traffic;
+    private final NginxSplit split;
+
+    /** The request headers Nexus writes itself (lower case): a route's edits apply over them. */
+    static final Set<String> GATEWAY_REQUEST_HEADERS = Set.of("host", "connection", "x-request-id", "x-forwarded-for", "x-forwarded-proto",
+        "x-forwarded-host", "forwarded");
 
     NginxExport(GatewayConfig config) {
         this.config = config;
+        this.traffic = new NginxTraffic(config, gaps);
+        this.split = new NginxSplit(config, gaps);
     }
 
     Exported render() {
@@ -52,6 +61,9 @@ final class NginxExport {
             if (!route.settings().methods().isEmpty()) {
                 gaps.add(new Gap(route.key("methods"), "another method gets nginx's 405, without an Allow header"));
             }
+            route.settings().traffic().mirror().ifPresent(mirror -> gaps.add(new Gap(route.key("mirror"), "not exported: nginx's mirror "
+                + "holds the client's connection until the copy is answered (a slow shadow delays the next request), copies every request "
+                + "(no percent) and has no bound on copies in flight")));
         }
         gaps.add(new Gap("request-timeout", "exported as proxy_read_timeout and proxy_send_timeout: a limit between two reads, "
             + "not on the whole exchange"));
@@ -76,25 +88,36 @@ final class NginxExport {
         line(1, "proxy_http_version 1.1;");
         line(1, "proxy_redirect off;");
         line(1, "add_header X-Request-Id $nexus_request_id always;");
+        traffic.httpLevel().forEach(text -> line(1, text));
+        split.httpLevel().forEach(text -> line(1, text));
     }
 
     /**
-     * The headers Nexus sets on every upstream request. Written in each location because one
-     * proxy_set_header there drops all those inherited from the http level.
+     * The headers Nexus sets on every upstream request, then the route's edits. Written in each
+     * location because one proxy_set_header there drops all those inherited from the http level.
      */
-    private void requestHeaders(UpstreamSettings upstream) {
+    private void requestHeaders(IndexedRoute route, UpstreamSettings upstream) {
+        Map<String, NginxTraffic.Header> headers = new LinkedHashMap<>();
         // Jetty's client sends the target's authority; nginx can only for an upstream of one target.
-        if (upstream.targets().size() == 1) {
-            line(3, "proxy_set_header Host \"" + authority(upstream.targets().getFirst().url()) + "\";");
+        if (!route.settings().traffic().split().isEmpty()) {
+            header(headers, "Host", "\"" + NginxSplit.hostVariable(route) + "\"");
+        } else if (upstream.targets().size() == 1) {
+            header(headers, "Host", "\"" + authority(upstream.targets().getFirst().url()) + "\"");
         } else {
             gaps.add(new Gap("upstreams." + upstream.name() + ".targets", "Host is the nginx upstream's name, not each target's authority"));
         }
-        line(3, "proxy_set_header Connection \"\";");
-        line(3, "proxy_set_header X-Request-Id $nexus_request_id;");
-        line(3, "proxy_set_header X-Forwarded-For $remote_addr;");
-        line(3, "proxy_set_header X-Forwarded-Proto $scheme;");
-        line(3, "proxy_set_header X-Forwarded-Host $http_host;");
-        line(3, "proxy_set_header Forwarded \"for=$remote_addr;host=$nexus_forwarded_host;proto=$scheme\";");
+        header(headers, "Connection", "\"\"");
+        header(headers, "X-Request-Id", "\"$nexus_request_id\"");
+        header(headers, "X-Forwarded-For", "\"$remote_addr\"");
+        header(headers, "X-Forwarded-Proto", "\"$scheme\"");
+        header(headers, "X-Forwarded-Host", "\"$http_host\"");
+        header(headers, "Forwarded", "\"for=$remote_addr;host=$nexus_forwarded_host;proto=$scheme\"");
+        traffic.editRequestHeaders(route, headers);
+        headers.values().forEach(header -> line(3, "proxy_set_header " + header.name() + " " + header.value() + ";"));
+    }
+
+    private static void header(Map<String, NginxTraffic.Header> headers, String name, String value) {
+        headers.put(name.toLowerCase(java.util.Locale.ROOT), new NginxTraffic.Header(name, value));
     }
 
     private void upstream(UpstreamSettings upstream) {
@@ -180,7 +203,8 @@ final class NginxExport {
             line(4, "return 405;");
             line(3, "}");
         }
-        requestHeaders(upstream);
+        requestHeaders(indexed, upstream);
+        traffic.responseHeaders(indexed).forEach(text -> line(3, text));
         line(3, "proxy_connect_timeout " + millis(upstream.connectTimeout()) + ";");
         Duration timeout = ExportRoutes.requestTimeout(route, upstream);
         line(3, "proxy_send_timeout " + millis(timeout) + ";");
@@ -195,8 +219,36 @@ final class NginxExport {
             line(3, "proxy_ssl_verify on;");
             line(3, "proxy_ssl_trusted_certificate /etc/ssl/certs/ca-certificates.crt;");
         }
-        line(3, "proxy_pass " + scheme + "://" + upstream.name() + match.replacement().orElse("") + ";");
+        proxyPass(indexed, match, scheme, upstream);
         line(2, "}");
+    }
+
+    /** The rewrite and proxy_pass of a location: strip-prefix by proxy_pass's URI, or by a rewrite for a split's variable upstream. */
+    private void proxyPass(IndexedRoute indexed, PathMatch match, String scheme, UpstreamSettings upstream) {
+        RouteSettings route = indexed.settings();
+        String uri = match.replacement().orElse("");
+        Optional<TrafficPolicy.Rewrite> rewrite = route.traffic().rewrite();
+        if (rewrite.isPresent() && match.exact()) {
+            // One known path: Nexus's rewrite of it, computed here, replaces the location's path.
+            Optional<String> known = RouteRewrite.knownPath(rewrite.get(), uri.isEmpty() ? match.path() : uri);
+            if (known.isEmpty()) {
+                line(3, "return 400;");
+            } else if (!known.get().equals(match.path())) {
+                uri = known.get();
+            }
+        }
+        traffic.rewrite(indexed, match).ifPresent(text -> line(3, text));
+        if (route.traffic().split().isEmpty()) {
+            line(3, "proxy_pass " + scheme + "://" + upstream.name() + uri + ";");
+            return;
+        }
+        // With a variable, proxy_pass's URI would replace the whole path: strip the prefix with a rewrite instead.
+        if (!uri.isEmpty() && match.exact()) {
+            line(3, "rewrite ^ " + uri + " break;");
+        } else if (!uri.isEmpty()) {
+            line(3, "rewrite \"^" + RouteRewrite.quote(route.path()).replace("\\", "\\\\") + "(/.*)$\" $1 break;");
+        }
+        line(3, "proxy_pass " + scheme + "://" + NginxSplit.upstreamVariable(indexed) + ";");
     }
 
     private void retries(IndexedRoute route, RetrySettings retries) {
@@ -212,7 +264,7 @@ final class NginxExport {
         line(3, "proxy_next_upstream_tries " + retries.attempts() + ";");
     }
 
-    private static String authority(URI url) {
+    static String authority(URI url) {
         String host = url.getHost();
         return (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + ExportRoutes.port(url);
     }
