@@ -35,7 +35,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * Revocation is checked only against the CRL file, for the client's own certificate (no OCSP or
  * CRL distribution point fetched during a handshake).
  */
-final class ClientCaTrust extends X509ExtendedTrustManager {
+final class ClientCaTrust extends ClientOnlyTrustManager {
 
     private volatile X509ExtendedTrustManager current;
 
@@ -101,21 +101,5 @@ final class ClientCaTrust extends X509ExtendedTrustManager {
     @Override
     public X509Certificate[] getAcceptedIssuers() {
         return current.getAcceptedIssuers();
-    }
-
-    /** The gateway never checks servers with this: upstream TLS has its own trust. */
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        throw new CertificateException("client CA trust does not verify servers");
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        throw new CertificateException("client CA trust does not verify servers");
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        throw new CertificateException("client CA trust does not verify servers");
     }
 }

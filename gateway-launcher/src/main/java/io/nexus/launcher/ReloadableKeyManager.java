@@ -80,10 +80,25 @@ final class ReloadableKeyManager extends X509ExtendedKeyManager {
 
     private String choose(String keyType, String host) {
         Keys keys = current;
+        Entry entry = choose(keys, keyType, host);
+        return entry == null ? null : keys.generation() + ":" + entry.name();
+    }
+
+    /**
+     * The name of the certificate a handshake for {@code host} gets (of any key type: the first
+     * listed when an RSA and an EC certificate share the name), what per-certificate client
+     * authentication follows.
+     */
+    String certificateName(String host) {
+        Entry entry = choose(current, null, host);
+        return entry == null ? null : entry.name();
+    }
+
+    private static Entry choose(Keys keys, String keyType, String host) {
         Entry chosen = null;
         Entry fallback = null;
         for (Entry entry : keys.entries()) {
-            if (!fits(entry, keyType)) {
+            if (keyType != null && !fits(entry, keyType)) {
                 continue;
             }
             if (fallback == null) {
@@ -94,8 +109,7 @@ final class ReloadableKeyManager extends X509ExtendedKeyManager {
                 chosen = entry;
             }
         }
-        Entry entry = chosen != null ? chosen : fallback;
-        return entry == null ? null : keys.generation() + ":" + entry.name();
+        return chosen != null ? chosen : fallback;
     }
 
     /** The JDK asks per key type (RSA, EC, RSASSA-PSS; TLS 1.2's EC_RSA style names start with the key's). */
@@ -111,7 +125,7 @@ final class ReloadableKeyManager extends X509ExtendedKeyManager {
      * session exists (and refuses the ticket when the certificate differs from the one in it):
      * the {@link SniRecorder} the connection's parameters carry saw the name by then.
      */
-    private static String sniHost(SSLParameters parameters, SSLSession handshake) {
+    static String sniHost(SSLParameters parameters, SSLSession handshake) {
         for (SNIMatcher matcher : parameters.getSNIMatchers()) {
             if (matcher instanceof SniRecorder recorder && recorder.host != null) {
                 return recorder.host;

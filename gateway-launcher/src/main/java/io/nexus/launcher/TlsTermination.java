@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * The HTTPS connector: Jetty's {@link SslContextFactory.Server} over one {@code SSLContext} whose
  * key manager holds the configured certificates ({@link ReloadableKeyManager}: SNI chooses, the
  * first is the default) and, with {@code client-auth}, whose trust manager verifies client
- * certificates ({@link ClientCaTrust}); the profile's protocols, suites and named groups
+ * certificates against the CA of the certificate SNI chose ({@link SniClientTrust}); the profile's protocols, suites and named groups
  * ({@link TlsProfiles}); HTTP/2 over ALPN next to HTTP/1.1. The certificate and CA files are
  * checked every {@code reload-interval}; a change loads them into the managers: new handshakes
  * get the new certificate and CA, open connections keep what they negotiated, and sessions
@@ -55,7 +55,7 @@ final class TlsTermination extends AbstractLifeCycle {
 
     private final TlsSettings settings;
     private final ReloadableKeyManager keys;
-    private final ClientCaTrust trust;
+    private final SniClientTrust trust;
     private final ServerConnector connector;
     private final Gauge expiry;
     private final CounterDataPoint reloadSuccesses;
@@ -65,7 +65,7 @@ final class TlsTermination extends AbstractLifeCycle {
     private final Scheduler scheduler;
     private volatile Scheduler.Task nextCheck;
 
-    private TlsTermination(TlsSettings settings, ReloadableKeyManager keys, ClientCaTrust trust, ServerConnector connector,
+    private TlsTermination(TlsSettings settings, ReloadableKeyManager keys, SniClientTrust trust, ServerConnector connector,
                            PrometheusRegistry registry, Scheduler scheduler) {
         this.settings = settings;
         this.keys = keys;
@@ -97,10 +97,10 @@ final class TlsTermination extends AbstractLifeCycle {
         KeyStore store = CertificateStore.load(certificates);
         ReloadableKeyManager keys = new ReloadableKeyManager();
         keys.load(store, CertificateStore.PASSWORD.toCharArray(), certificates.stream().map(CertificateStore::alias).toList());
-        ClientCaTrust trust = null;
-        if (settings.clientAuth().mode() != TlsSettings.ClientAuth.Mode.NONE) {
-            trust = new ClientCaTrust();
-            trust.load(settings.clientAuth());
+        SniClientTrust trust = null;
+        if (SniClientTrust.needed(settings)) {
+            trust = new SniClientTrust(keys);
+            trust.load(settings);
         }
         // One context for the process's life: reloads swap what the managers hold, so the session
         // cache and ticket keys survive them.
@@ -114,8 +114,9 @@ final class TlsTermination extends AbstractLifeCycle {
         ssl.setCipherComparator(HTTP2Cipher.COMPARATOR);
         // A client-initiated TLS 1.2 renegotiation costs the server a handshake for nothing (a DoS lever scanners flag).
         ssl.setRenegotiationAllowed(false);
-        ssl.setWantClientAuth(settings.clientAuth().mode() == TlsSettings.ClientAuth.Mode.OPTIONAL);
-        ssl.setNeedClientAuth(settings.clientAuth().mode() == TlsSettings.ClientAuth.Mode.REQUIRED);
+        TlsSettings.ClientAuth.Mode clientAuth = SniClientTrust.engineMode(settings);
+        ssl.setWantClientAuth(clientAuth == TlsSettings.ClientAuth.Mode.OPTIONAL);
+        ssl.setNeedClientAuth(clientAuth == TlsSettings.ClientAuth.Mode.REQUIRED);
 
         HttpConfiguration https = new HttpConfiguration(base);
         SecureRequestCustomizer secure = new SecureRequestCustomizer();
@@ -123,6 +124,7 @@ final class TlsTermination extends AbstractLifeCycle {
         secure.setSniHostCheck(false);
         https.addCustomizer(secure);
         HttpConnectionFactory http1 = new HttpConnectionFactory(https);
+        SslConnectionFactory tls;
         ConnectionFactory[] factories;
         if (settings.http2()) {
             HTTP2ServerConnectionFactory http2 = new HTTP2ServerConnectionFactory(https);
@@ -130,18 +132,24 @@ final class TlsTermination extends AbstractLifeCycle {
             // offered only "http/1.1" (Python, many SDKs), and its handshake was reset.
             ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory(ALPN_H2, ALPN_HTTP_1_1);
             alpn.setDefaultProtocol(http1.getProtocol());
-            factories = new ConnectionFactory[] {new SslConnectionFactory(ssl, alpn.getProtocol()), alpn, http2, http1};
+            tls = new SslConnectionFactory(ssl, alpn.getProtocol());
+            factories = new ConnectionFactory[] {tls, alpn, http2, http1};
         } else {
-            factories = new ConnectionFactory[] {new SslConnectionFactory(ssl, http1.getProtocol()), http1};
+            tls = new SslConnectionFactory(ssl, http1.getProtocol());
+            factories = new ConnectionFactory[] {tls, http1};
+        }
+        if (clientAuth == TlsSettings.ClientAuth.Mode.OPTIONAL) {
+            // Some names may require a certificate that the engine only asks for.
+            tls.addBean(trust.requiredCheck());
         }
         ServerConnector connector = new ServerConnector(server, factories);
         connector.setName(CONNECTOR);
         connector.setHost(host);
         connector.setPort(settings.port());
-        TlsTermination tls = new TlsTermination(settings, keys, trust, connector, registry, scheduler);
-        tls.fingerprint = fingerprint(settings);
-        tls.recordExpiries(store);
-        return tls;
+        TlsTermination termination = new TlsTermination(settings, keys, trust, connector, registry, scheduler);
+        termination.fingerprint = fingerprint(settings);
+        termination.recordExpiries(store);
+        return termination;
     }
 
     ServerConnector connector() {
@@ -190,7 +198,7 @@ final class TlsTermination extends AbstractLifeCycle {
             }
             KeyStore store = CertificateStore.load(settings.certificates());
             if (trust != null) {
-                trust.load(settings.clientAuth());
+                trust.load(settings);
             }
             keys.load(store, CertificateStore.PASSWORD.toCharArray(), settings.certificates().stream().map(CertificateStore::alias).toList());
             fingerprint = current;
@@ -207,10 +215,9 @@ final class TlsTermination extends AbstractLifeCycle {
         }
     }
 
-    /** The certificate files and, with client authentication, the CA and CRL files. */
+    /** The certificate files and the CA and CRL files of every certificate's client authentication. */
     private static String fingerprint(TlsSettings settings) throws IOException {
-        return CertificateStore.fingerprint(settings.certificates(), settings.clientAuth().mode() == TlsSettings.ClientAuth.Mode.NONE
-            ? List.of() : settings.clientAuth().files());
+        return CertificateStore.fingerprint(settings.certificates(), SniClientTrust.files(settings));
     }
 
     /**

@@ -3,9 +3,11 @@ package io.nexus.launcher;
 import static io.nexus.launcher.TestCertificates.ca;
 import static io.nexus.launcher.TestCertificates.issue;
 import static io.nexus.launcher.TestCertificates.issueClient;
+import static io.nexus.launcher.TestCertificates.keyManagers;
 import static io.nexus.launcher.TestCertificates.pem;
 import static io.nexus.launcher.TestCertificates.replace;
 import static io.nexus.launcher.TestCertificates.rsa;
+import static io.nexus.launcher.TestCertificates.trusting;
 import static io.nexus.launcher.TestCertificates.writePem;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -15,9 +17,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.security.KeyStore;
 import java.security.MessageDigest;
-import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,11 +30,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.KeyManager;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -76,12 +74,7 @@ class ClientCertificateTest {
         KeyPair serverKeys = rsa();
         writePem(issue(serverKeys, "localhost", List.of("localhost"), serverCaKeys, false), serverCa, serverKeys,
             dir.resolve("server.crt"), dir.resolve("server.key"));
-        KeyStore anchors = KeyStore.getInstance("PKCS12");
-        anchors.load(null, null);
-        anchors.setCertificateEntry("ca", serverCa);
-        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        trust.init(anchors);
-        serverTrust = trust.getTrustManagers();
+        serverTrust = trusting(serverCa);
 
         caKeys = rsa();
         clientCa = ca(caKeys, CA_DN);
@@ -245,15 +238,6 @@ class ClientCertificateTest {
         // Back to the class's CA for the other tests.
         replace(pem(clientCa), dir.resolve("clients-ca.pem"));
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> refusal(billing) == null);
-    }
-
-    private static KeyManager[] keyManagers(KeyPair keys, X509Certificate certificate) throws Exception {
-        KeyStore store = KeyStore.getInstance("PKCS12");
-        store.load(null, null);
-        store.setKeyEntry("client", keys.getPrivate(), "x".toCharArray(), new Certificate[] {certificate});
-        KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        factory.init(store, "x".toCharArray());
-        return factory.getKeyManagers();
     }
 
     /** One request on a new TLS connection (no session to resume), presenting {@code keys} when given; the whole response. */

@@ -10,6 +10,8 @@ import java.nio.file.StandardCopyOption;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,6 +19,10 @@ import java.util.Base64;
 import java.util.Date;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
@@ -81,6 +87,26 @@ final class TestCertificates {
             Date.from(now.minusSeconds(60)), Date.from(now.plus(Duration.ofDays(30))), new X500Name(dn), keys.getPublic());
         builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
         return new JcaX509CertificateConverter().getCertificate(builder.build(new JcaContentSignerBuilder("SHA256withRSA").build(keys.getPrivate())));
+    }
+
+    /** A client's trust in {@code ca} alone (the test CA of the gateway's certificates). */
+    static TrustManager[] trusting(X509Certificate ca) throws Exception {
+        KeyStore anchors = KeyStore.getInstance("PKCS12");
+        anchors.load(null, null);
+        anchors.setCertificateEntry("ca", ca);
+        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trust.init(anchors);
+        return trust.getTrustManagers();
+    }
+
+    /** The key managers of a client that presents {@code certificate}. */
+    static KeyManager[] keyManagers(KeyPair keys, X509Certificate certificate) throws Exception {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        store.setKeyEntry("client", keys.getPrivate(), "x".toCharArray(), new Certificate[] {certificate});
+        KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        factory.init(store, "x".toCharArray());
+        return factory.getKeyManagers();
     }
 
     /** PEM text of certificates, one after the other (a CA bundle). */

@@ -43,6 +43,11 @@ public record TlsSettings(
         this(enabled, port, certificates, protocols, http2, reloadInterval, Profile.INTERMEDIATE, List.of(), ClientAuth.NONE, Hsts.OFF, false);
     }
 
+    /** The client authentication of the handshakes that get {@code certificate}: its own, or else the port's. */
+    public ClientAuth clientAuth(Certificate certificate) {
+        return certificate.clientAuth().orElse(clientAuth);
+    }
+
     /** {@code tls.profile}: Mozilla's server-side TLS configurations. */
     public enum Profile {
         /** TLS 1.3, and TLS 1.2 with AEAD suites and forward secrecy only. */
@@ -101,9 +106,17 @@ public record TlsSettings(
      * One certificate with its key: a PKCS12 keystore, or PEM files (what Kubernetes secrets hold).
      *
      * @param keystorePassword the keystore's (and its key's) password, empty for none
+     * @param clientAuth this certificate's own {@code client-auth}, replacing the port's for the
+     *     handshakes that get this certificate; empty: the port's
      */
     public record Certificate(String name, Optional<Path> keystore, String keystorePassword, Optional<Path> certificateFile,
-                              Optional<Path> privateKeyFile) {
+                              Optional<Path> privateKeyFile, Optional<ClientAuth> clientAuth) {
+
+        /** With the port's client authentication. */
+        public Certificate(String name, Optional<Path> keystore, String keystorePassword, Optional<Path> certificateFile,
+                           Optional<Path> privateKeyFile) {
+            this(name, keystore, keystorePassword, certificateFile, privateKeyFile, Optional.empty());
+        }
 
         /** The files whose change reloads this certificate. */
         public List<Path> files() {
@@ -113,7 +126,7 @@ public record TlsSettings(
         @Override
         public String toString() {
             // Never print the password.
-            return "Certificate[" + name + ", " + files() + "]";
+            return "Certificate[" + name + ", " + files() + clientAuth.map(auth -> ", " + auth).orElse("") + "]";
         }
     }
 }

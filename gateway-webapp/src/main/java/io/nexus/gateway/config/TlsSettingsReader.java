@@ -116,6 +116,10 @@ final class TlsSettingsReader {
         String password = c.string("keystore-password");
         Optional<Path> certificate = c.optionalString("certificate").map(Path::of);
         Optional<Path> privateKey = c.optionalString("private-key").map(Path::of);
+        // Absent: the port's. Present: replaces it whole, what it leaves out comes from the port's reference defaults.
+        Optional<TlsSettings.ClientAuth> clientAuth = c.has("client-auth")
+            ? Optional.of(clientAuth(c.section("client-auth", ReferenceConfig.RESOLVED.getObject("nexus.server.tls.client-auth")), enabled))
+            : Optional.empty();
         c.finish();
         if (keystore.isPresent() == (certificate.isPresent() || privateKey.isPresent())) {
             c.problem("keystore", "give either keystore (PKCS12) or certificate and private-key (PEM)");
@@ -130,6 +134,6 @@ final class TlsSettingsReader {
             }
         }
         problems.addAll(own);
-        return own.isEmpty() ? Optional.of(new TlsSettings.Certificate(name, keystore, password, certificate, privateKey)) : Optional.empty();
+        return own.isEmpty() ? Optional.of(new TlsSettings.Certificate(name, keystore, password, certificate, privateKey, clientAuth)) : Optional.empty();
     }
 }

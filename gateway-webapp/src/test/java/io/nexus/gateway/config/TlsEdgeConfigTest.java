@@ -87,6 +87,46 @@ class TlsEdgeConfigTest {
     }
 
     @Test
+    void aCertificateCarriesItsOwnClientAuth() throws Exception {
+        TlsSettings tls = parse("""
+            server.tls {
+              client-auth { mode = optional, ca-file = "/etc/nexus/staff.pem" }
+              certificates = [
+                { name = www, keystore = "/etc/nexus/www.p12" }
+                { name = partners, keystore = "/etc/nexus/partners.p12", client-auth { mode = required, ca-file = "/etc/nexus/partners.pem" } }
+                { name = open, keystore = "/etc/nexus/open.p12", client-auth {} }
+              ]
+            }
+            """).startup().server().tls();
+        assertThat(tls.certificates()).extracting(tls::clientAuth).containsExactly(
+            new TlsSettings.ClientAuth(TlsSettings.ClientAuth.Mode.OPTIONAL, Optional.of(Path.of("/etc/nexus/staff.pem")), Optional.empty()),
+            new TlsSettings.ClientAuth(TlsSettings.ClientAuth.Mode.REQUIRED, Optional.of(Path.of("/etc/nexus/partners.pem")), Optional.empty()),
+            // A block of its own replaces the port's whole: what it leaves out is the reference default, not the port's.
+            TlsSettings.ClientAuth.NONE);
+        assertThat(tls.certificates().get(0).clientAuth()).isEmpty();
+    }
+
+    @Test
+    void aCertificatesClientAuthIsValidatedLikeThePorts() {
+        assertThat(problems("""
+            server.tls.certificates = [
+              { name = a, keystore = "/a.p12", client-auth { mode = always, ca-file = "/ca.pem" } }
+              { name = b, keystore = "/b.p12", client-auth { mode = required } }
+              { name = c, keystore = "/c.p12", client-auth { mode = none, crl = "/c.crl" } }
+              { name = d, keystore = "/d.p12", client-auth = required }
+            ]
+            """)).containsExactlyInAnyOrder(
+            "server.tls.certificates[0].client-auth.mode: must be none, optional or required, was \"always\" (gateway.conf:4)",
+            "server.tls.certificates[1].client-auth.ca-file: client-auth mode required needs the CA file that client certificates must chain to"
+                + " (gateway.conf:5)",
+            "server.tls.certificates[2].client-auth.crl: unknown key (gateway.conf:6)",
+            "server.tls.certificates[3].client-auth: must be an object, was string (gateway.conf:7)");
+        assertThat(problems("server.tls { enabled = true, certificates = [{ name = x, keystore = \"/nonexistent.p12\""
+            + ", client-auth { mode = optional, ca-file = \"/nonexistent-ca.pem\" } }] }"))
+            .contains("server.tls.certificates[0].client-auth.ca-file: file not found or not readable: /nonexistent-ca.pem (gateway.conf:3)");
+    }
+
+    @Test
     void aClientCertProviderNeedsDistinguishedNamesAndTheRouteKeyABoolean() {
         assertThat(problems("""
             auth { partners { type = client-cert, subjects = ["billing"], sans = [""] } }
