@@ -7,11 +7,17 @@
 FROM maven:3.9.11-eclipse-temurin-25 AS build
 WORKDIR /src
 COPY pom.xml ./
+COPY gateway-spi/pom.xml gateway-spi/
+COPY examples/plugin-header-stamp/pom.xml examples/plugin-header-stamp/
 COPY gateway-webapp/pom.xml gateway-webapp/
 COPY gateway-launcher/pom.xml gateway-launcher/
 COPY delivery/pom.xml delivery/
 COPY benchmarks/pom.xml benchmarks/
 COPY conf conf
+# The plugin SPI, and the example plugin the webapp's and launcher's tests use (a test-scoped
+# dependency, which the reactor still resolves).
+COPY gateway-spi/src gateway-spi/src
+COPY examples/plugin-header-stamp/src examples/plugin-header-stamp/src
 COPY gateway-webapp/src gateway-webapp/src
 COPY gateway-launcher/src gateway-launcher/src
 RUN mvn -B -ntp -q -DskipTests -pl gateway-launcher -am package
