@@ -42,7 +42,7 @@ final class WarDeployment implements BeforeAllCallback, BeforeEachCallback, Afte
     /** The admin token of every config written by the tests. */
     static final String ADMIN_TOKEN = "0123456789abcdef0123";
 
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
     /** Longer than the stop timeout of any base a test makes: a kill means Jetty hung. */
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(45);
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
