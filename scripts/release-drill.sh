@@ -97,7 +97,8 @@ done
 echo "Prometheus scrapes the release after $(elapsed) ms"
 
 # The pipeline after the image stage: deploy, smoke test, watch.
-config_version() { curl -s "http://127.0.0.1:$admin_port/metrics" | sed -n 's/^nexus_config_version_info{version="\([^"]*\)"}.*/\1/p'; }
+# The version label, wherever the client puts it among the labels (sha256 is the other).
+config_version() { curl -s "http://127.0.0.1:$admin_port/metrics" | sed -n 's/^nexus_config_version_info{.*version="\([^"]*\)".*/\1/p'; }
 good_version=$(config_version)
 deploy_at=$(elapsed)
 TAG="bad-$(date +%s)" scripts/ci/deploy.sh
