@@ -25,12 +25,21 @@ now_ms() { date +%s%3N; }
 start_ms=$(now_ms)
 elapsed() { echo $(( $(now_ms) - start_ms )); }
 deadline=$(( $(date +%s) + TIMEOUT ))
-check_deadline() { (( $(date +%s) < deadline )) || { echo "drill: gave up after ${TIMEOUT}s at: $1" >&2; exit 1; }; }
+check_deadline() {
+  (( $(date +%s) < deadline )) && return
+  echo "drill: gave up after ${TIMEOUT}s at: $1" >&2
+  # What the processes said, for the one who reads the CI log.
+  for log in "$work"/*.log; do
+    [[ -f $log ]] && { echo "--- last lines of $(basename "$log")" >&2; tail -n 15 "$log" >&2; }
+  done
+  exit 1
+}
 
 free_port() {
   local port
   while :; do
-    port=$(( 20000 + RANDOM % 20000 ))
+    # Below the kernel's ephemeral range (32768 up), where outgoing connections take their ports.
+    port=$(( 20000 + RANDOM % 12000 ))
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
   done
 }
