@@ -41,10 +41,18 @@ public final class NexusLauncher {
     private static final String USAGE = "java -jar nexus-gateway.jar [--config FILE]   (or NEXUS_CONFIG=FILE)\n"
         + "       java -jar nexus-gateway.jar export --format nginx|envoy [--config FILE]";
 
+    private static final String REJECT_RENEGOTIATION = "jdk.tls.rejectClientInitiatedRenegotiation";
+
     private NexusLauncher() {
     }
 
     public static void main(String[] args) throws Exception {
+        // The JDK reads this once, when TLS is first used: a client-initiated TLS 1.2 renegotiation
+        // is refused by the engine itself with a fatal alert (Jetty's check alone closes the
+        // connection only once the renegotiation got through; scanners flag that as a DoS lever).
+        if (System.getProperty(REJECT_RENEGOTIATION) == null) {
+            System.setProperty(REJECT_RENEGOTIATION, "true");
+        }
         if (args.length > 0 && args[0].equals(ExportCommand.NAME)) {
             // The export owns stdout; log lines (logback's console appender looks System.out up
             // on every write) go to stderr with the gaps.
