@@ -38,6 +38,7 @@ class TlsScanTest {
     /** testssl's sections of findings that describe the gateway's TLS, by their JSON names. */
     private static final Set<String> JUDGED_SECTIONS = Set.of("protocols", "ciphers", "pfs", "vulnerabilities");
     /** Findings about the test certificate, not about the gateway. */
+    private static final String CLIENT_RENEGOTIATION = "secure_client_renego";
     private static final Pattern CERTIFICATE_ROWS = Pattern.compile("cert.*|chain_of_trust.*|OCSP_.*|CRL.*|DNS_CAArecord|intermediate_cert.*");
 
     @TempDir
@@ -125,18 +126,39 @@ class TlsScanTest {
                 }
             }
         }
+        // testssl's client-renegotiation probe times a pipe of "R"s against the server's answer, and
+        // on a loaded machine once reported a server that refuses renegotiation as vulnerable.
+        // That one finding is checked again, alone, twice: it stands only if both agree it is fine.
+        if (findings.size() == 1 && findings.get(0).contains(" " + CLIENT_RENEGOTIATION + " ")
+            && renegotiationRecheckedOk(profile, port) && renegotiationRecheckedOk(profile, port)) {
+            summary.add("(" + findings.remove(0) + ": rechecked alone twice, OK both times)");
+        }
         Files.write(Path.of("target", "testssl-" + profile + "-summary.txt"), summary);
         System.out.println("testssl " + profile + ":\n" + String.join("\n", summary));
         assertThat(findings).as(profile).isEmpty();
         assertThat(hstsOffered && !hstsMissing).as("HSTS offered (" + profile + ")").isTrue();
     }
 
+    private static boolean renegotiationRecheckedOk(String profile, int port) throws Exception {
+        JsonNode recheck = scan(profile + "-renegotiation", port, "--renegotiation");
+        for (JsonNode row : recheck.path("scanResult").get(0).path("vulnerabilities")) {
+            if (row.path("id").asText().equals(CLIENT_RENEGOTIATION)) {
+                return row.path("severity").asText().equals("OK");
+            }
+        }
+        return false;
+    }
+
     private static JsonNode scan(String profile, int port) throws Exception {
+        return scan(profile, port, "--fast");
+    }
+
+    private static JsonNode scan(String profile, int port, String checks) throws Exception {
         // Kept in target/ after the run: the evidence behind the assertion.
         Path json = Path.of("target", "testssl-" + profile + ".json");
         Files.deleteIfExists(json);
         Path log = Path.of("target", "testssl-" + profile + ".log");
-        Process process = new ProcessBuilder("testssl", "--fast", "--quiet", "--color", "0", "--warnings", "batch", "--nodns", "min",
+        Process process = new ProcessBuilder("testssl", checks, "--quiet", "--color", "0", "--warnings", "batch", "--nodns", "min",
             "--ip", "127.0.0.1", "--add-ca", caFile.toString(), "--jsonfile-pretty", json.toString(), "https://localhost:" + port + "/")
             .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         assertThat(process.waitFor(5, TimeUnit.MINUTES)).as("testssl finished").isTrue();
