@@ -2,7 +2,8 @@
 # Memory per kept-alive connection (issue 23): N client connections kept open against each target,
 # each target in front of the same nginx upstream. Prints, per target: how many connections were
 # open when measured, the requests answered 200, and the growth of heap (after a full GC; JVMs)
-# and RSS per connection while all N stay open; under the table, the targets' log warnings.
+# and RSS per connection while all N stay open, and its OS threads idle and while holding them
+# (a thread per connection would add N); under the table, the targets' log warnings.
 #
 # Targets: nexus-cache-0 and nexus-cache-1024 (Nexus with header-cache-size 0, the default, and
 # 1024, Jetty's default), nexus-tls (HTTP/1.1 over TLS), jetty (the stock Jetty proxy baseline),
@@ -42,8 +43,9 @@ HEAP=${HEAP:-512m}
 H2_RPS=${H2_RPS:-0.2}
 H2_CONNECT_RATE=${H2_CONNECT_RATE:-200}
 [[ $H2_CONNECT_RATE =~ ^[1-9][0-9]*$ ]] || { echo "$(basename "$0"): H2_CONNECT_RATE must be a positive integer (connections per second), not '$H2_CONNECT_RATE'" >&2; exit 2; }
-[[ $H2_RPS =~ ^[0-9]*\.?[0-9]+$ ]] && awk -v r="$H2_RPS" 'BEGIN { exit !(r >= 0.05 && r <= 10) }' ||
-  { echo "$(basename "$0"): H2_RPS must be between 0.05 and 10 requests per second, not '$H2_RPS'" >&2; exit 2; }
+if ! [[ $H2_RPS =~ ^[0-9]*\.?[0-9]+$ ]] || ! awk -v r="$H2_RPS" 'BEGIN { exit !(r >= 0.05 && r <= 10) }'; then
+  echo "$(basename "$0"): H2_RPS must be between 0.05 and 10 requests per second, not '$H2_RPS'" >&2; exit 2
+fi
 COUNTS=("${@:-1000 5000}")
 read -r -a COUNTS <<<"${COUNTS[*]}"
 JAR=${JAR:-$ROOT/gateway-launcher/target/nexus-gateway.jar}
@@ -161,6 +163,8 @@ holder() {
   fi
 }
 rss_kib() { awk '/VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+# The holder's OS threads: a server with a thread per connection grows by N.
+threads_of() { awk '/^Threads:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo "?"; }
 heap_kib() { # used heap after a full GC; empty for a non-JVM (jcmd's attach would SIGQUIT it)
   [[ $(cat "/proc/$1/comm" 2>/dev/null) == java ]] || return 0
   "$JCMD" "$1" GC.run >/dev/null 2>&1 || return 0
@@ -266,9 +270,10 @@ measure_after() { # holder
   heap1=$(heap_kib "$1") rss1=$(rss_kib "$1")
   heap_per=${heap0:+$(( (heap1 - heap0) * 1024 / per )) B}
   rss_per="$(( (rss1 - rss0) * 1024 / per )) B"
+  threads="$threads0 -> $(threads_of "$1")"
 }
 
-printf '| target | connections | open when measured | requests answered 200 | heap per connection | RSS per connection |\n| --- | ---: | ---: | ---: | ---: | ---: |\n'
+printf '| target | connections | open when measured | requests answered 200 | heap per connection | RSS per connection | OS threads idle -> held |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n'
 for n in "${COUNTS[@]}"; do
   for target in $TARGETS; do
     target_start=$(date +%s)
@@ -280,21 +285,22 @@ for n in "${COUNTS[@]}"; do
       sleep 0.2
     done
     if ! ready "$target"; then
-      printf '| %s | %d | - | - | did not start | - |\n' "$target" "$n"
+      printf '| %s | %d | - | - | did not start | - | - |\n' "$target" "$n"
       note "$target N=$n: did not start: $(tail -n 3 "$WORK/$target.log" 2>/dev/null | cut -c1-200 | paste -sd'|' -)"
       kill "$pid" 2>/dev/null || true
       wait "$pid" 2>/dev/null || true
       continue
     fi
     held=$(holder "$pid")
-    heap0=$(heap_kib "$held") rss0=$(rss_kib "$held")
+    heap0=$(heap_kib "$held") rss0=$(rss_kib "$held") threads0=$(threads_of "$held")
     drops0=$(listen_drops)
-    heap_per="" rss_per="-" open=0 answered=0
+    heap_per="" rss_per="-" threads="-" open=0 answered=0
     if [[ $target == nexus-h2 ]]; then
       h2_client "$n" "$pid"
     else
       rm -f "$WORK/in"; mkfifo "$WORK/in"
-      python3 "$ROOT/bench/lib/keepalive_clients.py" "$PROXY_PORT" "$n" /items $([[ $target == nexus-tls ]] && echo --tls) < "$WORK/in" > "$WORK/client.out" 2>&1 &
+      tls_arg=(); [[ $target != nexus-tls ]] || tls_arg=(--tls)
+      python3 "$ROOT/bench/lib/keepalive_clients.py" "$PROXY_PORT" "$n" /items "${tls_arg[@]}" < "$WORK/in" > "$WORK/client.out" 2>&1 &
       client=$!
       pids+=("$client")
       exec 7>"$WORK/in"
@@ -311,9 +317,9 @@ for n in "${COUNTS[@]}"; do
       kill "$client" 2>/dev/null || true
     fi
     if ! kill -0 "$held" 2>/dev/null; then
-      heap_per="died ($(grep -m 1 -o 'OutOfMemoryError[^"]*' "$WORK/$target.log" || echo exited))" rss_per="-"
+      heap_per="died ($(grep -m 1 -o 'OutOfMemoryError[^"]*' "$WORK/$target.log" || echo exited))" rss_per="-" threads="-"
     fi
-    printf '| %s | %d | %d | %s | %s | %s |\n' "$target" "$n" "$open" "$answered" "${heap_per:--}" "$rss_per"
+    printf '| %s | %d | %d | %s | %s | %s | %s |\n' "$target" "$n" "$open" "$answered" "${heap_per:--}" "$rss_per" "$threads"
     if [[ $target == nexus-* ]] && kill -0 "$pid" 2>/dev/null; then
       trouble=$(gateway_trouble)
       [[ -z $trouble ]] || note "$target N=$n: the gateway answered $trouble"

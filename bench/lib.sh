@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by bench/run.sh, bench/soak.sh and bench/profile.sh (sourced, not run): the upstream
 # they all load, the gateway config they all measure, and small loopback helpers.
 
@@ -6,6 +7,7 @@ BENCH_BODY='{"service":"nexus-bench-upstream","status":"ok","padding":"012345678
 
 # An nginx config of one worker in dir, with its own pid, logs and temp paths, keep-alive
 # connections that are never closed during a run, and the given server (and upstream) blocks.
+# NGINX_WORKER_CONNECTIONS (default 4096) bounds its open connections.
 write_nginx_conf() { # dir blocks
     mkdir -p "$1/tmp"
     cat >"$1/nginx.conf" <<NGINX
@@ -13,7 +15,7 @@ worker_processes 1;
 daemon off;
 pid $1/nginx.pid;
 error_log $1/error.log warn;
-events { worker_connections 4096; }
+events { worker_connections ${NGINX_WORKER_CONNECTIONS:-4096}; }
 http {
     access_log off;
     client_body_temp_path $1/tmp/body;

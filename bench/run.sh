@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Load benchmark of Nexus (PF3): the gateway's throughput and latency next to a direct call to
-# the same upstream, two reference proxies (nginx, HAProxy) and two JVM baselines (a bare Jetty
+# the same upstream, three reference proxies (nginx, HAProxy, Caddy) and two JVM baselines (a bare Jetty
 # AsyncProxyServlet, Spring Cloud Gateway), measured with wrk at one or more connection counts.
 # With --compare-jar, a second gateway build (gateway-base) is measured in the same rounds.
 # Method and its reasons: bench/README.md. Usage: bench/run.sh --help
@@ -18,21 +18,25 @@ Usage: bench/run.sh [options]
 Options (each also settable through the environment variable in brackets):
   -d, --duration SECONDS     length of one measured wrk run, 1-60 [DURATION, default 10]
   -r, --rounds N             interleaved rounds, 1-10 [ROUNDS, default 3]
-  -c, --connections LIST     wrk connection counts, comma-separated, each 1-1024
-                             [CONNECTIONS, default 64,256]
-  -t, --targets LIST         targets, comma-separated, from: gateway direct nginx haproxy jetty scg,
-                             and gateway-base with --compare-jar (gateway and direct are always
-                             measured, and gateway-base with --compare-jar: the ratios need them)
-                             [TARGETS, default all: gateway,direct,nginx,haproxy,jetty,scg]
+  -c, --connections LIST     wrk connection counts, comma-separated, each 1-1024 (1024 lifts the
+                             open-file limit as far as allowed) [CONNECTIONS, default 64,256]
+  -t, --targets LIST         targets, comma-separated, from: gateway direct nginx haproxy caddy
+                             jetty scg, and gateway-base with --compare-jar (gateway and direct are
+                             always measured, and gateway-base with --compare-jar: the ratios need
+                             them) [TARGETS, default all: gateway,direct,nginx,haproxy,caddy,jetty,scg]
       --compare-jar JAR      also measure a second gateway build, target gateway-base (e.g. main's
                              jar next to a refactoring's): started exactly like the gateway (same
                              JVM flags, config, core), its own ports, warmed up and measured in the
                              same interleaved rounds; the report adds "gateway / gateway-base"
                              [COMPARE_JAR, default none]
+      --compare-heap SIZE    run the gateway with a heap of SIZE (e.g. 128m) and gateway-base
+                             (the --compare-jar, else the same jar) with HEAP, otherwise alike:
+                             the report's "gateway / gateway-base" is then the cost of the smaller
+                             heap, its JVM table the RSS and GC of each [COMPARE_HEAP, default none]
       --warmup-max SECONDS   longest JIT warm-up of each JVM, 0-300 [WARMUP_MAX, default 180]
       --warmup-slice SECONDS length of one warm-up slice, 2-30 [WARMUP_SLICE, default 10]
       --no-warmup            skip the warm-up (results then understate the JVMs) [SKIP_WARMUP=1]
-      --no-reference         leave out both reference proxies, nginx and HAProxy [REFERENCE=0]
+      --no-reference         leave out the reference proxies, nginx, HAProxy and Caddy [REFERENCE=0]
       --no-baselines         leave out both JVM baselines, Jetty and SCG [BASELINES=0]
       --no-pause             do not SIGSTOP the JVMs not being measured [PAUSE=0]
       --no-busy              no SCHED_IDLE busy loops keeping idle vCPUs awake [BUSY=0]
@@ -52,15 +56,18 @@ Other environment variables:
   VIRTUAL_THREADS      true/false: sets nexus.server.virtual-threads of the gateway (and
                        gateway-base) (default: the gateway's)
   JETTY_VIRTUAL_THREADS true/false: the Jetty baseline on virtual threads [false]
-  HEAP                 fixed heap of every JVM (-Xms = -Xmx) [512m]
+  HEAP                 fixed heap of every JVM (-Xms = -Xmx) [512m]; every JVM (gateway,
+                       gateway-base, jetty, scg) gets -XX:ActiveProcessorCount=1 -Xms$HEAP -Xmx$HEAP,
+                       checked in the running JVM (jcmd VM.flags) and quoted in the report
+                       (with --compare-heap the gateway's heap is that size instead)
   LOAD_CPU, PROXY_CPU  cores for wrk + upstream and for the proxies [0, 1]
-  GATEWAY_PORT, ADMIN_PORT, UPSTREAM_PORT, REFERENCE_PORT, HAPROXY_PORT, JETTY_PORT, SCG_PORT
-                       [18080, 19090, 18081, 18082, 18085, 18083, 18084]
+  GATEWAY_PORT, ADMIN_PORT, UPSTREAM_PORT, REFERENCE_PORT, HAPROXY_PORT, JETTY_PORT, SCG_PORT,
+  CADDY_PORT           [18080, 19090, 18081, 18082, 18085, 18083, 18084, 18087]
   COMPARE_PORT, COMPARE_ADMIN_PORT  gateway-base's public and admin ports [18086, 19091]
   RESULTS_DIR          where the result file goes [bench/results]
 
-Needs wrk, nginx, haproxy, taskset and a Java 21+ runtime (Maven and a JDK to build the jars).
-As root, missing wrk, nginx and haproxy are installed with apt-get.
+Needs wrk, nginx, haproxy, caddy, taskset and a Java 21+ runtime (Maven and a JDK to build the
+jars). As root, missing wrk, nginx, haproxy and caddy are installed with apt-get.
 EOF
 }
 
@@ -78,7 +85,7 @@ log() {
 DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-64,256}
-TARGETS=${TARGETS:-gateway,direct,nginx,haproxy,jetty,scg}
+TARGETS=${TARGETS:-gateway,direct,nginx,haproxy,caddy,jetty,scg}
 BASELINES=${BASELINES:-1}
 JETTY_VIRTUAL_THREADS=${JETTY_VIRTUAL_THREADS:-false}
 HEAP=${HEAP:-512m}
@@ -99,11 +106,13 @@ ADMIN_PORT=${ADMIN_PORT:-19090}
 UPSTREAM_PORT=${UPSTREAM_PORT:-18081}
 REFERENCE_PORT=${REFERENCE_PORT:-18082}
 HAPROXY_PORT=${HAPROXY_PORT:-18085}
+CADDY_PORT=${CADDY_PORT:-18087}
 JETTY_PORT=${JETTY_PORT:-18083}
 SCG_PORT=${SCG_PORT:-18084}
 RESULTS_DIR=${RESULTS_DIR:-$ROOT/bench/results}
 JAR=${JAR:-$ROOT/gateway-launcher/target/nexus-gateway.jar}
 COMPARE_JAR=${COMPARE_JAR:-}
+COMPARE_HEAP=${COMPARE_HEAP:-}
 COMPARE_PORT=${COMPARE_PORT:-18086}
 COMPARE_ADMIN_PORT=${COMPARE_ADMIN_PORT:-19091}
 JETTY_JAR=${JETTY_JAR:-$ROOT/bench/baselines/jetty-proxy/target/jetty-proxy-baseline.jar}
@@ -118,6 +127,7 @@ while (($# > 0)); do
         -c | --connections) CONNECTIONS=${2:?$1 needs a value}; shift ;;
         -t | --targets) TARGETS=${2:?$1 needs a value}; shift ;;
         --compare-jar) COMPARE_JAR=${2:?$1 needs a value}; shift ;;
+        --compare-heap) COMPARE_HEAP=${2:?$1 needs a value}; shift ;;
         --no-baselines) BASELINES=0 ;;
         --warmup-max) WARMUP_MAX=${2:?$1 needs a value}; shift ;;
         --warmup-slice) WARMUP_SLICE=${2:?$1 needs a value}; shift ;;
@@ -151,18 +161,24 @@ if [[ -n $COMPARE_JAR ]]; then
     [[ -f $COMPARE_JAR ]] || die "--compare-jar: no such file: $COMPARE_JAR"
     WANT[gateway-base]=1
 fi
+# --compare-heap without --compare-jar compares the gateway jar with itself (built below if missing).
+if [[ -n $COMPARE_HEAP ]]; then
+    [[ $COMPARE_HEAP =~ ^[0-9]+[mg]$ ]] || die "--compare-heap must look like 128m or 1g, got '$COMPARE_HEAP'"
+    COMPARE_JAR=${COMPARE_JAR:-$JAR}
+    WANT[gateway-base]=1
+fi
 IFS=',' read -r -a wanted <<<"$TARGETS"
 for target in "${wanted[@]}"; do
     case $target in
-        gateway | direct | nginx | haproxy | jetty | scg) WANT[$target]=1 ;;
+        gateway | direct | nginx | haproxy | caddy | jetty | scg) WANT[$target]=1 ;;
         gateway-base) [[ -n $COMPARE_JAR ]] || die "target gateway-base needs --compare-jar JAR (or COMPARE_JAR)" ;;
-        *) die "unknown target '$target' (known: gateway direct nginx haproxy jetty scg, and gateway-base with --compare-jar)" ;;
+        *) die "unknown target '$target' (known: gateway direct nginx haproxy caddy jetty scg, and gateway-base with --compare-jar)" ;;
     esac
 done
-((REFERENCE)) || unset 'WANT[nginx]' 'WANT[haproxy]'
+((REFERENCE)) || unset 'WANT[nginx]' 'WANT[haproxy]' 'WANT[caddy]'
 ((BASELINES)) || unset 'WANT[jetty]' 'WANT[scg]'
 targets=()
-for target in gateway gateway-base jetty scg direct nginx haproxy; do
+for target in gateway gateway-base jetty scg direct nginx haproxy caddy; do
     [[ -z ${WANT[$target]:-} ]] || targets+=("$target")
 done
 has_target() { [[ -n ${WANT[$1]:-} ]]; }
@@ -170,12 +186,28 @@ check_int warmup-max "$WARMUP_MAX" 0 300
 check_int warmup-slice "$WARMUP_SLICE" 2 30
 check_int priority "${PRIORITY#-}" 0 20
 ((EUID == 0 || PRIORITY == 0)) || die "--priority below 0 needs root (or PRIORITY=0)"
-for port in "$GATEWAY_PORT" "$ADMIN_PORT" "$UPSTREAM_PORT" "$REFERENCE_PORT" "$HAPROXY_PORT" "$JETTY_PORT" "$SCG_PORT" "$COMPARE_PORT" "$COMPARE_ADMIN_PORT"; do
+for port in "$GATEWAY_PORT" "$ADMIN_PORT" "$UPSTREAM_PORT" "$REFERENCE_PORT" "$HAPROXY_PORT" "$CADDY_PORT" "$JETTY_PORT" "$SCG_PORT" "$COMPARE_PORT" "$COMPARE_ADMIN_PORT"; do
     check_int port "$port" 1024 65535
 done
 case $VIRTUAL_THREADS in "" | true | false) ;; *) die "VIRTUAL_THREADS must be true or false" ;; esac
 case $JETTY_VIRTUAL_THREADS in true | false) ;; *) die "JETTY_VIRTUAL_THREADS must be true or false" ;; esac
 [[ $HEAP =~ ^[0-9]+[mg]$ ]] || die "HEAP must look like 512m or 1g, got '$HEAP'"
+GATEWAY_HEAP=${COMPARE_HEAP:-$HEAP}
+
+# wrk holds a descriptor per connection, a proxy two (its client and upstream sides), and the
+# upstream nginx one per kept-alive connection of every target at once: c1024 does not fit the
+# usual soft limit of 1024 open files. The soft limit (inherited by all this script starts) is
+# lifted as far as the hard one allows.
+UPSTREAM_WORKER_CONNECTIONS=$(((${#targets[@]} + 1) * MAX_CONNS + 512))
+((UPSTREAM_WORKER_CONNECTIONS >= 4096)) || UPSTREAM_WORKER_CONNECTIONS=4096
+need_files=$((UPSTREAM_WORKER_CONNECTIONS + 64))
+open_files() { local n; n=$(ulimit -n); [[ $n == unlimited ]] && echo 1048576 || echo "$n"; }
+if (($(open_files) < need_files)); then
+    hard=$(ulimit -Hn)
+    if [[ $hard == unlimited ]] || ((hard >= 65536)); then hard=65536; fi
+    ulimit -n "$hard" 2>/dev/null || true
+    (($(open_files) >= need_files)) || die "c$MAX_CONNS with ${#targets[@]} targets needs $need_files open files per process; the limit is $(ulimit -n) (hard $(ulimit -Hn)): raise it and run again"
+fi
 
 # ---------------------------------------------------------------- priority
 
@@ -218,19 +250,21 @@ need_packages=()
 command -v wrk >/dev/null || need_packages+=(wrk)
 command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || need_packages+=(nginx)
 if has_target haproxy; then command -v haproxy >/dev/null || [[ -x /usr/sbin/haproxy ]] || need_packages+=(haproxy); fi
+if has_target caddy; then command -v caddy >/dev/null || [[ -x /usr/bin/caddy ]] || need_packages+=(caddy); fi
 if ((${#need_packages[@]} > 0)); then
     if ((EUID == 0)) && command -v apt-get >/dev/null; then
         log "installing ${need_packages[*]} with apt-get"
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_packages[@]}" >/dev/null
-        # Debian starts the packaged nginx and haproxy services; the benchmark never uses them
-        # (its own ports and configs) and leaves them be.
+        # Debian starts the packaged nginx, haproxy and caddy services; the benchmark never uses
+        # them (its own ports and configs) and leaves them be.
     else
         die "missing ${need_packages[*]}: install them (Debian: sudo apt-get install -y ${need_packages[*]}) and run again"
     fi
 fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 HAPROXY=$(command -v haproxy || echo /usr/sbin/haproxy)
+CADDY=$(command -v caddy || echo /usr/bin/caddy)
 command -v taskset >/dev/null || die "taskset (util-linux) is missing"
 
 # The first java (or javac, for building) of major version 21 or later.
@@ -301,6 +335,7 @@ fi
 ports=("$GATEWAY_PORT" "$ADMIN_PORT" "$UPSTREAM_PORT")
 if has_target nginx; then ports+=("$REFERENCE_PORT"); fi
 if has_target haproxy; then ports+=("$HAPROXY_PORT"); fi
+if has_target caddy; then ports+=("$CADDY_PORT"); fi
 if has_target jetty; then ports+=("$JETTY_PORT"); fi
 if has_target scg; then ports+=("$SCG_PORT"); fi
 if has_target gateway-base; then ports+=("$COMPARE_PORT" "$COMPARE_ADMIN_PORT"); fi
@@ -410,6 +445,7 @@ start_nginx() { # name dir load|proxy pin...
     started "$!" "$role"
 }
 
+NGINX_WORKER_CONNECTIONS=$UPSTREAM_WORKER_CONNECTIONS
 write_upstream_conf "$WORK/upstream" "$UPSTREAM_PORT"
 UPSTREAM_PID=""
 start_nginx UPSTREAM "$WORK/upstream" load "${PIN_LOAD[@]}"
@@ -460,16 +496,46 @@ EOF
     started "$HAPROXY_PID" proxy
 fi
 
+# Caddy, the third reference: Go's net/http reverse proxy (the stack of the design review), one
+# scheduler thread (GOMAXPROCS=1, the Go counterpart of the JVMs' one CPU), no admin endpoint, no
+# automatic HTTPS, no access log (Caddy logs requests only with a log directive), kept-alive
+# upstream connections: as many idle ones per host as clients (Caddy's default keeps 32, which
+# would close and reopen connections at c64 and above). Any Host (no host matcher: wrk sends
+# 127.0.0.1:port). Its state (the autosaved config) goes to the work dir, not the home directory.
+CADDY_PID=""
+if has_target caddy; then
+    mkdir -p "$WORK/caddy"
+    cat >"$WORK/caddy/Caddyfile" <<EOF
+{
+	admin off
+	auto_https off
+}
+http://:$CADDY_PORT {
+	bind 127.0.0.1
+	reverse_proxy 127.0.0.1:$UPSTREAM_PORT {
+		transport http {
+			keepalive 300s
+			keepalive_idle_conns $MAX_CONNS
+			keepalive_idle_conns_per_host $MAX_CONNS
+		}
+	}
+}
+EOF
+    "${PIN_PROXY[@]}" env GOMAXPROCS=1 HOME="$WORK/caddy" XDG_DATA_HOME="$WORK/caddy" XDG_CONFIG_HOME="$WORK/caddy" \
+        "$CADDY" run --adapter caddyfile --config "$WORK/caddy/Caddyfile" >"$WORK/caddy.log" 2>&1 &
+    CADDY_PID=$!
+    started "$CADDY_PID" proxy
+fi
+
 # ---------------------------------------------------------------- gateway
 
 # One CPU for the JVM (it then picks SerialGC and sizes its pools for one core) and a fixed heap.
 # The same for the baselines (their own defaults otherwise).
+# With --compare-heap only the gateway's heap differs.
 base_jvm_opts=(-XX:ActiveProcessorCount=1 "-Xms$HEAP" "-Xmx$HEAP")
-jvm_opts=("${base_jvm_opts[@]}")
-if [[ -n $GATEWAY_JAVA_OPTS ]]; then
-    read -r -a extra_opts <<<"$GATEWAY_JAVA_OPTS"
-    jvm_opts+=("${extra_opts[@]}")
-fi
+extra_opts=()
+if [[ -n $GATEWAY_JAVA_OPTS ]]; then read -r -a extra_opts <<<"$GATEWAY_JAVA_OPTS"; fi
+declare -A JVM_HEAP=([gateway]=$GATEWAY_HEAP [gateway-base]=$HEAP [jetty]=$HEAP [scg]=$HEAP)
 # The gateway, and gateway-base (the compare jar) the same way: the same JVM options, the same
 # config from bench/lib.sh (only the ports differ), the same core. Each keeps its last-known-good
 # copy in the work dir (the default /tmp/nexus path is shared by every gateway on the host), and
@@ -479,7 +545,8 @@ start_gateway() { # target jar port admin-port
     [[ $1 == gateway ]] && extra=$GATEWAY_CONFIG_EXTRA
     write_gateway_conf "$WORK/$1.conf" "$3" "$4" "$UPSTREAM_PORT" "$VIRTUAL_THREADS" "$extra"
     NEXUS_LAST_KNOWN_GOOD="$WORK/$1.last-known-good.conf" "${PIN_PROXY[@]}" env -u NEXUS_PORT \
-        "$JAVA" "${jvm_opts[@]}" -jar "$2" --config "$WORK/$1.conf" >"$WORK/$1.log" 2>&1 &
+        "$JAVA" -XX:ActiveProcessorCount=1 "-Xms${JVM_HEAP[$1]}" "-Xmx${JVM_HEAP[$1]}" "${extra_opts[@]}" \
+        -jar "$2" --config "$WORK/$1.conf" >"$WORK/$1.log" 2>&1 &
     JVM_PID[$1]=$!
     started "$!" proxy
 }
@@ -496,13 +563,42 @@ wait_ready() { # name pid port path
         sleep 0.1
     done
 }
+# What each JVM really runs with, read from the running JVM (JAVA_TOOL_OPTIONS, JDK_JAVA_OPTIONS,
+# GATEWAY_JAVA_OPTS or a launcher could change it): one CPU and -Xms = -Xmx = its heap, else the
+# run stops. Sets JVM_FLAGS[target] for the report: CPUs, heap and the collector the JVM chose.
+JCMD=$(find_jdk_tool jcmd 2>/dev/null || true)
+declare -A JVM_FLAGS=()
+bytes_of() { # 512m | 1g
+    local n=${1%?}
+    case $1 in *g) echo $((n << 30)) ;; *) echo $((n << 20)) ;; esac
+}
+check_jvm() { # target pid
+    local flags cpus initial max gc want
+    want=$(bytes_of "${JVM_HEAP[$1]}")
+    if [[ -n $JCMD ]]; then
+        flags=$("$JCMD" "$2" VM.flags 2>/dev/null) || die "jcmd $2 VM.flags failed for $1"
+    else # a JRE: the command line only
+        flags=$(tr '\0' ' ' <"/proc/$2/cmdline")
+        flags=${flags//-Xms${JVM_HEAP[$1]}/-XX:InitialHeapSize=$want}
+        flags=${flags//-Xmx${JVM_HEAP[$1]}/-XX:MaxHeapSize=$want}
+    fi
+    cpus=$(grep -oE -- '-XX:ActiveProcessorCount=[0-9-]+' <<<"$flags" | tail -n 1 | cut -d= -f2 || true)
+    initial=$(grep -oE -- '-XX:InitialHeapSize=[0-9]+' <<<"$flags" | tail -n 1 | cut -d= -f2 || true)
+    max=$(grep -oE -- '-XX:MaxHeapSize=[0-9]+' <<<"$flags" | tail -n 1 | cut -d= -f2 || true)
+    gc=$(grep -oE -- '-XX:\+Use[A-Za-z0-9]*GC' <<<"$flags" | head -n 1 | sed 's/^-XX:+Use//' || true)
+    [[ $cpus == 1 && $initial == "$want" && $max == "$want" ]] ||
+        die "$1 runs with ActiveProcessorCount=${cpus:-?} InitialHeapSize=${initial:-?} MaxHeapSize=${max:-?}, not 1, $want and $want (JAVA_TOOL_OPTIONS='${JAVA_TOOL_OPTIONS:-}' JDK_JAVA_OPTIONS='${JDK_JAVA_OPTIONS:-}' GATEWAY_JAVA_OPTS='$GATEWAY_JAVA_OPTS')"
+    JVM_FLAGS[$1]="$1 1 CPU, heap ${JVM_HEAP[$1]} initial = max${gc:+, $gc}"
+}
 # The JVMs start one after the other, each alone on the proxy core, then wait paused.
 wait_ready gateway "$GATEWAY_PID" "$ADMIN_PORT" /readyz
+check_jvm gateway "$GATEWAY_PID"
 PAUSE_FOR_START=$PAUSE
 if ((PAUSE_FOR_START)); then kill -STOP "$GATEWAY_PID"; JVM_STOPPED[gateway]=1; fi
 if has_target gateway-base; then
     start_gateway gateway-base "$COMPARE_JAR" "$COMPARE_PORT" "$COMPARE_ADMIN_PORT"
     wait_ready gateway-base "${JVM_PID[gateway-base]}" "$COMPARE_ADMIN_PORT" /readyz
+    check_jvm gateway-base "${JVM_PID[gateway-base]}"
     if ((PAUSE_FOR_START)); then kill -STOP "${JVM_PID[gateway-base]}"; JVM_STOPPED[gateway-base]=1; fi
 fi
 JETTY_MODE="QueuedThreadPool"
@@ -513,6 +609,7 @@ if has_target jetty; then
     JVM_PID[jetty]=$!
     started "$!" proxy
     wait_ready jetty "${JVM_PID[jetty]}" "$JETTY_PORT" /
+    check_jvm jetty "${JVM_PID[jetty]}"
     if ((PAUSE_FOR_START)); then kill -STOP "${JVM_PID[jetty]}"; JVM_STOPPED[jetty]=1; fi
 fi
 if has_target scg; then
@@ -521,6 +618,7 @@ if has_target scg; then
     JVM_PID[scg]=$!
     started "$!" proxy
     wait_ready scg "${JVM_PID[scg]}" "$SCG_PORT" /
+    check_jvm scg "${JVM_PID[scg]}"
     if ((PAUSE_FOR_START)); then kill -STOP "${JVM_PID[scg]}"; JVM_STOPPED[scg]=1; fi
 fi
 kill -0 "$UPSTREAM_PID" 2>/dev/null || die "the upstream nginx exited: $(tail -n 3 "$WORK/upstream/error.log" 2>/dev/null)"
@@ -530,6 +628,7 @@ fi
 if has_target haproxy; then
     kill -0 "$HAPROXY_PID" 2>/dev/null || die "haproxy exited: $(tail -n 3 "$WORK/haproxy.log" 2>/dev/null)"
 fi
+if has_target caddy; then wait_ready caddy "$CADDY_PID" "$CADDY_PORT" /; fi
 
 declare -A URL=(
     [gateway]="http://127.0.0.1:$GATEWAY_PORT/"
@@ -537,15 +636,17 @@ declare -A URL=(
     [direct]="http://127.0.0.1:$UPSTREAM_PORT/"
     [nginx]="http://127.0.0.1:$REFERENCE_PORT/"
     [haproxy]="http://127.0.0.1:$HAPROXY_PORT/"
+    [caddy]="http://127.0.0.1:$CADDY_PORT/"
     [jetty]="http://127.0.0.1:$JETTY_PORT/"
     [scg]="http://127.0.0.1:$SCG_PORT/"
 )
 declare -A LABEL=(
-    [gateway]="Nexus gateway"
-    [gateway-base]="Nexus gateway-base (compare jar)"
+    [gateway]="Nexus gateway${COMPARE_HEAP:+ (-Xmx$GATEWAY_HEAP)}"
+    [gateway-base]="Nexus gateway-base (${COMPARE_HEAP:+-Xmx$HEAP, }compare jar)"
     [direct]="direct to the upstream"
     [nginx]="nginx reverse proxy (reference)"
     [haproxy]="HAProxy (reference)"
+    [caddy]="Caddy reverse_proxy (reference)"
     [jetty]="Jetty AsyncProxyServlet (baseline)"
     [scg]="Spring Cloud Gateway (baseline)"
 )
@@ -715,6 +816,34 @@ for target in "${targets[@]}"; do
     [[ -n ${JVM_PID[$target]:-} ]] || run_wrk "$target" 2 "$MAX_CONNS"
 done
 
+# Memory and GC of each JVM over its measured runs: RSS (from /proc) after each run, and the
+# collections and their time (jstat -gc, which reads the JVM's perf-data file and so works while it
+# is paused) since its previous run; a paused JVM does not collect, so each delta is its own run's.
+declare -A GC_LAST=() GC_YOUNG=() GC_YOUNG_S=() GC_FULL=() GC_FULL_S=() RSS_MAX=()
+gc_counters() { # pid: "young-count young-seconds full-count full-seconds" (full: FGC + CGC)
+    [[ -n $JSTAT ]] || return 0
+    "${PIN_LOAD[@]}" "$JSTAT" -gc "$1" 2>/dev/null | awk 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i }
+        NR == 2 { c = ("CGC" in col ? $col["CGC"] : 0); ct = ("CGCT" in col ? $col["CGCT"] : 0)
+                  printf "%d %.3f %d %.3f", $col["YGC"], $col["YGCT"], $col["FGC"] + c, $col["FGCT"] + ct }'
+}
+rss_mb() { awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null; }
+for target in "${!JVM_PID[@]}"; do GC_LAST[$target]=$(gc_counters "${JVM_PID[$target]}"); done
+sample_jvm() { # target connections
+    local key=$1/$2 now rss
+    now=$(gc_counters "${JVM_PID[$1]}")
+    if [[ -n $now && -n ${GC_LAST[$1]} ]]; then
+        local -a d
+        read -r -a d <<<"$(awk -v a="${GC_LAST[$1]}" -v b="$now" 'BEGIN { split(a, x, " "); split(b, y, " ")
+            printf "%d %.3f %d %.3f", y[1] - x[1], y[2] - x[2], y[3] - x[3], y[4] - x[4] }')"
+        GC_YOUNG[$key]=$((${GC_YOUNG[$key]:-0} + d[0])) GC_FULL[$key]=$((${GC_FULL[$key]:-0} + d[2]))
+        GC_YOUNG_S[$key]=$(awk -v a="${GC_YOUNG_S[$key]:-0}" -v b="${d[1]}" 'BEGIN { printf "%.3f", a + b }')
+        GC_FULL_S[$key]=$(awk -v a="${GC_FULL_S[$key]:-0}" -v b="${d[3]}" 'BEGIN { printf "%.3f", a + b }')
+    fi
+    GC_LAST[$1]=$now
+    rss=$(rss_mb "${JVM_PID[$1]}")
+    if [[ -n $rss ]] && ((rss > ${RSS_MAX[$key]:-0})); then RSS_MAX[$key]=$rss; fi
+}
+
 # Results per target and connection count, keyed "target/connections".
 declare -A RPS P50 P99 ERR
 FOREIGN=""
@@ -734,6 +863,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
         for target in "${round_targets[@]}"; do
             key=$target/$conns
             run_wrk "$target" "$DURATION" "$conns"
+            [[ -z ${JVM_PID[$target]:-} ]] || sample_jvm "$target" "$conns"
             RPS[$key]+="$R_RPS " P50[$key]+="$R_P50 " P99[$key]+="$R_P99 "
             ERR[$key]=$((ERR[$key] + R_ERR))
             FOREIGN+="$R_FOREIGN "
@@ -781,7 +911,7 @@ for conns in "${CONNS[@]}"; do
     done
     direct_rps=${MEDIAN[direct/$conns]}
     gateway_rps=${MEDIAN[gateway/$conns]}
-    for target in gateway gateway-base jetty scg nginx haproxy direct; do
+    for target in gateway gateway-base jetty scg nginx haproxy caddy direct; do
         has_target "$target" || continue
         key=$target/$conns
         table+=$'\n'"| ${LABEL[$target]} | $conns | $(fmt_int "${MEDIAN[$key]}") | $(fmt_ms "$(median "${P50[$key]}")") | $(fmt_ms "$(median "${P99[$key]}")") | ${ERR[$key]} | $(ratio "${MEDIAN[$key]}" "$direct_rps") | $(ratio "${MEDIAN[$key]}" "$gateway_rps") |"
@@ -792,7 +922,7 @@ for conns in "${CONNS[@]}"; do
         line+=" gateway / gateway-base **$(ratio "$gateway_rps" "${MEDIAN[gateway-base/$conns]}")** (per round: $(round_ratios gateway gateway-base "$conns"));"
     fi
     line+=" gateway / direct **$(ratio "$gateway_rps" "$direct_rps")**"
-    for target in jetty scg nginx haproxy; do
+    for target in jetty scg nginx haproxy caddy; do
         has_target "$target" || continue
         line+="; gateway / $target **$(ratio "$gateway_rps" "${MEDIAN[$target/$conns]}")**"
     done
@@ -804,6 +934,8 @@ java_version=$({ "$JAVA" -version 2>&1 || true; } | awk 'NR == 1')
 nginx_version=$({ "$NGINX" -v 2>&1 || true; } | sed 's/^nginx version: //')
 haproxy_version=""
 if has_target haproxy; then haproxy_version="; HAProxy $({ "$HAPROXY" -v 2>&1 || true; } | awk 'NR == 1 { print $3 }')"; fi
+caddy_version=""
+if has_target caddy; then caddy_version="; Caddy $({ "$CADDY" version 2>&1 || true; } | awk 'NR == 1 { print $1 }') (GOMAXPROCS=1)"; fi
 wrk_version=$({ wrk -v 2>&1 || true; } | awk 'NR == 1 { print $2 }')
 commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || echo unknown)
@@ -823,7 +955,38 @@ if has_target gateway-base; then gateway_names="gateway and gateway-base"; fi
 jars="gateway jar \`$JAR\` (sha256 $(sha256sum "$JAR" | cut -c1-12))"
 if has_target gateway-base; then
     jars+=", gateway-base jar \`$COMPARE_JAR\` (sha256 $(sha256sum "$COMPARE_JAR" | cut -c1-12))"
-    if cmp -s "$JAR" "$COMPARE_JAR"; then jars+=": the same bytes as the gateway jar, an A/A run"; fi
+    if [[ -n $COMPARE_HEAP ]]; then
+        cmp -s "$JAR" "$COMPARE_JAR" && jars+=": the same bytes as the gateway jar, only the heap differs"
+    elif cmp -s "$JAR" "$COMPARE_JAR"; then
+        jars+=": the same bytes as the gateway jar, an A/A run"
+    fi
+fi
+# The JVMs' memory and collections over their measured runs.
+jvm_table=""
+jvm_flags=""
+for target in gateway gateway-base jetty scg; do
+    [[ -n ${JVM_PID[$target]:-} ]] || continue
+    jvm_flags+="${jvm_flags:+; }${JVM_FLAGS[$target]}"
+    peak=$(awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/${JVM_PID[$target]}/status" 2>/dev/null || echo "?")
+    for conns in "${CONNS[@]}"; do
+        key=$target/$conns
+        gc="- | - | - | - | -"
+        if [[ -n ${GC_YOUNG[$key]:-} ]]; then
+            gc="${GC_YOUNG[$key]} | $(awk -v s="${GC_YOUNG_S[$key]}" 'BEGIN { printf "%.0f ms", s * 1000 }') | ${GC_FULL[$key]} | $(awk -v s="${GC_FULL_S[$key]}" 'BEGIN { printf "%.0f ms", s * 1000 }')"
+            gc+=" | $(awk -v y="${GC_YOUNG_S[$key]}" -v f="${GC_FULL_S[$key]}" -v t="$((ROUNDS * DURATION))" 'BEGIN { printf "%.1f%%", (y + f) / t * 100 }')"
+        fi
+        jvm_table+=$'\n'"| $target | ${JVM_HEAP[$target]} | $conns | ${RSS_MAX[$key]:-?} | $peak | $gc |"
+    done
+done
+if [[ -n $jvm_table ]]; then
+    jvm_table="
+
+JVMs over their measured runs (RSS after each run, largest; peak RSS of the whole run from VmHWM;
+collections and their pause time summed over the rounds, from \`jstat -gc\`, full including concurrent
+cycles; GC share of the measured seconds):
+
+| JVM | heap | connections | RSS (MB) | peak RSS (MB) | young GCs | young GC time | full GCs | full GC time | GC share |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |$jvm_table"
 fi
 raw=""
 for conns in "${CONNS[@]}"; do
@@ -835,12 +998,13 @@ done
 report="## Nexus load benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')
 
 $table
+$jvm_table
 
 ${summary}- Settings: $ROUNDS interleaved rounds x ${DURATION}s of \`wrk -t$WRK_THREADS -c{${CONNS[*]}} --latency\` per target, medians over rounds, errors summed (non-2xx + socket errors); GET / with a ${#BENCH_BODY}-byte upstream body. Ratios are between medians of the same connection count in this run.
 - Warm-up (${WARMUP_SLICE}s slices, at most ${WARMUP_MAX}s, each JVM alone): ${warmups:-none}.
-- Pinning: $pinning; every JVM \`${base_jvm_opts[*]}\` (${gateway_names} extra: \`${GATEWAY_JAVA_OPTS:-none}\`), gateway virtual threads: $threads_mode; gateway's config extra: \`${GATEWAY_CONFIG_EXTRA:-none}\`; Jetty baseline: $JETTY_MODE; JVMs not being measured paused: $([[ $PAUSE == 1 ]] && echo yes || echo no); SCHED_IDLE busy loops: $([[ $BUSY == 1 ]] && echo yes || echo no); priority: $priority_mode.
+- Pinning: $pinning; every JVM \`${base_jvm_opts[*]}\`$([[ -z $COMPARE_HEAP ]] || echo " except the gateway's heap, \`-Xms$GATEWAY_HEAP -Xmx$GATEWAY_HEAP\`") (${gateway_names} extra: \`${GATEWAY_JAVA_OPTS:-none}\`), as read back from each running JVM: ${jvm_flags:-no JVM}; gateway virtual threads: $threads_mode; gateway's config extra: \`${GATEWAY_CONFIG_EXTRA:-none}\`; Jetty baseline: $JETTY_MODE; JVMs not being measured paused: $([[ $PAUSE == 1 ]] && echo yes || echo no); SCHED_IDLE busy loops: $([[ $BUSY == 1 ]] && echo yes || echo no); priority: $priority_mode.
 - CPU used by other processes during the measured runs (percent of one CPU): median $foreign_median, max $foreign_max (high values: the machine was shared during the run, so trust its ratios less).
-- Versions: commit $commit; $jars; $java_version; nginx $nginx_version$haproxy_version; wrk $wrk_version; $(uname -sr); $cpus CPUs ($cpu_model).
+- Versions: commit $commit; $jars; $java_version; nginx $nginx_version$haproxy_version$caddy_version; wrk $wrk_version; $(uname -sr); $cpus CPUs ($cpu_model).
 - Raw req/s per round: $raw."
 
 echo "$report"
