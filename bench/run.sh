@@ -50,6 +50,9 @@ Other environment variables:
   JETTY_JAR, SCG_JAR   baseline jars [bench/baselines/*/target/*.jar, built if missing]
   JAVA_HOME            JDK/JRE 21+ to run the JVMs (else the first java 21+ found)
   GATEWAY_JAVA_OPTS    extra JVM options for the gateway (and gateway-base), after the fixed ones
+  NMT                  1: the gateway (and gateway-base) run with -XX:NativeMemoryTracking=summary
+                       and the report adds their committed memory by area (heap, metaspace, code
+                       cache, threads, direct buffers, ...) at the end of the run [0]
   GATEWAY_CONFIG_EXTRA HOCON added inside nexus {} of the gateway's config only, not
                        gateway-base's: measures a setting's cost with --compare-jar of the same
                        jar (e.g. 'config.guard.enabled = true')
@@ -113,6 +116,7 @@ RESULTS_DIR=${RESULTS_DIR:-$ROOT/bench/results}
 JAR=${JAR:-$ROOT/gateway-launcher/target/nexus-gateway.jar}
 COMPARE_JAR=${COMPARE_JAR:-}
 COMPARE_HEAP=${COMPARE_HEAP:-}
+NMT=${NMT:-0}
 COMPARE_PORT=${COMPARE_PORT:-18086}
 COMPARE_ADMIN_PORT=${COMPARE_ADMIN_PORT:-19091}
 JETTY_JAR=${JETTY_JAR:-$ROOT/bench/baselines/jetty-proxy/target/jetty-proxy-baseline.jar}
@@ -193,6 +197,7 @@ case $VIRTUAL_THREADS in "" | true | false) ;; *) die "VIRTUAL_THREADS must be t
 case $JETTY_VIRTUAL_THREADS in true | false) ;; *) die "JETTY_VIRTUAL_THREADS must be true or false" ;; esac
 [[ $HEAP =~ ^[0-9]+[mg]$ ]] || die "HEAP must look like 512m or 1g, got '$HEAP'"
 GATEWAY_HEAP=${COMPARE_HEAP:-$HEAP}
+case $NMT in 0 | 1) ;; *) die "NMT must be 0 or 1, got '$NMT'" ;; esac
 
 # wrk holds a descriptor per connection, a proxy two (its client and upstream sides), and the
 # upstream nginx one per kept-alive connection of every target at once: c1024 does not fit the
@@ -535,6 +540,7 @@ fi
 base_jvm_opts=(-XX:ActiveProcessorCount=1 "-Xms$HEAP" "-Xmx$HEAP")
 extra_opts=()
 if [[ -n $GATEWAY_JAVA_OPTS ]]; then read -r -a extra_opts <<<"$GATEWAY_JAVA_OPTS"; fi
+if ((NMT)); then extra_opts+=(-XX:NativeMemoryTracking=summary); fi
 declare -A JVM_HEAP=([gateway]=$GATEWAY_HEAP [gateway-base]=$HEAP [jetty]=$HEAP [scg]=$HEAP)
 # The gateway, and gateway-base (the compare jar) the same way: the same JVM options, the same
 # config from bench/lib.sh (only the ports differ), the same core. Each keeps its last-known-good
@@ -978,6 +984,40 @@ for target in gateway gateway-base jetty scg; do
         jvm_table+=$'\n'"| $target | ${JVM_HEAP[$target]} | $conns | ${RSS_MAX[$key]:-?} | $peak | $gc |"
     done
 done
+# With NMT=1: the gateways' committed memory by area, now, after all the runs (jcmd VM.native_memory).
+nmt_table=""
+if ((NMT)) && [[ -n $JCMD ]]; then
+    declare -A NMT_MB=()
+    nmt_areas=()
+    nmt_jvms=()
+    for target in gateway gateway-base; do
+        [[ -n ${JVM_PID[$target]:-} ]] || continue
+        nmt_jvms+=("$target")
+        while IFS=$'\t' read -r area mb; do
+            [[ -n ${NMT_MB[$area/gateway]+x} || -n ${NMT_MB[$area/gateway-base]+x} ]] || nmt_areas+=("$area")
+            NMT_MB[$area/$target]=$mb
+        done < <("$JCMD" "${JVM_PID[$target]}" VM.native_memory summary 2>/dev/null | awk '
+            /^Total: / { if (match($0, /committed=[0-9]+KB/)) printf "Total (NMT)\t%.1f\n", substr($0, RSTART + 10, RLENGTH - 12) / 1024 }
+            /^-  *[A-Za-z]/ && /committed=/ { line = $0; sub(/^- */, "", line); area = line; sub(/ *\(.*/, "", area)
+                if (match(line, /committed=[0-9]+KB/)) printf "%s\t%.1f\n", area, substr(line, RSTART + 10, RLENGTH - 12) / 1024 }')
+        NMT_MB["RSS now/$target"]=$(awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/${JVM_PID[$target]}/status" 2>/dev/null || echo "?")
+    done
+    nmt_areas+=("RSS now")
+    if ((${#nmt_jvms[@]} > 0)); then
+        nmt_table=$'\n\n'"Native memory tracking (\`jcmd VM.native_memory summary\`, committed MB, after the last run; areas under 0.1 MB left out; RSS for comparison):"$'\n\n'"| area |"
+        rule="| --- |"
+        for target in "${nmt_jvms[@]}"; do nmt_table+=" $target (${JVM_HEAP[$target]}) |"; rule+=" ---: |"; done
+        nmt_table+=$'\n'"$rule"
+        for area in "${nmt_areas[@]}"; do
+            row="| $area |" shown=0
+            for target in "${nmt_jvms[@]}"; do
+                row+=" ${NMT_MB[$area/$target]:--} |"
+                awk -v v="${NMT_MB[$area/$target]:-0}" 'BEGIN { exit !(v >= 0.1) }' && shown=1
+            done
+            ((shown == 0)) || nmt_table+=$'\n'"$row"
+        done
+    fi
+fi
 if [[ -n $jvm_table ]]; then
     jvm_table="
 
@@ -998,11 +1038,11 @@ done
 report="## Nexus load benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')
 
 $table
-$jvm_table
+$jvm_table$nmt_table
 
 ${summary}- Settings: $ROUNDS interleaved rounds x ${DURATION}s of \`wrk -t$WRK_THREADS -c{${CONNS[*]}} --latency\` per target, medians over rounds, errors summed (non-2xx + socket errors); GET / with a ${#BENCH_BODY}-byte upstream body. Ratios are between medians of the same connection count in this run.
 - Warm-up (${WARMUP_SLICE}s slices, at most ${WARMUP_MAX}s, each JVM alone): ${warmups:-none}.
-- Pinning: $pinning; every JVM \`${base_jvm_opts[*]}\`$([[ -z $COMPARE_HEAP ]] || echo " except the gateway's heap, \`-Xms$GATEWAY_HEAP -Xmx$GATEWAY_HEAP\`") (${gateway_names} extra: \`${GATEWAY_JAVA_OPTS:-none}\`), as read back from each running JVM: ${jvm_flags:-no JVM}; gateway virtual threads: $threads_mode; gateway's config extra: \`${GATEWAY_CONFIG_EXTRA:-none}\`; Jetty baseline: $JETTY_MODE; JVMs not being measured paused: $([[ $PAUSE == 1 ]] && echo yes || echo no); SCHED_IDLE busy loops: $([[ $BUSY == 1 ]] && echo yes || echo no); priority: $priority_mode.
+- Pinning: $pinning; every JVM \`${base_jvm_opts[*]}\`$([[ -z $COMPARE_HEAP ]] || echo " except the gateway's heap, \`-Xms$GATEWAY_HEAP -Xmx$GATEWAY_HEAP\`") (${gateway_names} extra: \`${extra_opts[*]:-none}\`), as read back from each running JVM: ${jvm_flags:-no JVM}; gateway virtual threads: $threads_mode; gateway's config extra: \`${GATEWAY_CONFIG_EXTRA:-none}\`; Jetty baseline: $JETTY_MODE; JVMs not being measured paused: $([[ $PAUSE == 1 ]] && echo yes || echo no); SCHED_IDLE busy loops: $([[ $BUSY == 1 ]] && echo yes || echo no); priority: $priority_mode.
 - CPU used by other processes during the measured runs (percent of one CPU): median $foreign_median, max $foreign_max (high values: the machine was shared during the run, so trust its ratios less).
 - Versions: commit $commit; $jars; $java_version; nginx $nginx_version$haproxy_version$caddy_version; wrk $wrk_version; $(uname -sr); $cpus CPUs ($cpu_model).
 - Raw req/s per round: $raw."

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Soak test of Nexus (PF3): the gateway under steady load at a fraction (70%) of its measured
-# peak for a long time (10 minutes), reporting throughput, p99, heap after GC and RSS at the start,
-# every slice and the end, and whether they stayed flat. Usage: bench/soak.sh --help
+# peak for a long time (10 minutes), started like a 1-CPU container (-XX:ActiveProcessorCount=1,
+# -Xms = -Xmx, read back from the running JVM), reporting throughput, p99, collections, heap after
+# GC and RSS at the start, every slice and the end, and whether they stayed flat.
+# Usage: bench/soak.sh --help
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -25,7 +27,9 @@ Options (each also settable through the environment variable in brackets):
 Other environment variables:
   JAR                  gateway jar [gateway-launcher/target/nexus-gateway.jar, built if missing]
   JAVA_HOME            JDK 21+ (jcmd and jstat are needed, so a JDK, not a JRE)
-  GATEWAY_JAVA_OPTS    extra JVM options, appended after -XX:ActiveProcessorCount=1 -Xms512m -Xmx512m
+  HEAP                 fixed heap of the gateway (-Xms = -Xmx) [512m]
+  GATEWAY_JAVA_OPTS    extra JVM options, appended after -XX:ActiveProcessorCount=1 -Xms$HEAP -Xmx$HEAP
+                       (the soak stops if the running JVM does not have one CPU and that heap)
   VIRTUAL_THREADS      true/false: sets nexus.server.virtual-threads (default: the gateway's)
   LOAD_CPU, PROXY_CPU  cores for wrk + upstream and for the gateway [0, 1]
   GATEWAY_PORT, ADMIN_PORT, UPSTREAM_PORT   [28080, 29090, 28081] (not run.sh's: both can coexist)
@@ -55,6 +59,7 @@ WARMUP=${WARMUP:-60}
 PEAK_DURATION=${PEAK_DURATION:-10}
 VIRTUAL_THREADS=${VIRTUAL_THREADS:-}
 GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS:-}
+HEAP=${HEAP:-512m}
 LOAD_CPU=${LOAD_CPU:-0}
 PROXY_CPU=${PROXY_CPU:-1}
 GATEWAY_PORT=${GATEWAY_PORT:-28080}
@@ -90,6 +95,7 @@ check_int warmup "$WARMUP" 0 300
 check_int peak "$PEAK_DURATION" 5 60
 for port in "$GATEWAY_PORT" "$ADMIN_PORT" "$UPSTREAM_PORT"; do check_int port "$port" 1024 65535; done
 case $VIRTUAL_THREADS in "" | true | false) ;; *) die "VIRTUAL_THREADS must be true or false" ;; esac
+[[ $HEAP =~ ^[0-9]+[mg]$ ]] || die "HEAP must look like 512m or 1g, got '$HEAP'"
 # At least four samples in a soak: a trend needs more than two points.
 ((SLICE * 4 <= DURATION)) || SLICE=$((DURATION / 4))
 ((SLICE >= 10)) || SLICE=10
@@ -182,7 +188,8 @@ write_upstream_conf "$WORK/upstream" "$UPSTREAM_PORT"
 STARTED+=("$!")
 
 write_gateway_conf "$WORK/gateway.conf" "$GATEWAY_PORT" "$ADMIN_PORT" "$UPSTREAM_PORT" "$VIRTUAL_THREADS"
-jvm_opts=(-XX:ActiveProcessorCount=1 -Xms512m -Xmx512m)
+# Like a 1-CPU container, as bench/run.sh starts every JVM.
+jvm_opts=(-XX:ActiveProcessorCount=1 "-Xms$HEAP" "-Xmx$HEAP")
 if [[ -n $GATEWAY_JAVA_OPTS ]]; then
     read -r -a extra_opts <<<"$GATEWAY_JAVA_OPTS"
     jvm_opts+=("${extra_opts[@]}")
@@ -199,6 +206,14 @@ for ((i = 0; ; i++)); do
     sleep 0.1
 done
 [[ $(http_status "$GATEWAY_PORT" / || true) == 200 ]] || die "the gateway does not answer 200 on /"
+# What the JVM really runs with (JAVA_TOOL_OPTIONS, JDK_JAVA_OPTIONS or GATEWAY_JAVA_OPTS could
+# change it): one CPU and the fixed heap, else the soak would not measure a container's gateway.
+flags=$("$JCMD" "$GATEWAY_PID" VM.flags 2>/dev/null) || die "jcmd VM.flags failed"
+heap_bytes=$((${HEAP%?} << $([[ $HEAP == *g ]] && echo 30 || echo 20)))
+flag() { grep -oE -- "-XX:$1=[0-9-]+" <<<"$flags" | tail -n 1 | cut -d= -f2 || true; }
+[[ $(flag ActiveProcessorCount) == 1 && $(flag InitialHeapSize) == "$heap_bytes" && $(flag MaxHeapSize) == "$heap_bytes" ]] ||
+    die "the gateway runs with ActiveProcessorCount=$(flag ActiveProcessorCount) InitialHeapSize=$(flag InitialHeapSize) MaxHeapSize=$(flag MaxHeapSize), not 1, $heap_bytes and $heap_bytes"
+GC_NAME=$(grep -oE -- '-XX:\+Use[A-Za-z0-9]*GC' <<<"$flags" | head -n 1 | sed 's/^-XX:+Use//' || true)
 
 # ---------------------------------------------------------------- measuring
 
@@ -236,13 +251,32 @@ run_wrk() { # seconds script: sets R_RPS R_P50 R_P99 R_ERR R_REQ
     kill -0 "$GATEWAY_PID" 2>/dev/null || die "the gateway died during the soak"
 }
 
+# The collector's counters (jstat -gc): young count, young seconds, full (+ concurrent) count and
+# seconds.
+gc_counters() {
+    "$JSTAT" -gc "$GATEWAY_PID" | awk 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i }
+        NR == 2 { c = ("CGC" in col ? $col["CGC"] : 0); ct = ("CGCT" in col ? $col["CGCT"] : 0)
+                  printf "%d %.3f %d %.3f", $col["YGC"], $col["YGCT"], $col["FGC"] + c, $col["FGCT"] + ct }'
+}
+# Collections during the last slice (the gateway's own: sample_memory's forced full GC is taken
+# out) and their pause time in ms: sets M_GC ("young/full") and M_GC_MS.
+GC_BEFORE=""
+count_gcs() {
+    local now
+    now=$(gc_counters)
+    if [[ -n $GC_BEFORE ]]; then
+        read -r M_GC M_GC_MS <<<"$(awk -v a="$GC_BEFORE" -v b="$now" 'BEGIN { split(a, x, " "); split(b, y, " ")
+            printf "%d/%d %.0f", y[1] - x[1], y[3] - x[3], (y[2] - x[2] + y[4] - x[4]) * 1000 }')"
+    fi
+}
 # Heap after a full GC (jcmd GC.run, then jstat: used survivor + eden + old, in MB) and RSS (MB).
-sample_memory() { # sets M_HEAP M_RSS
+sample_memory() { # sets M_HEAP M_RSS, and GC_BEFORE for the next slice
     "$JCMD" "$GATEWAY_PID" GC.run >/dev/null 2>&1 || die "jcmd GC.run failed"
     M_HEAP=$("$JSTAT" -gc "$GATEWAY_PID" | awk 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i }
         NR == 2 { printf "%.1f", ($col["S0U"] + $col["S1U"] + $col["EU"] + $col["OU"]) / 1024 }')
     M_RSS=$(awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$GATEWAY_PID/status")
     [[ -n $M_HEAP && -n $M_RSS ]] || die "could not read heap or RSS of the gateway"
+    GC_BEFORE=$(gc_counters)
 }
 
 if ((WARMUP > 0)); then
@@ -268,17 +302,18 @@ log "calibration: $(printf '%.0f' "$R_RPS") req/s; think time per request now $D
 sample_memory
 START_HEAP=$M_HEAP START_RSS=$M_RSS
 log "start: heap after GC $M_HEAP MB, RSS $M_RSS MB"
-rows="| slice | end (s) | req/s | p50 | p99 | errors | heap after GC (MB) | RSS (MB) |
-| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
-| start | 0 | | | | | $M_HEAP | $M_RSS |"
+rows="| slice | end (s) | req/s | p50 | p99 | errors | GCs young/full | GC pauses | heap after GC (MB) | RSS (MB) |
+| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+| start | 0 | | | | | | | $M_HEAP | $M_RSS |"
 ALL_RPS="" ALL_P99="" ERRORS=0 REQUESTS=0
 for ((s = 1; s <= SLICES; s++)); do
     run_wrk "$SLICE" "$WORK/paced.lua"
+    count_gcs
     sample_memory
     ALL_RPS+="$R_RPS " ALL_P99+="$R_P99 "
     ERRORS=$((ERRORS + R_ERR)) REQUESTS=$((REQUESTS + R_REQ))
-    rows+=$'\n'"| $s | $((s * SLICE)) | $(printf '%.0f' "$R_RPS") | $R_P50 ms | $R_P99 ms | $R_ERR | $M_HEAP | $M_RSS |"
-    log "slice $s/$SLICES: $(printf '%.0f' "$R_RPS") req/s, p50 $R_P50 ms, p99 $R_P99 ms, errors $R_ERR; heap after GC $M_HEAP MB, RSS $M_RSS MB"
+    rows+=$'\n'"| $s | $((s * SLICE)) | $(printf '%.0f' "$R_RPS") | $R_P50 ms | $R_P99 ms | $R_ERR | $M_GC | $M_GC_MS ms | $M_HEAP | $M_RSS |"
+    log "slice $s/$SLICES: $(printf '%.0f' "$R_RPS") req/s, p50 $R_P50 ms, p99 $R_P99 ms, errors $R_ERR; GCs $M_GC ($M_GC_MS ms); heap after GC $M_HEAP MB, RSS $M_RSS MB"
 done
 
 # ---------------------------------------------------------------- report
@@ -296,7 +331,9 @@ heap_line=$(verdict "heap after GC (MB)" "$START_HEAP" "$M_HEAP" 10 8)
 rss_line=$(verdict "RSS (MB)" "$START_RSS" "$M_RSS" 10 32)
 rps_line=$(awk -v a="$first_rps" -v b="$last_rps" -v t="$TARGET" 'BEGIN {
     d = (b - a) / a * 100; printf "req/s first slice %.0f, last %.0f (%+.1f%%; target %d): %s", a, b, d, t, (d > -10 && d < 10 ? "flat" : "MOVED") }')
-p99_line="p99 first slice $first_p99 ms, last $last_p99 ms"
+# p99 flat: the last slice's within 25% or 5 ms of the first's (a tail moves more than a mean).
+p99_line=$(awk -v a="$first_p99" -v b="$last_p99" 'BEGIN { d = b - a; lim = a * 0.25; if (lim < 5) lim = 5
+    printf "p99 first slice %s ms, last %s ms (%+.1f ms): %s", a, b, d, (d <= lim ? "flat" : "GREW") }')
 java_version=$({ "$JAVA" -version 2>&1 || true; } | awk 'NR == 1')
 commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 
@@ -309,7 +346,7 @@ $rows
 - $heap_line
 - $rss_line
 - Errors: $ERRORS of $REQUESTS requests.
-- Settings: ${DURATION}s soak in ${SLICE}s slices of \`wrk -t1 -c$CONNECTIONS --latency\` paced by a Lua delay() (think time $DELAY ms per request) at ${LOAD_PCT}% of a peak of $(printf '%.0f' "$PEAK") req/s measured after a ${WARMUP}s warm-up; heap after \`jcmd GC.run\` from \`jstat -gc\` (survivors + eden + old), RSS from /proc; gateway JVM \`${jvm_opts[*]}\` on CPU $PROXY_CPU, wrk + upstream nginx on CPU $LOAD_CPU; virtual threads: ${VIRTUAL_THREADS:-default}.
+- Settings: ${DURATION}s soak in ${SLICE}s slices of \`wrk -t1 -c$CONNECTIONS --latency\` paced by a Lua delay() (think time $DELAY ms per request) at ${LOAD_PCT}% of a peak of $(printf '%.0f' "$PEAK") req/s measured after a ${WARMUP}s warm-up; heap after \`jcmd GC.run\` from \`jstat -gc\` (survivors + eden + old), RSS from /proc; gateway JVM \`${jvm_opts[*]}\` (read back with \`jcmd VM.flags\`: 1 CPU, heap $HEAP initial = max${GC_NAME:+, $GC_NAME}) on CPU $PROXY_CPU; GCs and pauses per slice from \`jstat -gc\` (without the forced full GC of each sample), wrk + upstream nginx on CPU $LOAD_CPU; virtual threads: ${VIRTUAL_THREADS:-default}.
 - Versions: commit $commit; $java_version; $(uname -sr)."
 echo "$report"
 if mkdir -p "$RESULTS_DIR" 2>/dev/null; then
