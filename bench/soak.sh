@@ -346,7 +346,7 @@ $rows
 - $heap_line
 - $rss_line
 - Errors: $ERRORS of $REQUESTS requests.
-- Settings: ${DURATION}s soak in ${SLICE}s slices of \`wrk -t1 -c$CONNECTIONS --latency\` paced by a Lua delay() (think time $DELAY ms per request) at ${LOAD_PCT}% of a peak of $(printf '%.0f' "$PEAK") req/s measured after a ${WARMUP}s warm-up; heap after \`jcmd GC.run\` from \`jstat -gc\` (survivors + eden + old), RSS from /proc; gateway JVM \`${jvm_opts[*]}\` (read back with \`jcmd VM.flags\`: 1 CPU, heap $HEAP initial = max${GC_NAME:+, $GC_NAME}) on CPU $PROXY_CPU; GCs and pauses per slice from \`jstat -gc\` (without the forced full GC of each sample), wrk + upstream nginx on CPU $LOAD_CPU; virtual threads: ${VIRTUAL_THREADS:-default}.
+- Settings: ${DURATION}s soak in ${SLICE}s slices of \`wrk -t1 -c$CONNECTIONS --latency\` paced by a Lua delay() (think time $DELAY ms per request) at ${LOAD_PCT}% of a peak of $(printf '%.0f' "$PEAK") req/s measured after a ${WARMUP}s warm-up; heap after \`jcmd GC.run\` from \`jstat -gc\` (survivors + eden + old), RSS from /proc; gateway JVM \`${jvm_opts[*]}\` (read back with \`jcmd VM.flags\`: 1 CPU, heap $HEAP initial = max${GC_NAME:+, $GC_NAME}) on CPU $PROXY_CPU, wrk + upstream nginx on CPU $LOAD_CPU; virtual threads: ${VIRTUAL_THREADS:-default}; GCs and their pauses per slice from \`jstat -gc\` (without the full GC forced for each sample).
 - Versions: commit $commit; $java_version; $(uname -sr)."
 echo "$report"
 if mkdir -p "$RESULTS_DIR" 2>/dev/null; then
