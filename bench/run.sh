@@ -203,9 +203,8 @@ case $NMT in 0 | 1) ;; *) die "NMT must be 0 or 1, got '$NMT'" ;; esac
 # upstream nginx one per kept-alive connection of every target at once: c1024 does not fit the
 # usual soft limit of 1024 open files. The soft limit (inherited by all this script starts) is
 # lifted as far as the hard one allows.
-UPSTREAM_WORKER_CONNECTIONS=$(((${#targets[@]} + 1) * MAX_CONNS + 512))
-((UPSTREAM_WORKER_CONNECTIONS >= 4096)) || UPSTREAM_WORKER_CONNECTIONS=4096
-need_files=$((UPSTREAM_WORKER_CONNECTIONS + 64))
+need_files=$(((${#targets[@]} + 1) * MAX_CONNS + 256))
+UPSTREAM_WORKER_CONNECTIONS=$((need_files > 4096 ? need_files : 4096))
 open_files() { local n; n=$(ulimit -n); [[ $n == unlimited ]] && echo 1048576 || echo "$n"; }
 if (($(open_files) < need_files)); then
     hard=$(ulimit -Hn)
