@@ -34,7 +34,7 @@ public final class Upstream implements UpstreamView {
         this.breaker = breaker;
         this.passiveHealth = new PassiveHealth(settings.name(), settings.healthCheck().passive(), balancer.targets());
         int maxRequests = settings.maxRequests() > 0 ? settings.maxRequests() : autoMaxRequests(settings, balancer.targets().size());
-        this.load = new UpstreamLoad(maxRequests, settings.maxPendingRequests(), settings.queueTimeout().toNanos());
+        this.load = new UpstreamLoad(maxRequests, settings.maxPendingRequests(), settings.queueTimeout().toNanos(), () -> client.getScheduler());
     }
 
     /**

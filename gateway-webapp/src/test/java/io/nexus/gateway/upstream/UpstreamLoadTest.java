@@ -13,6 +13,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class UpstreamLoadTest {
@@ -20,9 +23,21 @@ class UpstreamLoadTest {
     private static final long NO_DEADLINE = Long.MAX_VALUE;
     private static final long SECOND = TimeUnit.SECONDS.toNanos(1);
 
+    private final ScheduledExecutorScheduler scheduler = new ScheduledExecutorScheduler("upstream-load-test", true);
+
+    @BeforeEach
+    void startScheduler() throws Exception {
+        scheduler.start();
+    }
+
+    @AfterEach
+    void stopScheduler() throws Exception {
+        scheduler.stop();
+    }
+
     @Test
     void lowIsRefusedAtOnceWhenNoPlaceIsFreeOrAnyoneWaits() throws Exception {
-        UpstreamLoad load = new UpstreamLoad(1, 4, 10 * SECOND);
+        UpstreamLoad load = new UpstreamLoad(1, 4, 10 * SECOND, () -> scheduler);
         assertThat(load.enter(NO_DEADLINE, Priority.NORMAL)).isEqualTo(Entry.ADMITTED);
         assertThat(load.enter(NO_DEADLINE, Priority.LOW)).isEqualTo(Entry.QUEUE_FULL);
         load.leave();
@@ -33,7 +48,7 @@ class UpstreamLoadTest {
 
     @Test
     void highGetsTheNextFreedPlaceBeforeWaitingNormalRequests() throws Exception {
-        UpstreamLoad load = new UpstreamLoad(1, 4, 10 * SECOND);
+        UpstreamLoad load = new UpstreamLoad(1, 4, 10 * SECOND, () -> scheduler);
         assertThat(load.enter(NO_DEADLINE, Priority.NORMAL)).isEqualTo(Entry.ADMITTED);
         CompletableFuture<Entry> normal = waiting(load, Priority.NORMAL);
         await().atMost(Duration.ofSeconds(5)).until(() -> load.pending() == 1);
@@ -52,7 +67,7 @@ class UpstreamLoadTest {
 
     @Test
     void highMayWaitWhenTheQueueIsFullAndTimesOutLikeTheOthers() throws Exception {
-        UpstreamLoad load = new UpstreamLoad(1, 1, TimeUnit.MILLISECONDS.toNanos(200));
+        UpstreamLoad load = new UpstreamLoad(1, 1, TimeUnit.MILLISECONDS.toNanos(200), () -> scheduler);
         assertThat(load.enter(NO_DEADLINE, Priority.NORMAL)).isEqualTo(Entry.ADMITTED);
         CompletableFuture<Entry> normal = waiting(load, Priority.NORMAL);
         await().atMost(Duration.ofSeconds(5)).until(() -> load.pending() == 1);
@@ -69,7 +84,7 @@ class UpstreamLoadTest {
     @Test
     void everyPlaceComesBackUnderConcurrentMixedPriorities() throws Exception {
         int places = 3;
-        UpstreamLoad load = new UpstreamLoad(places, 8, TimeUnit.MILLISECONDS.toNanos(2));
+        UpstreamLoad load = new UpstreamLoad(places, 8, TimeUnit.MILLISECONDS.toNanos(2), () -> scheduler);
         List<Thread> threads = new ArrayList<>();
         List<Throwable> failures = new CopyOnWriteArrayList<>();
         AtomicInteger inside = new AtomicInteger();
@@ -103,6 +118,55 @@ class UpstreamLoadTest {
             assertThat(load.enter(NO_DEADLINE, Priority.NORMAL)).isEqualTo(Entry.ADMITTED);
         }
         assertThat(load.enter(0, Priority.NORMAL)).as("no place was made up").isEqualTo(Entry.QUEUE_TIMEOUT);
+    }
+
+    @Test
+    void waitingRequestsGetFreedPlacesInArrivalOrder() throws Exception {
+        UpstreamLoad load = new UpstreamLoad(1, 8, 10 * SECOND, () -> scheduler);
+        assertThat(load.enter(NO_DEADLINE, Priority.NORMAL)).isEqualTo(Entry.ADMITTED);
+        List<CompletableFuture<Entry>> waiters = new ArrayList<>();
+        for (int i = 1; i <= 3; i++) {
+            waiters.add(waiting(load, Priority.NORMAL));
+            int joined = i;
+            await().atMost(Duration.ofSeconds(5)).until(() -> load.pending() == joined);
+        }
+        for (CompletableFuture<Entry> first : waiters) {
+            load.leave();
+            assertThat(first.get(5, TimeUnit.SECONDS)).isEqualTo(Entry.ADMITTED);
+            assertThat(waiters.stream().filter(CompletableFuture::isDone).count()).isEqualTo(waiters.indexOf(first) + 1);
+        }
+        load.leave();
+        assertThat(load.active()).isZero();
+    }
+
+    @Test
+    void anInterruptedWaiterGivesUpWithoutTakingAPlace() throws Exception {
+        UpstreamLoad load = new UpstreamLoad(1, 4, 10 * SECOND, () -> scheduler);
+        assertThat(load.enter(NO_DEADLINE, Priority.NORMAL)).isEqualTo(Entry.ADMITTED);
+        CompletableFuture<Entry> interrupted = new CompletableFuture<>();
+        Thread waiter = Thread.ofVirtual().start(() -> {
+            try {
+                interrupted.complete(load.enter(NO_DEADLINE, Priority.NORMAL));
+            } catch (Throwable e) {
+                interrupted.completeExceptionally(e);
+            }
+        });
+        await().atMost(Duration.ofSeconds(5)).until(() -> load.pending() == 1);
+        waiter.interrupt();
+        assertThat(interrupted).failsWithin(Duration.ofSeconds(5)).withThrowableThat().withCauseInstanceOf(InterruptedException.class);
+        load.leave();
+        assertThat(load.active()).as("the freed place went to nobody").isZero();
+        assertThat(load.pending()).isZero();
+    }
+
+    @Test
+    void waitersAreShedWhenTheSchedulerHasStopped() throws Exception {
+        UpstreamLoad load = new UpstreamLoad(1, 4, 10 * SECOND, () -> scheduler);
+        assertThat(load.enter(NO_DEADLINE, Priority.NORMAL)).isEqualTo(Entry.ADMITTED);
+        scheduler.stop();
+        assertThat(load.enter(NO_DEADLINE, Priority.NORMAL)).as("nobody would shed it at its time").isEqualTo(Entry.QUEUE_TIMEOUT);
+        load.leave();
+        assertThat(load.active()).isZero();
     }
 
     private static CompletableFuture<Entry> waiting(UpstreamLoad load, Priority priority) {
