@@ -329,20 +329,33 @@ final class UpstreamCall implements Exchange.Lease, CyclicTimeouts.Expirable {
     }
 
     /**
-     * Whether a failed attempt is replaced by another one: a connect failure (the request never
-     * reached the upstream), or a connection the upstream closed or reset before the attempt's
-     * response began (nginx's {@code proxy_next_upstream error}); never a timeout, a client's
-     * failure or a response cut off after its head. Takes a budget token when it says yes.
+     * Whether a failed attempt is replaced by another one on another target: a connect failure
+     * (the request never reached the upstream), or a connection the upstream closed or reset
+     * before the attempt's response began (nginx's {@code proxy_next_upstream error}); never a
+     * timeout, a client's failure or a response cut off after its head, and never without
+     * another healthy target. Takes a budget token when it says yes.
      *
      * @param responseBegan whether the attempt's response head had arrived
      */
     boolean retriesFailure(Throwable failure, boolean responseBegan) {
-        if (retries == null) {
+        // Only on another target: the one that just failed to connect or dropped the connection
+        // would most likely do it again, and each attempt counts against the breaker.
+        if (retries == null || !anotherHealthyTarget()) {
             return false;
         }
         boolean connect = retries.retryOnConnectFailure() && ExchangeFailure.isConnectFailure(failure);
         boolean reset = retries.retryOnReset() && !responseBegan && isReset(lastFailure);
         return (connect || reset) && mayRetry();
+    }
+
+    /** Whether a healthy target other than the last attempt's is there (a short walk, on the failure path only). */
+    private boolean anotherHealthyTarget() {
+        for (Target candidate : upstream.balancer().targets()) {
+            if (candidate != target && candidate.isHealthy()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean isReset(ExchangeFailure failure) {
