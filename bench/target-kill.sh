@@ -178,7 +178,7 @@ start_target() { # index
 
 start_gateway() { # mode
     local retries=""
-    [[ $1 == off ]] && retries="retries.attempts = 1"
+    [[ $1 == off ]] && retries=", retries.attempts = 1"
     cat >"$WORK/gateway.conf" <<EOF
 nexus {
   server { host = "127.0.0.1", port = $GATEWAY_PORT, shutdown { drain-delay = 0s, timeout = 5s } }
@@ -197,7 +197,9 @@ EOF
     GATEWAY_PID=$!
     STARTED+=("$GATEWAY_PID")
     for ((i = 0; ; i++)); do
-        kill -0 "$GATEWAY_PID" 2>/dev/null || die "the gateway exited during start-up"
+        # kill -0 also succeeds for a zombie: read its state.
+        [[ $(awk '{ print $3 }' "/proc/$GATEWAY_PID/stat" 2>/dev/null) =~ ^[RSD]$ ]] ||
+            die "the gateway exited during start-up: $(grep -v '^WARNING' "$WORK/gateway.log" | tail -n 3)"
         [[ $(http_status "$ADMIN_PORT" /readyz || true) == 200 ]] && break
         ((i < 600)) || die "the gateway was not ready after 60 s"
         sleep 0.1
@@ -235,6 +237,11 @@ for mode in "${modes[@]}"; do
     log "$mode: ${RESULT[$mode]}"
     grep -c '"retry_cause"' "$WORK/gateway.log" >"$WORK/retried-$mode" || true
     stop_started
+    # The next mode starts on the same ports: wait until nothing of this one answers there.
+    for port in "$GATEWAY_PORT" "$ADMIN_PORT" "${TARGET_PORTS[@]}"; do
+        for ((i = 0; i < 100; i++)); do port_in_use "$port" || break; sleep 0.1; done
+        ! port_in_use "$port" || die "port $port is still in use after the $mode run"
+    done
 done
 
 echo "target-kill: c$CONNECTIONS for ${DURATION}s through the gateway to two nginx targets, one SIGKILLed at ${KILL_AT}s and restarted ${DOWN}s later"

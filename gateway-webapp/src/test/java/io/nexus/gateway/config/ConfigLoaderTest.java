@@ -456,7 +456,7 @@ class ConfigLoaderTest {
             }
             """.formatted("a".repeat(64)));
         assertThat(config.upstreams().get("api").targets()).containsExactly(new TargetSettings(URI.create("http://127.0.0.1:1"), 1));
-        assertThat(config.routes().get(0).retries()).contains(new RetrySettings(3, true, Set.of(502, 503, 504), 20, 10, true));
+        assertThat(config.routes().get(0).retries()).contains(new RetrySettings(3, true, Set.of(502, 503, 504), 20, 100, true));
         // Listed without a block: the template's settings, which inject nothing.
         assertThat(config.routes().get(1).fault()).contains(new FaultSettings(503, 0, Duration.ZERO, 0, false));
         assertThat(config.routes().get(0).fault()).isEmpty();
@@ -477,8 +477,8 @@ class ConfigLoaderTest {
             }
             """);
         // By default a connection that failed before any response byte is tried once more.
-        assertThat(config.upstreams().get("plain").retries()).isEqualTo(new RetrySettings(2, true, Set.of(), 20, 10, true));
-        assertThat(config.upstreams().get("tuned").retries()).isEqualTo(new RetrySettings(3, false, Set.of(503), 20, 10, true));
+        assertThat(config.upstreams().get("plain").retries()).isEqualTo(new RetrySettings(2, true, Set.of(), 20, 100, true));
+        assertThat(config.upstreams().get("tuned").retries()).isEqualTo(new RetrySettings(3, false, Set.of(503), 20, 100, true));
         assertThat(config.upstreams().get("off").retries().attempts()).isEqualTo(1);
     }
 
