@@ -31,12 +31,12 @@ public final class Upstream implements UpstreamView {
         this.settings = settings;
         this.balancer = balancer;
         this.client = client;
+        this.retryBudget = new RetryBudget(settings.retries().budgetPercent(), settings.retries().minRetries());
         this.meter = meter;
         this.breaker = breaker;
         this.passiveHealth = new PassiveHealth(settings.name(), settings.healthCheck().passive(), balancer.targets());
         int maxRequests = settings.maxRequests() > 0 ? settings.maxRequests() : autoMaxRequests(settings, balancer.targets().size());
         this.load = new UpstreamLoad(maxRequests, settings.maxPendingRequests(), settings.queueTimeout().toNanos());
-        this.retryBudget = new RetryBudget(settings.retries().budgetPercent(), settings.retries().minRetries());
     }
 
     /**
