@@ -99,9 +99,11 @@ class EnvoyExportTest {
             Map.of("prefix", "/api/"));
         Map<String, Object> api = at(routes.get(3), "route");
         assertThat(api).containsEntry("cluster", "backend").containsEntry("prefix_rewrite", "/").containsEntry("timeout", "10s");
-        assertThat(at(api, "retry_policy")).containsEntry("num_retries", 2).containsEntry("retry_on", "connect-failure,retriable-status-codes")
+        assertThat(at(api, "retry_policy")).containsEntry("num_retries", 2).containsEntry("retry_on", "connect-failure,reset,retriable-status-codes")
             .containsEntry("retriable_status_codes", List.of(502, 503, 504));
         assertThat(at(routes.get(0), "route")).containsEntry("timeout", "2s").doesNotContainKey("prefix_rewrite");
+        // Without a retries block of its own, a route has its upstream's: by default one retry of a connection failure.
+        assertThat(at(at(routes.get(0), "route"), "retry_policy")).containsEntry("num_retries", 1).containsEntry("retry_on", "connect-failure,reset");
     }
 
     @Test

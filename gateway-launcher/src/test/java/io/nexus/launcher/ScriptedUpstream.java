@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An upstream on a raw socket that answers each request with the bytes of a script chosen by the
@@ -21,7 +22,7 @@ import java.util.concurrent.Executors;
  * server writes: interim responses, silences, malformed heads, wrong lengths. A script is a
  * list of steps: bytes to write, a pause, or {@link #SILENCE} (write nothing more and keep the
  * connection open until the test ends). After its steps a script keeps the connection for the
- * next request, unless it ends with {@link #CLOSE}.
+ * next request, unless it ends with {@link #CLOSE} or {@link #RESET}.
  */
 final class ScriptedUpstream implements AutoCloseable {
 
@@ -29,11 +30,14 @@ final class ScriptedUpstream implements AutoCloseable {
     static final Object SILENCE = new Object();
     /** A step: the connection is closed. */
     static final Object CLOSE = new Object();
+    /** A step: the connection is reset (a TCP RST, as when the process behind it dies mid-request). */
+    static final Object RESET = new Object();
 
     private final ServerSocket listener;
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     private final Map<String, List<Object>> scripts = new ConcurrentHashMap<>();
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    private final AtomicInteger requests = new AtomicInteger();
 
     private ScriptedUpstream() throws IOException {
         listener = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
@@ -46,6 +50,11 @@ final class ScriptedUpstream implements AutoCloseable {
 
     String url() {
         return "http://127.0.0.1:" + listener.getLocalPort();
+    }
+
+    /** Requests it has read, whatever it did with them. */
+    int requestCount() {
+        return requests.get();
     }
 
     /** Requests to {@code /name...} run these steps: {@code String} or {@code byte[]} (written), {@code Long} (a pause in ms), {@link #SILENCE}, {@link #CLOSE}. */
@@ -76,6 +85,7 @@ final class ScriptedUpstream implements AutoCloseable {
                     return;
                 }
                 skipBody(in, head);
+                requests.incrementAndGet();
                 String path = head.substring(head.indexOf(' ') + 1, head.indexOf(' ', head.indexOf(' ') + 1));
                 String name = path.substring(1).split("[/?]", 2)[0];
                 List<Object> steps = scripts.getOrDefault(name, List.of("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"));
@@ -84,6 +94,10 @@ final class ScriptedUpstream implements AutoCloseable {
                         in.transferTo(OutputStream.nullOutputStream());
                         return;
                     } else if (step == CLOSE) {
+                        return;
+                    } else if (step == RESET) {
+                        // Linger 0: the close sends RST instead of FIN.
+                        socket.setSoLinger(true, 0);
                         return;
                     } else if (step instanceof Long pause) {
                         out.flush();

@@ -24,7 +24,6 @@ final class RouteSettingsReader {
 
     private static final Pattern METHOD = Pattern.compile("[A-Z]{1,20}");
     private static final Pattern HOST = Pattern.compile("(\\*\\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?");
-    private static final Set<Integer> RETRYABLE_STATUSES = Set.of(502, 503, 504);
     private static final Duration MAX_FAULT_DELAY = Duration.ofMinutes(5);
 
     private RouteSettingsReader() {
@@ -194,29 +193,12 @@ final class RouteSettingsReader {
         return delay;
     }
 
-    /** Retries only when the route has a {@code retries} block: they are opt-in. */
+    /** A route's own {@code retries} block, which wins over its upstream's; empty when it has none. */
     private static Optional<RetrySettings> retries(Section route) {
         if (!route.has("retries")) {
             return Optional.empty();
         }
-        Section s = route.section("retries", ReferenceConfig.blockDefaults("route.retries"));
-        boolean connectFailure = false;
-        Set<Integer> statuses = new LinkedHashSet<>();
-        for (String condition : s.stringList("retry-on")) {
-            if (condition.equals("connect-failure")) {
-                connectFailure = true;
-            } else if (condition.matches("\\d{3}") && RETRYABLE_STATUSES.contains(Integer.parseInt(condition))) {
-                statuses.add(Integer.parseInt(condition));
-            } else {
-                s.problem("retry-on", "bad condition \"" + condition + "\" (connect-failure, 502, 503, 504)");
-            }
-        }
-        return Optional.of(new RetrySettings(
-            s.intBetween("attempts", 1, 10),
-            connectFailure,
-            statuses,
-            s.intBetween("budget-percent", 0, 100),
-            s.intBetween("min-retries", 0, 10_000)));
+        return Optional.of(RetrySettingsReader.read(route.section("retries", ReferenceConfig.blockDefaults("route.retries"))));
     }
 
     /** Duplicate names, and routes no request could tell apart (same path, match, host and a shared method). */

@@ -14,6 +14,7 @@ import java.util.Set;
  * @param failureStatuses upstream statuses that count as failures for the breaker and passive health
  * @param protocol the HTTP version spoken to the targets
  * @param tls trust and client certificate for https targets
+ * @param retries the retries of the routes that use this upstream and have no {@code retries} block of their own
  */
 public record UpstreamSettings(
     String name,
@@ -32,7 +33,8 @@ public record UpstreamSettings(
     HealthCheckSettings healthCheck,
     CircuitBreakerSettings circuitBreaker,
     UpstreamProtocol protocol,
-    UpstreamTlsSettings tls) {
+    UpstreamTlsSettings tls,
+    RetrySettings retries) {
 
     public UpstreamSettings {
         targets = List.copyOf(targets);

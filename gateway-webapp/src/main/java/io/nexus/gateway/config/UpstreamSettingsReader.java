@@ -16,7 +16,7 @@ import java.util.Set;
 
 /**
  * Reads one entry of {@code nexus.upstreams}, already merged over {@code nexus.upstream-defaults}:
- * its targets, timeouts and pools, {@code health-check} and {@code circuit-breaker}.
+ * its targets, timeouts and pools, {@code health-check}, {@code circuit-breaker} and {@code retries}.
  */
 final class UpstreamSettingsReader {
 
@@ -54,7 +54,8 @@ final class UpstreamSettingsReader {
             healthCheck(s.section("health-check")),
             circuitBreaker(s.section("circuit-breaker")),
             protocol(s, targets),
-            UpstreamTlsSettingsReader.read(s.section("tls")));
+            UpstreamTlsSettingsReader.read(s.section("tls")),
+            RetrySettingsReader.read(s.section("retries")));
     }
 
     /** {@code h2} needs https targets (ALPN), {@code h2c} http ones (no TLS). */

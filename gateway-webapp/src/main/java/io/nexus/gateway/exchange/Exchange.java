@@ -111,6 +111,9 @@ public final class Exchange implements AsyncListener {
     private volatile int completed;
     /** The status recorded instead of the response's, when the answer's own differs (a gRPC refusal is HTTP 200); 0: none. */
     private volatile int recordedStatus;
+    // Written by the thread of each attempt in turn, read at completion.
+    private volatile int attempts;
+    private volatile String retryCause;
 
     private Exchange(HttpServletRequest request, Span span, Recorder recorder) {
         this.startNanos = System.nanoTime();
@@ -254,6 +257,27 @@ public final class Exchange implements AsyncListener {
     @SuppressWarnings("NonAtomicOperationOnVolatileField") // one writer at a time
     public void bytesSent(long bytes) {
         bytesSent += bytes;
+    }
+
+    /** An attempt goes upstream (the access log's {@code attempts}). */
+    @SuppressWarnings("NonAtomicOperationOnVolatileField") // attempts go out one after another
+    public void attemptStarted() {
+        attempts++;
+    }
+
+    /** Attempts sent upstream for this request; 0 when none went out. */
+    public int attempts() {
+        return attempts;
+    }
+
+    /** The last failed attempt is retried: its {@code cause}, for the access log's {@code retry_cause}. */
+    public void retried(String cause) {
+        this.retryCause = cause;
+    }
+
+    /** Why the last retried attempt failed, {@code null} when the request was not retried. */
+    public String retryCause() {
+        return retryCause;
     }
 
     /** Whether the client went away before its answer. */

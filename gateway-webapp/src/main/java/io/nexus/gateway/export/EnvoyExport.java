@@ -177,10 +177,14 @@ final class EnvoyExport {
         action.put("timeout", duration(ExportRoutes.requestTimeout(route, upstream)));
         action.put("auto_host_rewrite", true);
         action.putAll(rewrite);
-        route.retries().ifPresent(retries -> {
+        // The route's own retries, else its upstream's (by default: connect-failure and reset).
+        Optional.of(route.retries().orElse(upstream.retries())).filter(retries -> retries.attempts() > 1).ifPresent(retries -> {
             List<String> on = new ArrayList<>();
             if (retries.retryOnConnectFailure()) {
                 on.add("connect-failure");
+            }
+            if (retries.retryOnReset()) {
+                on.add("reset");
             }
             if (!retries.retryOn().isEmpty()) {
                 on.add("retriable-status-codes");

@@ -212,7 +212,8 @@ final class NginxExport {
         if (route.responseBuffering() == ResponseBuffering.OFF) {
             line(3, "proxy_buffering off;");
         }
-        route.retries().ifPresentOrElse(retries -> retries(indexed, retries), () -> line(3, "proxy_next_upstream off;"));
+        // The route's own retries, else its upstream's (by default: a connection failure, nginx's error).
+        retries(indexed, route.retries().orElse(upstream.retries()));
         String scheme = upstream.targets().isEmpty() ? "http" : upstream.targets().getFirst().url().getScheme();
         if (scheme.equals("https")) {
             line(3, "proxy_ssl_server_name on;");
@@ -252,7 +253,12 @@ final class NginxExport {
     }
 
     private void retries(IndexedRoute route, RetrySettings retries) {
-        StringBuilder on = new StringBuilder(retries.retryOnConnectFailure() ? "error timeout" : "");
+        if (retries.attempts() == 1) {
+            line(3, "proxy_next_upstream off;");
+            return;
+        }
+        // nginx's error covers a failed connect and a connection closed before the response header.
+        StringBuilder on = new StringBuilder(retries.retryOnConnectFailure() ? "error timeout" : retries.retryOnReset() ? "error" : "");
         for (int status : new TreeSet<>(retries.retryOn())) {
             if (NGINX_RETRY_STATUSES.contains(status)) {
                 on.append(on.isEmpty() ? "" : " ").append("http_").append(status);

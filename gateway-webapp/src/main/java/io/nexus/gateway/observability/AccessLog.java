@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
  * The sampled access log: one line per chosen request, written when its exchange completes, to
  * the SLF4J logger {@value #LOGGER} with the request's fields as key-value pairs (the launcher's
  * Logback config turns them into JSON fields and queues them on a bounded, dropping appender).
- * Every 5xx, every slow request and, when configured, every 4xx is written; the rest at the
+ * Every 5xx, every retried and every slow request and, when configured, every 4xx is written; the rest at the
  * configured ratio. The decision is a few comparisons and a thread-local random number: no lock,
  * no allocation for requests that are not written.
  */
@@ -36,16 +36,18 @@ public final class AccessLog {
      * @param cause the contract's cause of an error the gateway answered (or of a client gone), else {@code null}
      * @param durationNanos from the request's arrival to the end of its response (of a stream: its whole life)
      * @param responseBytes body bytes relayed from the upstream to the client
+     * @param attempts attempts sent upstream, 0 when none went out
+     * @param retryCause the cause of the last attempt that was retried, {@code null} when none was
      */
     public void record(ObservabilitySettings.AccessLog settings, String requestId, String traceId, String method, String path,
                        String route, String upstream, String clientAddress, int status, String cause, long durationNanos,
-                       long responseBytes) {
+                       long responseBytes, int attempts, String retryCause) {
         Policy current = policy;
         if (settings != null && current.settings != settings) {
             current = new Policy(settings);
             policy = current;
         }
-        String reason = current.reason(status, durationNanos);
+        String reason = current.reason(status, durationNanos, retryCause != null);
         if (reason == null || !LOG.isInfoEnabled()) {
             return;
         }
@@ -64,6 +66,8 @@ public final class AccessLog {
             .addKeyValue("cause", cause)
             .addKeyValue("duration_ms", millis)
             .addKeyValue("response_bytes", responseBytes)
+            .addKeyValue("attempts", attempts)
+            .addKeyValue("retry_cause", retryCause)
             .addKeyValue("client_address", clientAddress)
             .addKeyValue("sampled", reason)
             .log("{} {} {} {}ms", method, path, status, millis);
@@ -99,14 +103,18 @@ public final class AccessLog {
             this.maxErrorLines = settings.maxErrorLinesPerSecond();
         }
 
-        /** Why the request is written ({@code error}, {@code slow}, {@code ratio}), or {@code null}. */
-        String reason(int status, long durationNanos) {
+        /** Why the request is written ({@code error}, {@code retried}, {@code slow}, {@code ratio}), or {@code null}. */
+        String reason(int status, long durationNanos, boolean retried) {
             if (!enabled) {
                 return null;
             }
             // Status 0: the response never got one; 499: the client left. Both are logged as errors.
             if (status >= 500 || status == 0 || status == Exchange.CLIENT_CLOSED_REQUEST || (clientErrors && status >= 400)) {
                 return "error";
+            }
+            // Retries are rare (the budget bounds them) and say a target failed: each is worth a line.
+            if (retried) {
+                return "retried";
             }
             if (durationNanos >= slowNanos) {
                 return "slow";

@@ -33,6 +33,7 @@ final class RouteRecorder implements Exchange.Recorder {
         guardSignals.record(meter.route(), status, durationNanos);
         Tracing.endSpan(exchange.span(), exchange.requestId(), meter.route(), exchange.upstreamName(), status);
         accessLog.record(settings, exchange.requestId(), exchange.traceId(), exchange.method(), exchange.path(), meter.route(),
-            exchange.upstreamName(), exchange.clientAddress(), status, exchange.cause(), durationNanos, exchange.bytesSent());
+            exchange.upstreamName(), exchange.clientAddress(), status, exchange.cause(), durationNanos, exchange.bytesSent(),
+            exchange.attempts(), exchange.retryCause());
     }
 }

@@ -36,6 +36,7 @@ record ExchangeFailure(Blame blame, GatewayError error, String cause, String mes
 
     static final String CLIENT_CLOSED = Exchange.CLIENT_CLOSED;
     static final String CLIENT_TIMEOUT = "client_timeout";
+    static final String UPSTREAM_RESET = "upstream_reset";
 
     /** Whether the client is gone (or stalled), so that the request is recorded as 499 with this cause. */
     boolean clientGone() {
@@ -87,7 +88,7 @@ record ExchangeFailure(Blame blame, GatewayError error, String cause, String mes
             return tls;
         }
         if (find(failure, IOException.class) != null) {
-            return new ExchangeFailure(Blame.UPSTREAM, GatewayError.BAD_GATEWAY, "upstream_reset",
+            return new ExchangeFailure(Blame.UPSTREAM, GatewayError.BAD_GATEWAY, UPSTREAM_RESET,
                 "the upstream closed the connection before its response was complete");
         }
         return new ExchangeFailure(Blame.GATEWAY, GatewayError.BAD_GATEWAY, "proxy_failure", "the request could not be sent upstream");

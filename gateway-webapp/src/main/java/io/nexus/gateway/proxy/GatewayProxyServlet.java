@@ -625,14 +625,16 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
 
     /**
      * Follows one attempt: reports its outcome to the call, and replaces an answer the call
-     * retries (a listed 5xx status, or a connect failure) by another attempt, before anything
-     * of it reaches the client.
+     * retries (a listed 5xx status, a connect failure, or a connection closed or reset before the
+     * response head) by another attempt, before anything of it reaches the client.
      */
     private final class AttemptListener extends ProxyResponseListener {
         private final HttpServletRequest clientRequest;
         private final HttpServletResponse proxyResponse;
         private final UpstreamCall call;
         private boolean retrying;
+        /** Whether this attempt's response head arrived: from there a failure is never retried. */
+        private boolean began;
 
         AttemptListener(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, UpstreamCall call) {
             super(clientRequest, proxyResponse);
@@ -643,8 +645,10 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
 
         @Override
         public void onBegin(Response serverResponse) {
+            began = true;
             if (call.retriesStatus(serverResponse.getStatus())) {
                 retrying = true;
+                call.retrying("upstream_status_" + serverResponse.getStatus());
                 return;
             }
             call.responseBegins();
@@ -676,7 +680,12 @@ public final class GatewayProxyServlet extends AsyncProxyServlet {
                 super.onComplete(result);
                 return;
             }
-            if (retrying || (result.isFailed() && !proxyResponse.isCommitted() && call.retriesFailure(result.getFailure()))) {
+            if (retrying) {
+                retry(clientRequest, proxyResponse, call, result.getRequest());
+                return;
+            }
+            if (result.isFailed() && !proxyResponse.isCommitted() && call.retriesFailure(result.getFailure(), began)) {
+                call.retrying(call.lastFailure().cause());
                 retry(clientRequest, proxyResponse, call, result.getRequest());
                 return;
             }

@@ -52,7 +52,9 @@ final class UpstreamCall implements Exchange.Lease, CyclicTimeouts.Expirable {
     private final Exchange exchange;
     private final InflightCalls inflight;
     private final Upstream upstream;
+    /** The route's own retries, else its upstream's; {@code null} when a retry can never go out. */
     private final RetrySettings retries;
+    private final RetryBudget retryBudget;
     private final long startNanos;
     private final long deadlineNanos;
     private final boolean replayable;
@@ -93,7 +95,10 @@ final class UpstreamCall implements Exchange.Lease, CyclicTimeouts.Expirable {
         this.route = route;
         this.inflight = inflight;
         this.upstream = upstream;
-        this.retries = route.settings().retries().orElse(null);
+        RetrySettings own = route.settings().retries().orElse(null);
+        RetrySettings effective = own != null ? own : upstream.settings().retries();
+        this.retries = effective.attempts() > 1 ? effective : null;
+        this.retryBudget = retries == null ? null : own != null ? route.retryBudget() : upstream.retryBudget();
         this.startNanos = System.nanoTime();
         // The exchange's deadline, when it started before this call (admission queueing and a
         // fault delay spend it too), else the route's request timeout from now.
@@ -101,9 +106,8 @@ final class UpstreamCall implements Exchange.Lease, CyclicTimeouts.Expirable {
             startNanos + route.requestTimeoutMillis() * 1_000_000);
         this.replayable = IDEMPOTENT.contains(method) && !hasBody;
         this.latency = exchange == null ? null : exchange.get(LatencySample.KEY);
-        RetryBudget budget = route.retryBudget();
-        if (budget != null) {
-            budget.deposit();
+        if (retryBudget != null) {
+            retryBudget.deposit();
         }
         inflight.add(this);
     }
@@ -159,6 +163,9 @@ final class UpstreamCall implements Exchange.Lease, CyclicTimeouts.Expirable {
             return false;
         }
         attempts++;
+        if (exchange != null) {
+            exchange.attemptStarted();
+        }
         attemptStartNanos = System.nanoTime();
         return true;
     }
@@ -321,9 +328,38 @@ final class UpstreamCall implements Exchange.Lease, CyclicTimeouts.Expirable {
         return retries != null && retries.retryOn().contains(status) && mayRetry();
     }
 
-    /** Whether a failed attempt is replaced by another one (connect failures only); takes a budget token when it says yes. */
-    boolean retriesFailure(Throwable failure) {
-        return retries != null && retries.retryOnConnectFailure() && ExchangeFailure.isConnectFailure(failure) && mayRetry();
+    /**
+     * Whether a failed attempt is replaced by another one on another target: a connect failure
+     * (the request never reached the upstream), or a connection the upstream closed or reset
+     * before the attempt's response began (nginx's {@code proxy_next_upstream error}); never a
+     * timeout, a client's failure or a response cut off after its head, and never without
+     * another healthy target. Takes a budget token when it says yes.
+     *
+     * @param responseBegan whether the attempt's response head had arrived
+     */
+    boolean retriesFailure(Throwable failure, boolean responseBegan) {
+        // Only on another target: the one that just failed to connect or dropped the connection
+        // would most likely do it again, and each attempt counts against the breaker.
+        if (retries == null || !anotherHealthyTarget()) {
+            return false;
+        }
+        boolean connect = retries.retryOnConnectFailure() && ExchangeFailure.isConnectFailure(failure);
+        boolean reset = retries.retryOnReset() && !responseBegan && isReset(lastFailure);
+        return (connect || reset) && mayRetry();
+    }
+
+    /** Whether a healthy target other than the last attempt's is there (a short walk, on the failure path only). */
+    private boolean anotherHealthyTarget() {
+        for (Target candidate : upstream.balancer().targets()) {
+            if (candidate != target && candidate.isHealthy()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isReset(ExchangeFailure failure) {
+        return failure != null && failure.blame() == ExchangeFailure.Blame.UPSTREAM && ExchangeFailure.UPSTREAM_RESET.equals(failure.cause());
     }
 
     /**
@@ -333,7 +369,17 @@ final class UpstreamCall implements Exchange.Lease, CyclicTimeouts.Expirable {
      */
     private boolean mayRetry() {
         return attempts < retries.attempts() && replayable && !clientFailed && state != CLOSED && remainingMillis() > 0
-            && route.retryBudget().tryWithdraw();
+            && retryBudget.tryWithdraw();
+    }
+
+    /**
+     * The last attempt is retried: its cause (the failure's, or {@code upstream_status_503} for a
+     * retried answer) goes to the access log, which writes every retried request.
+     */
+    void retrying(String cause) {
+        if (exchange != null) {
+            exchange.retried(cause);
+        }
     }
 
     long startNanos() {

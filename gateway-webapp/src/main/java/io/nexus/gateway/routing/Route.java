@@ -129,7 +129,7 @@ public final class Route {
         return chain.names();
     }
 
-    /** The route's retry budget, or {@code null} when the route does not retry. */
+    /** The budget of the route's own {@code retries} block, or {@code null} when it has none (its upstream's apply). */
     public RetryBudget retryBudget() {
         return retryBudget;
     }

@@ -23,6 +23,7 @@ public final class Upstream implements UpstreamView {
     private final UpstreamBreaker breaker;
     private final PassiveHealth passiveHealth;
     private final UpstreamLoad load;
+    private final RetryBudget retryBudget;
     static final int AUTO_STREAMS_PER_CONNECTION = 100;
     private ActiveHealthChecker activeHealth;
 
@@ -30,6 +31,7 @@ public final class Upstream implements UpstreamView {
         this.settings = settings;
         this.balancer = balancer;
         this.client = client;
+        this.retryBudget = new RetryBudget(settings.retries().budgetPercent(), settings.retries().minRetries());
         this.meter = meter;
         this.breaker = breaker;
         this.passiveHealth = new PassiveHealth(settings.name(), settings.healthCheck().passive(), balancer.targets());
@@ -106,6 +108,14 @@ public final class Upstream implements UpstreamView {
     @Override
     public int pendingRequests() {
         return load.pending();
+    }
+
+    /**
+     * The budget of its {@code retries}, shared by the routes that use them (those without a
+     * {@code retries} block of their own).
+     */
+    public RetryBudget retryBudget() {
+        return retryBudget;
     }
 
     /** Its attempts' latency and the errors answered because of it. */

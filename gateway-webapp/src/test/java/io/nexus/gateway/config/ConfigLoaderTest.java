@@ -120,13 +120,13 @@ class ConfigLoaderTest {
         assertThat(problems("""
             nexus {
               server { prot = 8080 }
-              upstreams { api { targets = ["http://127.0.0.1:1"], retries = 3 } }
+              upstreams { api { targets = ["http://127.0.0.1:1"], retrys = 3 } }
               routes = [{ name = "api", path = "/", upstream = "api", stripprefix = true }]
             }
             nexux { }
             """)).containsExactlyInAnyOrder(
             "server.prot: unknown key (gateway.conf:2)",
-            "upstreams.api.retries: unknown key (gateway.conf:3)",
+            "upstreams.api.retrys: unknown key (gateway.conf:3)",
             "routes[0].stripprefix: unknown key (gateway.conf:4)",
             "nexux: unknown key (every setting lives under nexus) (gateway.conf:6)");
     }
@@ -456,7 +456,7 @@ class ConfigLoaderTest {
             }
             """.formatted("a".repeat(64)));
         assertThat(config.upstreams().get("api").targets()).containsExactly(new TargetSettings(URI.create("http://127.0.0.1:1"), 1));
-        assertThat(config.routes().get(0).retries()).contains(new RetrySettings(3, true, Set.of(502, 503, 504), 20, 10));
+        assertThat(config.routes().get(0).retries()).contains(new RetrySettings(3, true, Set.of(502, 503, 504), 20, 100, true));
         // Listed without a block: the template's settings, which inject nothing.
         assertThat(config.routes().get(1).fault()).contains(new FaultSettings(503, 0, Duration.ZERO, 0, false));
         assertThat(config.routes().get(0).fault()).isEmpty();
@@ -466,12 +466,51 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void upstreamRetriesAreTheDefaultOfRoutesWithoutTheirOwn() throws Exception {
+        GatewayConfig config = parse("""
+            nexus {
+              upstreams {
+                plain { targets = ["http://127.0.0.1:1"] }
+                tuned { targets = ["http://127.0.0.1:2"], retries { attempts = 3, retry-on = [reset, 503] } }
+                off { targets = ["http://127.0.0.1:3"], retries.attempts = 1 }
+              }
+            }
+            """);
+        // By default a connection that failed before any response byte is tried once more.
+        assertThat(config.upstreams().get("plain").retries()).isEqualTo(new RetrySettings(2, true, Set.of(), 20, 100, true));
+        assertThat(config.upstreams().get("tuned").retries()).isEqualTo(new RetrySettings(3, false, Set.of(503), 20, 100, true));
+        assertThat(config.upstreams().get("off").retries().attempts()).isEqualTo(1);
+    }
+
+    @Test
+    void upstreamRetriesAreValidatedWithFileLineAndKey() {
+        assertThat(problems("""
+            nexus {
+              upstreams {
+                api {
+                  targets = ["http://127.0.0.1:1"]
+                  retries { attempts = 0, retry-on = [connect-failure, timeout], budget-percent = 101 }
+                }
+              }
+            }
+            """)).containsExactlyInAnyOrder(
+            "upstreams.api.retries.attempts: must be between 1 and 10, was 0 (gateway.conf:5)",
+            "upstreams.api.retries.retry-on: bad condition \"timeout\" (connect-failure, reset, 502, 503, 504) (gateway.conf:5)",
+            "upstreams.api.retries.budget-percent: must be between 0 and 100, was 101 (gateway.conf:5)");
+        assertThat(problems("""
+            nexus {
+              upstreams { api { targets = ["http://127.0.0.1:1"], retries { attemps = 2 } } }
+            }
+            """)).containsExactly("upstreams.api.retries.attemps: unknown key (gateway.conf:2)");
+    }
+
+    @Test
     void blockTemplatesAreNeitherSettingsNorShown() throws Exception {
         assertThat(problems("""
             nexus { }
             nexus-block-defaults { route.retries.attempts = 5 }
             """)).containsExactly("nexus-block-defaults: unknown key (every setting lives under nexus) (gateway.conf:2)");
-        assertThat(parse("nexus {}").redacted()).doesNotContain("block-defaults", "retry-on");
+        assertThat(parse("nexus {}").redacted()).doesNotContain("block-defaults", "abort-percent");
     }
 
     @Test

@@ -187,12 +187,30 @@ class UpstreamCallTest {
         UpstreamCall post = new UpstreamCall(null, retrying, "POST", false, new InflightCalls());
         UpstreamCall putWithBody = new UpstreamCall(null, retrying, "PUT", true, new InflightCalls());
         ConnectException refused = new ConnectException("Connection refused");
-        assertThat(get.retriesFailure(new RuntimeException(refused))).isTrue();
-        assertThat(get.retriesFailure(new TimeoutException())).as("not a connect failure").isFalse();
-        assertThat(post.retriesFailure(refused)).isFalse();
-        assertThat(putWithBody.retriesFailure(refused)).isFalse();
-        assertThat(new UpstreamCall(null, plain, "GET", false, new InflightCalls()).retriesStatus(503)).as("route without retries").isFalse();
+        assertThat(get.retriesFailure(new RuntimeException(refused), false)).isTrue();
+        assertThat(get.retriesFailure(new TimeoutException(), false)).as("not a connect failure").isFalse();
+        assertThat(post.retriesFailure(refused, false)).isFalse();
+        assertThat(putWithBody.retriesFailure(refused, false)).isFalse();
+        assertThat(new UpstreamCall(null, plain, "GET", false, new InflightCalls()).retriesStatus(503))
+            .as("a route without retries of its own: its upstream's retry no status").isFalse();
         assertPermitsAllBack();
+    }
+
+    @Test
+    void byDefaultAConnectionResetBeforeTheResponseIsRetriedForReplayableRequestsOnly() {
+        EOFException reset = new EOFException("HttpConnectionOverHTTP closed");
+        UpstreamCall get = new UpstreamCall(null, plain, "GET", false, new InflightCalls());
+        assertThat(get.startAttempt()).isTrue();
+        get.attemptEnded(0, reset);
+        assertThat(get.lastFailure().cause()).isEqualTo("upstream_reset");
+        assertThat(get.retriesFailure(reset, true)).as("after the response head: never").isFalse();
+        assertThat(get.retriesFailure(reset, false)).isTrue();
+        UpstreamCall post = new UpstreamCall(null, plain, "POST", true, new InflightCalls());
+        assertThat(post.startAttempt()).isTrue();
+        post.attemptEnded(0, reset);
+        assertThat(post.retriesFailure(reset, false)).as("a body cannot be replayed").isFalse();
+        get.release();
+        post.release();
     }
 
     @Test
