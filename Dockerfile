@@ -36,7 +36,7 @@ RUN groupadd --system --gid 10001 nexus \
 COPY --from=build /src/gateway-launcher/target/nexus-gateway.jar /opt/nexus/nexus-gateway.jar
 COPY conf/gateway.conf /etc/nexus/gateway.conf
 # AOT cache (JEP 483/514/515), trained as the Maven build trains its own: `aot-training` starts the
-# gateway on the bundled default config (free loopback ports) and sends 24,000 requests through
+# gateway on the bundled default config (free loopback ports) and sends 8,000 requests through
 # its request path (proxied GET, POST and HEAD, a 404, probes, a scrape), then stops; the JVM
 # writes the classes it loaded and linked and the method profiles of that traffic, with which
 # the JIT compiles the request path early. docs/performance.md, "Start-up": ready in about half

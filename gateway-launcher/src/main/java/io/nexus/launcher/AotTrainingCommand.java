@@ -16,7 +16,7 @@ import org.eclipse.jetty.client.HttpClient;
  * {@code java -XX:AOTCacheOutput=nexus-gateway.aot -jar nexus-gateway.jar aot-training [--requests N] [--seconds N]}:
  * the training run of the JDK's AOT cache (JEP 483, 514 and 515, JDK 25+). It starts the gateway
  * on the bundled default config (the echo route to the demo echo upstream) and sends real
- * traffic through it ({@code --requests}, 24,000 by default, for at most {@code --seconds}, 30),
+ * traffic through it ({@code --requests}, 8,000 by default, for at most {@code --seconds}, 15),
  * so that the cache holds the classes the request path loads and links and the method profiles
  * it leaves, with which the JIT compiles that path early in the next start; then it stops the
  * gateway, and the JVM writes the cache as it exits.
@@ -33,12 +33,12 @@ final class AotTrainingCommand {
     private static final String USAGE_LINE = "usage: java -XX:AOTCacheOutput=FILE -jar nexus-gateway.jar " + NAME
         + " [--requests 1-1000000] [--seconds 1-300]";
     /**
-     * Enough for the request path's methods to be profiled and compiled by both tiers (a few
-     * thousand calls each): 2-4 s on an idle 2-core machine.
+     * Thousands of calls of each method of the request path, for its profiles: about 5 s of
+     * traffic on a shared 2-core machine (24,000 took 15 s there).
      */
-    private static final int DEFAULT_REQUESTS = 24_000;
+    private static final int DEFAULT_REQUESTS = 8_000;
     /** The bound on a busy build machine, where the cache is then trained on fewer requests. */
-    private static final int DEFAULT_SECONDS = 30;
+    private static final int DEFAULT_SECONDS = 15;
     /** Clients sending at once: enough to open a pool of upstream connections and keep the selector busy. */
     private static final int CLIENTS = 16;
 
