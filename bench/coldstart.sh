@@ -248,6 +248,11 @@ print("| ---: |" + " ---: |" * 4)
 for s in range(seconds + 1):
     med = {m: statistics.median(run["ok"].get(s, 0) for run in runs[m]) for m in ("plain", "aot")}
     print(f"| {s + 1} | {med['plain']:,.0f} | {med['aot']:,.0f} | {med['plain'] / warm_rps * 100:.0f}% | {med['aot'] / warm_rps * 100:.0f}% |")
+print()
+print("Each start, 2xx answers per second since exec (a 0 between busy seconds is a stall):")
+for mode in ("plain", "aot"):
+    for r, run in enumerate(runs[mode], 1):
+        print(f"- {label[mode]} #{r}: " + " ".join(str(run["ok"].get(s, 0)) for s in range(seconds + 1)))
 for m in ("plain", "aot"):
     print(f"\n{label[m]}: ready median {statistics.median(run['ready'] for run in runs[m])} ms "
           f"({', '.join(str(run['ready']) for run in runs[m])})")
