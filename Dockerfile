@@ -20,7 +20,9 @@ COPY gateway-spi/src gateway-spi/src
 COPY examples/plugin-header-stamp/src examples/plugin-header-stamp/src
 COPY gateway-webapp/src gateway-webapp/src
 COPY gateway-launcher/src gateway-launcher/src
-RUN mvn -B -ntp -q -DskipTests -pl gateway-launcher -am package
+# No AOT cache here (-Dnexus.aot.skip): a cache serves only the JVM that wrote it, so the run
+# stage trains its own with its JRE.
+RUN mvn -B -ntp -q -DskipTests -Dnexus.aot.skip -pl gateway-launcher -am package
 
 # Run stage: a JRE only, JDK 24+ for the virtual-thread gauges, on the tag of its line (25), which
 # moves to each new patch release: a rebuild picks up the JRE's security fixes. The pipeline's
@@ -33,12 +35,16 @@ RUN groupadd --system --gid 10001 nexus \
  && chown nexus:nexus /var/lib/nexus
 COPY --from=build /src/gateway-launcher/target/nexus-gateway.jar /opt/nexus/nexus-gateway.jar
 COPY conf/gateway.conf /etc/nexus/gateway.conf
-# AOT cache (JEP 483/514): a training run starts the gateway on the default config until the
-# admin port answers, then stops it; the JVM writes the classes it loaded and linked. Measured
-# with this jar (docs/performance.md, "Start-up"): 1.1 s to listening without, 0.62 s with it.
-RUN java -XX:AOTCacheOutput=/opt/nexus/nexus.aot -jar /opt/nexus/nexus-gateway.jar --config /etc/nexus/gateway.conf & pid=$!; \
-    for _ in $(seq 300); do (exec 3<>/dev/tcp/127.0.0.1/9090) 2>/dev/null && break; sleep 0.1; done; \
-    kill -TERM "$pid"; wait "$pid" || true; \
+# AOT cache (JEP 483/514/515), trained as the Maven build trains its own: `aot-training` starts the
+# gateway on the bundled default config (free loopback ports) and sends 8,000 requests through
+# its request path (proxied GET, POST and HEAD, a 404, probes, a scrape), then stops; the JVM
+# writes the classes it loaded and linked and the method profiles of that traffic, with which
+# the JIT compiles the request path early. docs/performance.md, "Start-up": ready in about half
+# the time. A new jar invalidates this layer, so the cache is always trained on the jar it
+# serves (JDK 25.0.3 would not notice a stale one: JDK-8377932).
+RUN java -XX:AOTCacheOutput=/opt/nexus/nexus.aot -jar /opt/nexus/nexus-gateway.jar aot-training >/tmp/aot-training.log 2>&1 \
+      || { tail -n 40 /tmp/aot-training.log; exit 1; }; \
+    grep 'nexus aot-training:' /tmp/aot-training.log; rm /tmp/aot-training.log; \
     test -s /opt/nexus/nexus.aot
 # Container-aware heap (a share of the memory limit), a clean exit instead of limping on OOM, and
 # the AOT cache (ignored with a warning, never fatal, if it does not match the JVM).

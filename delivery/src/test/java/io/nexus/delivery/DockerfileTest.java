@@ -54,6 +54,12 @@ class DockerfileTest {
             .contains("-XX:AOTCache=/opt/nexus/nexus.aot");
         // The training run comes after the jar and the config it starts on are in place.
         assertThat(text.indexOf("AOTCacheOutput")).isGreaterThan(text.indexOf("/opt/nexus/nexus-gateway.jar")).isGreaterThan(text.indexOf("COPY conf/gateway.conf"));
+        // Issue 18: trained with traffic through the request path, as the Maven build trains its
+        // own, by the run stage's JRE (a cache serves only the JVM that wrote it): the build stage
+        // makes none.
+        assertThat(text).contains("-XX:AOTCacheOutput=/opt/nexus/nexus.aot -jar /opt/nexus/nexus-gateway.jar aot-training");
+        String build = instructions().stream().filter(line -> line.startsWith("RUN mvn ")).findFirst().orElseThrow();
+        assertThat(build).contains("-Dnexus.aot.skip");
         assertThat(instructions()).noneMatch(line -> line.startsWith("HEALTHCHECK"));
     }
 

@@ -28,9 +28,11 @@ final class DemoUpstream implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Server server;
+    private final ServerConnector connector;
 
-    private DemoUpstream(Server server) {
+    private DemoUpstream(Server server, ServerConnector connector) {
         this.server = server;
+        this.connector = connector;
     }
 
     static DemoUpstream start(String host, int port) throws Exception {
@@ -42,7 +44,12 @@ final class DemoUpstream implements AutoCloseable {
         server.setHandler(new EchoHandler());
         server.start();
         LOG.info("DEMO echo upstream listening on {}:{} (nexus.demo.enabled; not for production)", host, connector.getLocalPort());
-        return new DemoUpstream(server);
+        return new DemoUpstream(server, connector);
+    }
+
+    /** The port it listens on: the one asked for, or the one the system gave for 0. */
+    int port() {
+        return connector.getLocalPort();
     }
 
     @Override

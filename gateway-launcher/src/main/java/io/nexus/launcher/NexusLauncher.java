@@ -25,7 +25,8 @@ import sun.misc.Signal;
  * checks a config without running anything ({@link ValidateCommand}). The config is {@code --config}, else
  * {@code NEXUS_CONFIG}, else {@code conf/gateway.conf}, else the default bundled in the jar.
  * Plugins come from the config's {@code plugins.dir}. {@code export --format nginx|envoy}
- * prints the config for another data plane instead ({@link ExportCommand}).
+ * prints the config for another data plane instead ({@link ExportCommand}). {@code aot-training} is
+ * the training run of the AOT cache the build and the image make ({@link AotTrainingCommand}).
  * Exit codes: 0 after a clean drain on SIGTERM/SIGINT, 2 for a bad config (one line on
  * stderr), 1 when the server cannot start, 3 when the drain hit its timeout.
  */
@@ -39,7 +40,8 @@ public final class NexusLauncher {
     private static final Logger LOG = LoggerFactory.getLogger(NexusLauncher.class);
     private static final Path DEFAULT_FILE = Path.of("conf", "gateway.conf");
     private static final String USAGE = "java -jar nexus-gateway.jar [--config FILE]   (or NEXUS_CONFIG=FILE)\n"
-        + "       java -jar nexus-gateway.jar export --format nginx|envoy [--config FILE]";
+        + "       java -jar nexus-gateway.jar export --format nginx|envoy [--config FILE]\n"
+        + "       java -XX:AOTCacheOutput=FILE -jar nexus-gateway.jar aot-training [--requests N] [--seconds N]";
 
     private static final String REJECT_RENEGOTIATION = "jdk.tls.rejectClientInitiatedRenegotiation";
 
@@ -59,6 +61,10 @@ public final class NexusLauncher {
             PrintStream exportOut = System.out;
             System.setOut(System.err);
             System.exit(ExportCommand.run(Arrays.copyOfRange(args, 1, args.length), System.getenv(), exportOut, System.err));
+            return;
+        }
+        if (args.length > 0 && args[0].equals(AotTrainingCommand.NAME)) {
+            System.exit(AotTrainingCommand.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
             return;
         }
         Map<String, String> environment = System.getenv();

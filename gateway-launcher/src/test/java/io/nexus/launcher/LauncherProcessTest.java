@@ -3,6 +3,7 @@ package io.nexus.launcher;
 import io.nexus.gateway.testing.RecordingUpstream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -293,6 +294,32 @@ class LauncherProcessTest {
         // Nowhere in the file either, not even in the constant pools that no event reached.
         String bytes = new String(Files.readAllBytes(jfr), StandardCharsets.ISO_8859_1);
         assertThat(bytes).doesNotContain(envSecret).doesNotContain(propertySecret);
+    }
+
+    /**
+     * Issue 18: scripts/run-gateway.sh and the image start the JVM with {@code -XX:AOTCache}; a
+     * cache it cannot use (damaged, or written by another JDK build) is skipped with a warning.
+     */
+    @Test
+    void anAotCacheTheJvmCannotUseIsSkippedAndTheGatewayStarts() throws Exception {
+        assumeTrue(Runtime.version().feature() >= 25, "the AOT cache options need JDK 25");
+        Path cache = dir.resolve("nexus-gateway.aot");
+        Files.write(cache, new byte[64 * 1024]);
+        Path config = dir.resolve("gateway.conf");
+        Files.writeString(config, nexus.resolve("""
+            nexus {
+              server { host = "127.0.0.1", port = 0, shutdown { drain-delay = 0s } }
+              admin { port = 0 }
+              upstreams { kept { targets = [${upstreams.kept}] } }
+              routes = [{ name = "kept", path = "/kept", upstream = "kept" }]
+            }
+            """));
+        launch(Map.of(), List.of("-XX:AOTCache=" + cache), "--config", config.toString());
+        Matcher ports = awaitListening();
+
+        assertThat(client.newRequest("http://127.0.0.1:" + ports.group(1) + "/kept/x").timeout(10, TimeUnit.SECONDS).send().getStatus())
+            .isEqualTo(200);
+        assertThat(output()).contains("[aot]").contains("Unable to map shared spaces");
     }
 
     private Matcher awaitListening() {
