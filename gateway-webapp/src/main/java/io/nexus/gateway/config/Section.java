@@ -11,7 +11,8 @@ import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.BitSet;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,22 +52,25 @@ final class Section {
     private final ConfigOrigin origin;
     private final String label;
     private final List<ConfigProblem> problems;
-    private final Set<String> read = new HashSet<>();
+    // The keys read, numbered by the read's shared key numbering: a large route table reads
+    // dozens of keys per route, which a set of strings per route made the largest allocation.
+    private final BitSet read = new BitSet();
     // Nested sections, so that two readers sharing an object (nexus.server holds start-up and
     // reloadable keys) see one set of read keys, and finish() can report for all of them.
-    private final Map<String, Section> children = new LinkedHashMap<>();
+    private Map<String, Section> children;
     // Shared by the sections of one read, so that a value of a template under many objects
-    // (route-defaults under every route) is converted once, not once per route.
-    private final Conversions conversions;
+    // (route-defaults under every route) is converted once, not once per route, and key names
+    // are numbered once.
+    private final ReadContext context;
     private boolean finished;
 
     Section(ConfigObject object, String label, List<ConfigProblem> problems) {
-        this(object, ConfigFactory.empty().root(), object.origin(), label, problems, new Conversions());
+        this(object, ConfigFactory.empty().root(), object.origin(), label, problems, new ReadContext());
         merged = object;
     }
 
     private Section(ConfigObject given, ConfigObject defaults, ConfigOrigin origin, String label, List<ConfigProblem> problems,
-                    Conversions conversions) {
+                    ReadContext context) {
         this.given = given;
         this.defaults = defaults;
         this.givenConfig = given.toConfig();
@@ -74,12 +78,12 @@ final class Section {
         this.origin = origin;
         this.label = label;
         this.problems = problems;
-        this.conversions = conversions;
+        this.context = context;
     }
 
     /** {@code given} merged over {@code defaults}; problems about missing keys point at {@code given}. */
     static Section merged(ConfigObject given, ConfigObject defaults, String label, List<ConfigProblem> problems) {
-        return new Section(given, defaults, given.origin(), label, problems, new Conversions());
+        return new Section(given, defaults, given.origin(), label, problems, new ReadContext());
     }
 
     /**
@@ -88,7 +92,7 @@ final class Section {
      * each value the entries take from the template once for all of them.
      */
     Section entry(ConfigObject given, ConfigObject defaults, String label) {
-        return new Section(given, defaults, given.origin(), label, problems, conversions);
+        return new Section(given, defaults, given.origin(), label, problems, context);
     }
 
     String label() {
@@ -97,7 +101,7 @@ final class Section {
 
     /** An object element of one of this section's lists, reporting to the same problem list. */
     Section element(String key, int index, ConfigObject element) {
-        Section section = new Section(element, ConfigFactory.empty().root(), element.origin(), keyPath(key + "[" + index + "]"), problems, conversions);
+        Section section = new Section(element, ConfigFactory.empty().root(), element.origin(), keyPath(key + "[" + index + "]"), problems, context);
         section.merged = element;
         return section;
     }
@@ -130,14 +134,14 @@ final class Section {
 
     /** Whether the key has a value other than {@code null}; marks it as known. */
     boolean has(String key) {
-        read.add(key);
+        markRead(key);
         ConfigValue value = value(key);
         return value != null && value.valueType() != ConfigValueType.NULL;
     }
 
     /** Marks a key as known even though this section does not read it itself. */
     void accept(String key) {
-        read.add(key);
+        markRead(key);
     }
 
     /** A string; {@code null} after a problem. */
@@ -236,7 +240,10 @@ final class Section {
      * without a block the section holds just the defaults.
      */
     Section section(String key, ConfigObject defaults) {
-        read.add(key);
+        markRead(key);
+        if (children == null) {
+            children = new LinkedHashMap<>();
+        }
         Section existing = children.get(key);
         if (existing != null) {
             return existing;
@@ -248,9 +255,9 @@ final class Section {
         } else if (value != null) {
             problem(key, "must be an object, was " + value.valueType().name().toLowerCase(Locale.ROOT));
             // Detached from the problem list: its reads would only repeat that the object is missing.
-            section = new Section(ConfigFactory.empty().root(), defaults, value.origin(), keyPath(key), new ArrayList<>(), conversions);
+            section = new Section(ConfigFactory.empty().root(), defaults, value.origin(), keyPath(key), new ArrayList<>(), context);
         } else {
-            section = new Section(ConfigFactory.empty().root(), defaults, origin, keyPath(key), problems, conversions);
+            section = new Section(ConfigFactory.empty().root(), defaults, origin, keyPath(key), problems, context);
         }
         children.put(key, section);
         return section;
@@ -285,7 +292,7 @@ final class Section {
      * its keys are checked in each entry it reaches, so not here.
      */
     ConfigObject template(String key) {
-        read.add(key);
+        markRead(key);
         ConfigValue value = value(key);
         if (value instanceof ConfigObject template) {
             return template;
@@ -302,15 +309,30 @@ final class Section {
             return;
         }
         finished = true;
-        if (!read.containsAll(given.keySet()) || !read.containsAll(defaults.keySet())) {
+        if (!allRead(given.keySet()) || !allRead(defaults.keySet())) {
             // In the merged object's order, as always.
             for (String key : object().keySet()) {
-                if (!read.contains(key)) {
+                if (!read.get(context.number(key))) {
                     problem(key, "unknown key");
                 }
             }
         }
-        children.values().forEach(Section::finish);
+        if (children != null) {
+            children.values().forEach(Section::finish);
+        }
+    }
+
+    private void markRead(String key) {
+        read.set(context.number(key));
+    }
+
+    private boolean allRead(Set<String> keys) {
+        for (String key : keys) {
+            if (!read.get(context.number(key))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -348,7 +370,7 @@ final class Section {
 
     /**
      * A typed getter of {@link Config}, given the key as a path. What it gives is immutable and
-     * depends on the value alone, so a template's value is converted once ({@link Conversions}):
+     * depends on the value alone, so a template's value is converted once ({@link ReadContext}):
      * Typesafe compiles regular expressions for every duration, and reads a size as a number
      * first, throwing twice, before it parses the string.
      */
@@ -365,9 +387,22 @@ final class Section {
     private static final Reader<Long> BYTES = new ByPath<>(Config::getBytes);
     private static final Reader<List<ConfigValue>> LIST = new ByPath<>((config, path) -> List.copyOf(config.getList(path)));
 
-    /** The values of templates converted so far, by getter: each at most once per read of a config. */
-    private static final class Conversions {
+    /**
+     * What the sections of one read of a config share: the values of templates converted so far,
+     * by getter, each at most once; and a number for each key name, for the sets of keys read.
+     */
+    private static final class ReadContext {
         private final Map<Reader<?>, Map<ConfigValue, Object>> byReader = new IdentityHashMap<>();
+        private final Map<String, Integer> numbers = new HashMap<>();
+
+        int number(String key) {
+            Integer number = numbers.get(key);
+            if (number == null) {
+                number = numbers.size();
+                numbers.put(key, number);
+            }
+            return number;
+        }
 
         @SuppressWarnings("unchecked")
         <T> T convert(ByPath<T> reader, Config config, String key, ConfigValue value) {
@@ -394,7 +429,7 @@ final class Section {
      * when both hold an object there), looking the key up once: a large route table reads many.
      */
     private <T> Optional<T> read(String key, Reader<T> reader, boolean required) {
-        read.add(key);
+        markRead(key);
         ConfigValue value = given.get(key);
         Config config = givenConfig;
         boolean fromTemplate = value == null;
@@ -414,7 +449,7 @@ final class Section {
         try {
             if (fromTemplate && reader instanceof ByPath<T> byPath) {
                 // A failure is not kept: each section reports it under its own key.
-                return Optional.of(conversions.convert(byPath, config, key, value));
+                return Optional.of(context.convert(byPath, config, key, value));
             }
             return Optional.of(reader.read(config, key, value));
         } catch (ConfigException e) {
