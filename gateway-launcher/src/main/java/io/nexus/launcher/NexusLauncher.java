@@ -2,6 +2,7 @@ package io.nexus.launcher;
 
 import io.nexus.gateway.lifecycle.BuiltInMiddlewares;
 import io.nexus.gateway.config.ConfigLoader;
+import io.nexus.gateway.config.ConfigText;
 import io.nexus.gateway.config.InvalidConfigException;
 import io.nexus.gateway.middleware.MiddlewareInitException;
 import io.nexus.gateway.middleware.MiddlewareRegistry;
@@ -136,10 +137,14 @@ public final class NexusLauncher {
      * then validates the file, or the copy bundled in the jar when there is none.
      */
     static Loaded load(Optional<Path> file, Map<String, String> environment, LastKnownGood lastKnownGood) throws InvalidConfigException {
-        MiddlewareRegistry middlewares = BuiltInMiddlewares.withPlugins(PluginJars.load(ConfigLoader.pluginsDir(file, environment)));
+        // Read and parsed once for both: the parse is large for a large route table.
+        Optional<ConfigText> text = file.flatMap(InitialConfig::text);
+        MiddlewareRegistry middlewares = BuiltInMiddlewares.withPlugins(PluginJars.load(ConfigLoader.pluginsDir(text, environment)));
         ConfigLoader loader = new ConfigLoader(environment, middlewares);
         InitialConfig config;
-        if (file.isPresent()) {
+        if (text.isPresent()) {
+            config = InitialConfig.fromFile(file.get(), text.get(), loader, lastKnownGood);
+        } else if (file.isPresent()) {
             config = InitialConfig.fromFile(file.get(), loader, lastKnownGood);
         } else {
             LOG.info("No {} here and no --config or {}: using the default bundled in the jar", DEFAULT_FILE, DefaultConfig.ENVIRONMENT_VARIABLE);

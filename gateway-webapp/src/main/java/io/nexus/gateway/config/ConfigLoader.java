@@ -79,13 +79,14 @@ public final class ConfigLoader {
     }
 
     /**
-     * {@code nexus.plugins.dir} of a config file, before the file can be validated: its routes
-     * may name middlewares that only the plugins in that directory bring. reference.conf's
-     * value when the file does not parse (validation reports why, afterwards).
+     * {@code nexus.plugins.dir} of a config's text, before the text can be validated: its routes
+     * may name middlewares that only the plugins in that directory bring. reference.conf's value
+     * without a text or when the text does not parse (validation reports why, afterwards). The
+     * parse is kept in {@code text} for the validation that follows ({@link #parse(ConfigText)}).
      */
-    public static Path pluginsDir(Optional<Path> file, Map<String, String> environment) {
+    public static Path pluginsDir(Optional<ConfigText> text, Map<String, String> environment) {
         try {
-            Config given = file.isPresent() ? ConfigFactory.parseFile(file.get().toFile()) : ConfigFactory.empty();
+            Config given = text.isPresent() ? text.get().peek() : ConfigFactory.empty();
             ConfigLoader loader = new ConfigLoader(environment, Set.of());
             Config resolved = given.withFallback(ReferenceConfig.UNRESOLVED).withFallback(loader.environmentConfig())
                 .resolve(ConfigResolveOptions.defaults().setUseSystemEnvironment(false));
@@ -107,11 +108,15 @@ public final class ConfigLoader {
 
     /** Parses HOCON text; {@code sourceName} stands for the file in errors. */
     public GatewayConfig parse(String text, String sourceName) throws InvalidConfigException {
-        Parser parser = textParser(text, sourceName);
+        return parse(ConfigText.of(text, sourceName));
+    }
+
+    /** Parses HOCON text, taking the parse {@code text} holds if any. */
+    public GatewayConfig parse(ConfigText text) throws InvalidConfigException {
         // The rendering parses the text again when first asked for (it parsed once, so it does
         // again): a version kept in the history holds its text, not a rendering nobody reads.
-        return build(sourceName, parser, nexus -> RedactedConfig.lazy(() -> {
-            ConfigValue root = resolve(parser.parse()).root().get("nexus");
+        return build(text.sourceName(), text::take, nexus -> RedactedConfig.lazy(() -> {
+            ConfigValue root = resolve(text.parse()).root().get("nexus");
             return Redaction.render((ConfigObject) root);
         }));
     }
@@ -121,16 +126,11 @@ public final class ConfigLoader {
      * for a caller that shows it right away (the validate endpoint's diff), which saves a second parse.
      */
     public GatewayConfig parseRendered(String text, String sourceName) throws InvalidConfigException {
-        return build(sourceName, textParser(text, sourceName), RENDER_NOW);
+        return build(sourceName, ConfigText.of(text, sourceName)::take, RENDER_NOW);
     }
 
     private interface Parser {
         Config parse();
-    }
-
-    private static Parser textParser(String text, String sourceName) {
-        ConfigParseOptions options = ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setOriginDescription(sourceName);
-        return () -> ConfigFactory.parseString(text, options);
     }
 
     /** The file over reference.conf, with {@code ${?VAR}} and {@value #PORT_VARIABLE} resolved from the environment. */
@@ -194,7 +194,7 @@ public final class ConfigLoader {
         Map<String, UpstreamSettings> upstreams = new LinkedHashMap<>();
         Section upstreamSection = nexus.section("upstreams");
         upstreamSection.namedObjects("upstream", "targets").forEach((name, object) -> {
-            Section section = Section.merged(object, upstreamDefaults, upstreamSection.keyPath(name), problems);
+            Section section = upstreamSection.entry(object, upstreamDefaults, upstreamSection.keyPath(name));
             upstreams.put(name, UpstreamSettingsReader.read(name, section));
             section.finish();
         });
@@ -211,7 +211,7 @@ public final class ConfigLoader {
                 problems.add(ConfigProblem.at(label, "must be an object", value.origin()));
                 continue;
             }
-            Section section = Section.merged(object, routeDefaults, label, problems);
+            Section section = nexus.entry(object, routeDefaults, label);
             RouteSettings route = RouteSettingsReader.read(section, middlewares.names(), upstreams.keySet(), auth, redis);
             section.finish();
             if (route != null) {

@@ -4,6 +4,7 @@ import com.typesafe.config.ConfigValue;
 import io.nexus.gateway.config.RouteSettings.MatchKind;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -13,6 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Reads one element of {@code nexus.routes}, already merged over {@code nexus.route-defaults},
@@ -25,6 +27,8 @@ final class RouteSettingsReader {
     private static final Pattern METHOD = Pattern.compile("[A-Z]{1,20}");
     private static final Pattern HOST = Pattern.compile("(\\*\\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?");
     private static final Duration MAX_FAULT_DELAY = Duration.ofMinutes(5);
+    private static final Map<String, RouteSettings.Priority> PRIORITIES = Arrays.stream(RouteSettings.Priority.values())
+        .collect(Collectors.toUnmodifiableMap(priority -> priority.name().toLowerCase(Locale.ROOT), priority -> priority));
 
     private RouteSettingsReader() {
     }
@@ -141,10 +145,9 @@ final class RouteSettingsReader {
 
     private static RouteSettings.Priority priority(Section s) {
         String value = s.string("priority");
-        for (RouteSettings.Priority priority : RouteSettings.Priority.values()) {
-            if (priority.name().toLowerCase(Locale.ROOT).equals(value)) {
-                return priority;
-            }
+        RouteSettings.Priority priority = value == null ? null : PRIORITIES.get(value);
+        if (priority != null) {
+            return priority;
         }
         s.problem("priority", "must be high, normal or low, was \"" + value + "\"");
         return RouteSettings.Priority.NORMAL;

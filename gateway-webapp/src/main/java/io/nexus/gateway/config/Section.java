@@ -11,7 +11,9 @@ import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -50,18 +52,25 @@ final class Section {
     private final ConfigOrigin origin;
     private final String label;
     private final List<ConfigProblem> problems;
-    private final Set<String> read = new HashSet<>();
+    // The keys read, numbered by the read's shared key numbering: a large route table reads
+    // dozens of keys per route, which a set of strings per route made the largest allocation.
+    private final BitSet read = new BitSet();
     // Nested sections, so that two readers sharing an object (nexus.server holds start-up and
     // reloadable keys) see one set of read keys, and finish() can report for all of them.
-    private final Map<String, Section> children = new LinkedHashMap<>();
+    private Map<String, Section> children;
+    // Shared by the sections of one read, so that a value of a template under many objects
+    // (route-defaults under every route) is converted once, not once per route, and key names
+    // are numbered once.
+    private final ReadContext context;
     private boolean finished;
 
     Section(ConfigObject object, String label, List<ConfigProblem> problems) {
-        this(object, ConfigFactory.empty().root(), object.origin(), label, problems);
+        this(object, ConfigFactory.empty().root(), object.origin(), label, problems, new ReadContext());
         merged = object;
     }
 
-    private Section(ConfigObject given, ConfigObject defaults, ConfigOrigin origin, String label, List<ConfigProblem> problems) {
+    private Section(ConfigObject given, ConfigObject defaults, ConfigOrigin origin, String label, List<ConfigProblem> problems,
+                    ReadContext context) {
         this.given = given;
         this.defaults = defaults;
         this.givenConfig = given.toConfig();
@@ -69,11 +78,21 @@ final class Section {
         this.origin = origin;
         this.label = label;
         this.problems = problems;
+        this.context = context;
     }
 
     /** {@code given} merged over {@code defaults}; problems about missing keys point at {@code given}. */
     static Section merged(ConfigObject given, ConfigObject defaults, String label, List<ConfigProblem> problems) {
-        return new Section(given, defaults, given.origin(), label, problems);
+        return new Section(given, defaults, given.origin(), label, problems, new ReadContext());
+    }
+
+    /**
+     * Like {@link #merged(ConfigObject, ConfigObject, String, List)}, for one of many entries over
+     * the same template ({@code route-defaults}): reports to this section's problems, and converts
+     * each value the entries take from the template once for all of them.
+     */
+    Section entry(ConfigObject given, ConfigObject defaults, String label) {
+        return new Section(given, defaults, given.origin(), label, problems, context);
     }
 
     String label() {
@@ -82,7 +101,9 @@ final class Section {
 
     /** An object element of one of this section's lists, reporting to the same problem list. */
     Section element(String key, int index, ConfigObject element) {
-        return new Section(element, keyPath(key + "[" + index + "]"), problems);
+        Section section = new Section(element, ConfigFactory.empty().root(), element.origin(), keyPath(key + "[" + index + "]"), problems, context);
+        section.merged = element;
+        return section;
     }
 
     /** The whole object, {@code given} merged over {@code defaults}. */
@@ -113,14 +134,14 @@ final class Section {
 
     /** Whether the key has a value other than {@code null}; marks it as known. */
     boolean has(String key) {
-        read.add(key);
+        markRead(key);
         ConfigValue value = value(key);
         return value != null && value.valueType() != ConfigValueType.NULL;
     }
 
     /** Marks a key as known even though this section does not read it itself. */
     void accept(String key) {
-        read.add(key);
+        markRead(key);
     }
 
     /** A string; {@code null} after a problem. */
@@ -147,12 +168,12 @@ final class Section {
     }
 
     int intBetween(String key, int min, int max) {
-        return within(key, required(key, Config::getInt), min, max).orElse(min);
+        return within(key, requiredValue(key, INT), min, max).orElse(min);
     }
 
     /** A number such as a percentage or a ratio; the bounds are whole numbers. */
     double doubleBetween(String key, int min, int max) {
-        return within(key, required(key, Config::getDouble), min, max).orElse((double) min);
+        return within(key, requiredValue(key, DOUBLE), min, max).orElse((double) min);
     }
 
     private <T extends Number> Optional<T> within(String key, Optional<T> value, int min, int max) {
@@ -164,11 +185,11 @@ final class Section {
     }
 
     Duration duration(String key, Duration min) {
-        return checkMinimum(key, required(key, Config::getDuration), min).orElse(min);
+        return checkMinimum(key, requiredValue(key, DURATION), min).orElse(min);
     }
 
     Optional<Duration> optionalDuration(String key, Duration min) {
-        return checkMinimum(key, optional(key, Config::getDuration), min);
+        return checkMinimum(key, optionalValue(key, DURATION), min);
     }
 
     private Optional<Duration> checkMinimum(String key, Optional<Duration> value, Duration min) {
@@ -180,7 +201,7 @@ final class Section {
     }
 
     long bytes(String key, long min) {
-        Optional<Long> value = required(key, Config::getBytes);
+        Optional<Long> value = requiredValue(key, BYTES);
         if (value.isPresent() && value.get() < min) {
             problem(key, "must be at least " + min + " bytes, was " + value.get());
             return min;
@@ -198,11 +219,11 @@ final class Section {
     }
 
     List<ConfigValue> list(String key) {
-        return required(key, (config, k) -> List.<ConfigValue>copyOf(config.getList(k))).orElse(List.of());
+        return requiredValue(key, LIST).orElse(List.of());
     }
 
     Optional<List<ConfigValue>> optionalList(String key) {
-        return optional(key, (config, k) -> List.<ConfigValue>copyOf(config.getList(k)));
+        return optionalValue(key, LIST);
     }
 
     /**
@@ -219,7 +240,10 @@ final class Section {
      * without a block the section holds just the defaults.
      */
     Section section(String key, ConfigObject defaults) {
-        read.add(key);
+        markRead(key);
+        if (children == null) {
+            children = new LinkedHashMap<>();
+        }
         Section existing = children.get(key);
         if (existing != null) {
             return existing;
@@ -227,13 +251,13 @@ final class Section {
         ConfigValue value = value(key);
         Section section;
         if (value instanceof ConfigObject given) {
-            section = merged(given, defaults, keyPath(key), problems);
+            section = entry(given, defaults, keyPath(key));
         } else if (value != null) {
             problem(key, "must be an object, was " + value.valueType().name().toLowerCase(Locale.ROOT));
             // Detached from the problem list: its reads would only repeat that the object is missing.
-            section = new Section(ConfigFactory.empty().root(), defaults, value.origin(), keyPath(key), new ArrayList<>());
+            section = new Section(ConfigFactory.empty().root(), defaults, value.origin(), keyPath(key), new ArrayList<>(), context);
         } else {
-            section = new Section(ConfigFactory.empty().root(), defaults, origin, keyPath(key), problems);
+            section = new Section(ConfigFactory.empty().root(), defaults, origin, keyPath(key), problems, context);
         }
         children.put(key, section);
         return section;
@@ -268,7 +292,7 @@ final class Section {
      * its keys are checked in each entry it reaches, so not here.
      */
     ConfigObject template(String key) {
-        read.add(key);
+        markRead(key);
         ConfigValue value = value(key);
         if (value instanceof ConfigObject template) {
             return template;
@@ -285,15 +309,30 @@ final class Section {
             return;
         }
         finished = true;
-        if (!read.containsAll(given.keySet()) || !read.containsAll(defaults.keySet())) {
+        if (!allRead(given.keySet()) || !allRead(defaults.keySet())) {
             // In the merged object's order, as always.
             for (String key : object().keySet()) {
-                if (!read.contains(key)) {
+                if (!read.get(context.number(key))) {
                     problem(key, "unknown key");
                 }
             }
         }
-        children.values().forEach(Section::finish);
+        if (children != null) {
+            children.values().forEach(Section::finish);
+        }
+    }
+
+    private void markRead(String key) {
+        read.set(context.number(key));
+    }
+
+    private boolean allRead(Set<String> keys) {
+        for (String key : keys) {
+            if (!read.get(context.number(key))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -309,11 +348,16 @@ final class Section {
         return value.valueType() == ConfigValueType.BOOLEAN ? (Boolean) value.unwrapped() : config.getBoolean(ConfigUtil.joinPath(key));
     }
 
-    /** What {@link Config#getStringList} gives, a list of strings taken as it is. */
+    /** What {@link Config#getStringList} gives (a list the caller may change), a list of strings taken as it is. */
     private static List<String> plainStringList(Config config, String key, ConfigValue value) {
-        if (value instanceof ConfigList list && list.stream().allMatch(item -> item.valueType() == ConfigValueType.STRING)) {
+        if (value instanceof ConfigList list) {
             List<String> strings = new ArrayList<>(list.size());
-            list.forEach(item -> strings.add((String) item.unwrapped()));
+            for (ConfigValue item : list) {
+                if (item.valueType() != ConfigValueType.STRING) {
+                    return config.getStringList(ConfigUtil.joinPath(key));
+                }
+                strings.add((String) item.unwrapped());
+            }
             return strings;
         }
         return config.getStringList(ConfigUtil.joinPath(key));
@@ -324,21 +368,56 @@ final class Section {
         T read(Config config, String key, ConfigValue value);
     }
 
-    private <T> Optional<T> required(String key, BiFunction<Config, String, T> reader) {
-        return requiredValue(key, byPath(reader));
+    /**
+     * A typed getter of {@link Config}, given the key as a path. What it gives is immutable and
+     * depends on the value alone, so a template's value is converted once ({@link ReadContext}):
+     * Typesafe compiles regular expressions for every duration, and reads a size as a number
+     * first, throwing twice, before it parses the string.
+     */
+    private record ByPath<T>(BiFunction<Config, String, T> getter) implements Reader<T> {
+        @Override
+        public T read(Config config, String key, ConfigValue value) {
+            return getter.apply(config, ConfigUtil.joinPath(key));
+        }
+    }
+
+    private static final Reader<Integer> INT = new ByPath<>(Config::getInt);
+    private static final Reader<Double> DOUBLE = new ByPath<>(Config::getDouble);
+    private static final Reader<Duration> DURATION = new ByPath<>(Config::getDuration);
+    private static final Reader<Long> BYTES = new ByPath<>(Config::getBytes);
+    private static final Reader<List<ConfigValue>> LIST = new ByPath<>((config, path) -> List.copyOf(config.getList(path)));
+
+    /**
+     * What the sections of one read of a config share: the values of templates converted so far,
+     * by getter, each at most once; and a number for each key name, for the sets of keys read.
+     */
+    private static final class ReadContext {
+        private final Map<Reader<?>, Map<ConfigValue, Object>> byReader = new IdentityHashMap<>();
+        private final Map<String, Integer> numbers = new HashMap<>();
+
+        int number(String key) {
+            Integer number = numbers.get(key);
+            if (number == null) {
+                number = numbers.size();
+                numbers.put(key, number);
+            }
+            return number;
+        }
+
+        @SuppressWarnings("unchecked")
+        <T> T convert(ByPath<T> reader, Config config, String key, ConfigValue value) {
+            Map<ConfigValue, Object> converted = byReader.computeIfAbsent(reader, r -> new IdentityHashMap<>());
+            Object result = converted.get(value);
+            if (result == null) {
+                result = reader.read(config, key, value);
+                converted.put(value, result);
+            }
+            return (T) result;
+        }
     }
 
     private <T> Optional<T> requiredValue(String key, Reader<T> reader) {
         return read(key, reader, true);
-    }
-
-    /** A typed getter of {@link Config}, given the key as a path. */
-    private static <T> Reader<T> byPath(BiFunction<Config, String, T> getter) {
-        return (config, key, value) -> getter.apply(config, ConfigUtil.joinPath(key));
-    }
-
-    private <T> Optional<T> optional(String key, BiFunction<Config, String, T> reader) {
-        return optionalValue(key, byPath(reader));
     }
 
     private <T> Optional<T> optionalValue(String key, Reader<T> reader) {
@@ -350,10 +429,11 @@ final class Section {
      * when both hold an object there), looking the key up once: a large route table reads many.
      */
     private <T> Optional<T> read(String key, Reader<T> reader, boolean required) {
-        read.add(key);
+        markRead(key);
         ConfigValue value = given.get(key);
         Config config = givenConfig;
-        if (value == null) {
+        boolean fromTemplate = value == null;
+        if (fromTemplate) {
             value = defaults.get(key);
             config = defaultsConfig;
         } else if (value instanceof ConfigObject && defaults.get(key) instanceof ConfigObject) {
@@ -367,6 +447,10 @@ final class Section {
             return Optional.empty();
         }
         try {
+            if (fromTemplate && reader instanceof ByPath<T> byPath) {
+                // A failure is not kept: each section reports it under its own key.
+                return Optional.of(context.convert(byPath, config, key, value));
+            }
             return Optional.of(reader.read(config, key, value));
         } catch (ConfigException e) {
             problem(key, describe(e));

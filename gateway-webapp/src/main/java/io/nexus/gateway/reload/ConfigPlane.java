@@ -115,10 +115,11 @@ public final class ConfigPlane implements AutoCloseable {
             plane.guard = new ConfigGuard(gateway.guardSignals(), scheduler, executor, plane::rollBackForGuard,
                 reason -> plane.guardRollbacks.labelValues(reason).inc());
             plane.guard.started(initial.config());
-            plane.record(initial.config(), initial.text(), initial.source(), Optional.empty(), Optional.empty());
+            String hash = Sha256.hex(initial.text());
+            plane.record(initial.config(), initial.text(), hash, initial.source(), Optional.empty(), Optional.empty());
             plane.onLastKnownGood.set(initial.source().equals(SOURCE_LAST_KNOWN_GOOD) ? 1 : 0);
             if (initial.file().isPresent()) {
-                plane.lastSeenFileHash = initial.source().equals(SOURCE_FILE) ? Sha256.hex(initial.text()) : currentFileHash(initial.file().get());
+                plane.lastSeenFileHash = initial.source().equals(SOURCE_FILE) ? hash : currentFileHash(initial.file().get());
             }
         }
         ConfigWatchSettings watch = initial.config().startup().configWatch();
@@ -151,7 +152,7 @@ public final class ConfigPlane implements AutoCloseable {
             return refused(List.of(new ConfigProblem("nexus", "the config guard rolled this content (sha256 " + hash
                 + ") back; fix the file, or reload with ?force=true to apply it anyway", file.get().toString(), -1)));
         }
-        return apply(text, file.get().toString(), SOURCE_API, Optional.empty(), Optional.empty());
+        return apply(text, hash, file.get().toString(), SOURCE_API, Optional.empty(), Optional.empty());
     }
 
     /**
@@ -187,7 +188,7 @@ public final class ConfigPlane implements AutoCloseable {
         }
         unsettledHash = null;
         lastSeenFileHash = hash;
-        apply(text, file.get().toString(), SOURCE_FILE, Optional.empty(), Optional.empty());
+        apply(text, hash, file.get().toString(), SOURCE_FILE, Optional.empty(), Optional.empty());
         return true;
     }
 
@@ -223,7 +224,8 @@ public final class ConfigPlane implements AutoCloseable {
 
     /** Applies an older version again, validated like any change, as a new version. */
     public synchronized Optional<ReloadResult> rollback(int id) {
-        return history.find(id).map(target -> apply(target.text(), "version " + id, SOURCE_ROLLBACK, Optional.of(id), Optional.empty()));
+        return history.find(id).map(target -> apply(target.text(), target.sha256(), "version " + id, SOURCE_ROLLBACK, Optional.of(id),
+            Optional.empty()));
     }
 
     /**
@@ -243,7 +245,8 @@ public final class ConfigPlane implements AutoCloseable {
                 + "version {} stays live: {}", watchedId, toId, watchedId, reason);
             return false;
         }
-        ReloadResult result = apply(target.get().text(), "version " + toId, SOURCE_GUARD, Optional.of(toId), Optional.of(reason));
+        ReloadResult result = apply(target.get().text(), target.get().sha256(), "version " + toId, SOURCE_GUARD, Optional.of(toId),
+            Optional.of(reason));
         if (result.outcome() != Outcome.APPLIED) {
             return false;
         }
@@ -251,9 +254,11 @@ public final class ConfigPlane implements AutoCloseable {
         return true;
     }
 
-    private ReloadResult apply(String text, String sourceName, String source, Optional<Integer> restoredFrom, Optional<String> reason) {
+    /** @param hash {@code text}'s SHA-256, which every caller has already (a large file takes milliseconds) */
+    private ReloadResult apply(String text, String hash, String sourceName, String source, Optional<Integer> restoredFrom,
+                               Optional<String> reason) {
         ConfigVersion live = history.current();
-        if (restoredFrom.isEmpty() && Sha256.hex(text).equals(live.sha256())) {
+        if (restoredFrom.isEmpty() && hash.equals(live.sha256())) {
             // The file holds what runs: after a start on the last-known-good copy, a file
             // repaired back to that copy ends the fallback as well.
             if (onLastKnownGood.get() != 0) {
@@ -278,7 +283,7 @@ public final class ConfigPlane implements AutoCloseable {
         }
         successes.inc();
         warnAboutRestartOnlySettings(live, config);
-        ConfigVersion version = record(config, text, source, restoredFrom, reason);
+        ConfigVersion version = record(config, text, hash, source, restoredFrom, reason);
         onLastKnownGood.set(0);
         LOG.info("Config version {} is live (source {}{}, sha256 {})", version.id(), source,
             restoredFrom.map(id -> ", restoring version " + id).orElse(""), version.sha256());
@@ -320,8 +325,9 @@ public final class ConfigPlane implements AutoCloseable {
         return new ReloadResult(Outcome.REFUSED, live, problems);
     }
 
-    private ConfigVersion record(GatewayConfig config, String text, String source, Optional<Integer> restoredFrom, Optional<String> reason) {
-        ConfigVersion version = new ConfigVersion(ids.incrementAndGet(), Instant.now(), source, restoredFrom, Sha256.hex(text), text,
+    private ConfigVersion record(GatewayConfig config, String text, String hash, String source, Optional<Integer> restoredFrom,
+                                 Optional<String> reason) {
+        ConfigVersion version = new ConfigVersion(ids.incrementAndGet(), Instant.now(), source, restoredFrom, hash, text,
             config.rendering(), reason);
         history.add(version, config.maxHistory());
         versionInfo.setLabelValues(Integer.toString(version.id()), version.sha256());

@@ -2,6 +2,7 @@ package io.nexus.gateway.reload;
 
 import io.nexus.gateway.config.ConfigLoader;
 import io.nexus.gateway.config.ConfigProblem;
+import io.nexus.gateway.config.ConfigText;
 import io.nexus.gateway.config.GatewayConfig;
 import io.nexus.gateway.config.InvalidConfigException;
 import java.io.IOException;
@@ -30,13 +31,39 @@ public record InitialConfig(GatewayConfig config, String text, String source, Op
      * @throws InvalidConfigException when the file is invalid and there is no usable copy
      */
     public static InitialConfig fromFile(Path file, ConfigLoader loader, LastKnownGood lastKnownGood) throws InvalidConfigException {
-        InvalidConfigException fileProblem;
+        String text;
         try {
-            String text = read(file);
-            return new InitialConfig(loader.parse(text, file.toString()), text, ConfigPlane.SOURCE_FILE, Optional.of(file));
+            text = read(file);
         } catch (InvalidConfigException e) {
-            fileProblem = e;
+            return fromLastKnownGood(file, loader, lastKnownGood, e);
         }
+        return fromFile(file, ConfigText.of(text, file.toString()), loader, lastKnownGood);
+    }
+
+    /**
+     * Like {@link #fromFile(Path, ConfigLoader, LastKnownGood)}, for a file already read (and
+     * maybe parsed, {@link ConfigLoader#pluginsDir(Optional, java.util.Map)}) as {@code text}.
+     */
+    public static InitialConfig fromFile(Path file, ConfigText text, ConfigLoader loader, LastKnownGood lastKnownGood)
+        throws InvalidConfigException {
+        try {
+            return new InitialConfig(loader.parse(text), text.text(), ConfigPlane.SOURCE_FILE, Optional.of(file));
+        } catch (InvalidConfigException e) {
+            return fromLastKnownGood(file, loader, lastKnownGood, e);
+        }
+    }
+
+    /** The file's text, or nothing when it cannot be read or is empty ({@link #fromFile} says why). */
+    public static Optional<ConfigText> text(Path file) {
+        try {
+            return Optional.of(ConfigText.of(read(file), file.toString()));
+        } catch (InvalidConfigException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static InitialConfig fromLastKnownGood(Path file, ConfigLoader loader, LastKnownGood lastKnownGood,
+                                                   InvalidConfigException fileProblem) throws InvalidConfigException {
         Optional<String> saved = lastKnownGood.load(file);
         if (saved.isEmpty()) {
             throw fileProblem;

@@ -98,6 +98,11 @@ public final class RouteTable {
      * route is {@code /admin}, unless it matches them itself.
      */
     private static List<String> shadowWarnings(List<Route> routes) {
+        List<String> warnings = new ArrayList<>();
+        // Most tables have no exact route with auth: nothing to index for them.
+        if (routes.stream().noneMatch(RouteTable::mayBeShadowed)) {
+            return warnings;
+        }
         // Prefix routes without auth by lower-cased path: an exact route looks up its own ancestors
         // instead of comparing itself with every route, so thousands of routes check in linear time.
         Map<String, List<Route>> openPrefixes = new HashMap<>();
@@ -107,7 +112,6 @@ public final class RouteTable {
                 openPrefixes.computeIfAbsent(asciiLowerCase(settings.path()), p -> new ArrayList<>()).add(route);
             }
         }
-        List<String> warnings = new ArrayList<>();
         if (openPrefixes.isEmpty()) {
             return warnings;
         }
@@ -116,12 +120,11 @@ public final class RouteTable {
             order.put(routes.get(i), i);
         }
         for (Route exactRoute : routes) {
-            var settings = exactRoute.settings();
-            PathMatching matching = settings.pathMatching();
-            if (settings.match() != MatchKind.EXACT || settings.auth().isEmpty() || settings.path().equals("/")
-                || (matching.caseInsensitive() && matching.trailingSlashEquivalent())) {
+            if (!mayBeShadowed(exactRoute)) {
                 continue;
             }
+            var settings = exactRoute.settings();
+            PathMatching matching = settings.pathMatching();
             List<Route> covering = new ArrayList<>();
             for (String ancestor : ancestors(asciiLowerCase(settings.path()))) {
                 covering.addAll(openPrefixes.getOrDefault(ancestor, List.of()));
@@ -146,6 +149,14 @@ public final class RouteTable {
             }
         }
         return warnings;
+    }
+
+    /** An exact route with auth that some request variants (a trailing slash, another case) do not match. */
+    private static boolean mayBeShadowed(Route route) {
+        var settings = route.settings();
+        PathMatching matching = settings.pathMatching();
+        return settings.match() == MatchKind.EXACT && settings.auth().isPresent() && !settings.path().equals("/")
+            && !(matching.caseInsensitive() && matching.trailingSlashEquivalent());
     }
 
     /** The paths a prefix route may have to match {@code path}: {@code /}, each segment boundary and the path itself. */

@@ -116,6 +116,27 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aValueFromRouteDefaultsReachesEveryRouteAndABadOneIsReportedForEach() throws Exception {
+        String routes = """
+              upstreams { api { targets = ["http://127.0.0.1:9000"] } }
+              routes = [
+                { name = "a", path = "/a", upstream = "api" }
+                { name = "b", path = "/b", upstream = "api", websocket-max-message-size = 2KiB }
+                { name = "c", path = "/c", upstream = "api", request-timeout = 5s }
+              ]
+            }
+            """;
+        GatewayConfig config = parse("nexus {\n  route-defaults { request-timeout = 2s, websocket-max-message-size = 1MiB }\n" + routes);
+        assertThat(config.routes()).extracting(route -> route.requestTimeout().orElseThrow())
+            .containsExactly(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(5));
+        assertThat(config.routes()).extracting(route -> route.webSocket().maxMessageSize()).containsExactly(1L << 20, 2048L, 1L << 20);
+
+        String invalid = "Invalid value at 'request-timeout': No number in duration value 'soon' (gateway.conf:2)";
+        assertThat(problems("nexus {\n  route-defaults { request-timeout = soon, websocket-max-message-size = 1MiB }\n" + routes))
+            .containsExactly("routes[0].request-timeout: " + invalid, "routes[1].request-timeout: " + invalid);
+    }
+
+    @Test
     void unknownKeysAreNamedWithTheirLine() {
         assertThat(problems("""
             nexus {
@@ -402,15 +423,28 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void pluginsDirIsReadBeforeValidationAndFallsBackToReferenceConf(@TempDir Path dir) throws Exception {
-        Path file = dir.resolve("gateway.conf");
-        Files.writeString(file, "nexus { plugins.dir = ${?PLUGINS}, routes = [{ name = \"x\", path = \"/\", upstream = \"nowhere\" }] }");
+    void pluginsDirIsReadBeforeValidationAndFallsBackToReferenceConf() {
+        String text = "nexus { plugins.dir = ${?PLUGINS}, routes = [{ name = \"x\", path = \"/\", upstream = \"nowhere\" }] }";
 
-        assertThat(ConfigLoader.pluginsDir(Optional.of(file), Map.of("PLUGINS", "/opt/nexus/plugins"))).isEqualTo(Path.of("/opt/nexus/plugins"));
-        assertThat(ConfigLoader.pluginsDir(Optional.of(file), Map.of())).isEqualTo(Path.of("plugins"));
-        Files.writeString(file, "nexus { ");
-        assertThat(ConfigLoader.pluginsDir(Optional.of(file), Map.of())).isEqualTo(Path.of("plugins"));
+        assertThat(ConfigLoader.pluginsDir(Optional.of(ConfigText.of(text, "gateway.conf")), Map.of("PLUGINS", "/opt/nexus/plugins")))
+            .isEqualTo(Path.of("/opt/nexus/plugins"));
+        assertThat(ConfigLoader.pluginsDir(Optional.of(ConfigText.of(text, "gateway.conf")), Map.of())).isEqualTo(Path.of("plugins"));
+        assertThat(ConfigLoader.pluginsDir(Optional.of(ConfigText.of("nexus { ", "gateway.conf")), Map.of())).isEqualTo(Path.of("plugins"));
         assertThat(ConfigLoader.pluginsDir(Optional.empty(), Map.of())).isEqualTo(Path.of("plugins"));
+    }
+
+    @Test
+    void theParseThatPluginsDirReadIsValidatedAndNotKept() throws Exception {
+        ConfigText text = ConfigText.of("nexus { plugins.dir = extensions, upstreams.up.targets = [\"http://127.0.0.1:1\"], "
+            + "routes = [{ name = \"x\", path = \"/\", upstream = up }] }", "gateway.conf");
+
+        assertThat(ConfigLoader.pluginsDir(Optional.of(text), Map.of())).isEqualTo(Path.of("extensions"));
+        com.typesafe.config.Config read = text.peek();
+        GatewayConfig config = new ConfigLoader(Map.of(), RouteSettings.BUILT_IN_MIDDLEWARES).parse(text);
+
+        assertThat(config.routes()).extracting(RouteSettings::name).containsExactly("x");
+        assertThat(text.peek()).as("handed to the validation, then parsed anew").isNotSameAs(read).isEqualTo(read);
+        assertThat(config.redacted()).contains("extensions");
     }
 
     @Test
