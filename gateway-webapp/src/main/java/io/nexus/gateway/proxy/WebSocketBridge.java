@@ -97,7 +97,11 @@ public final class WebSocketBridge implements OpenWebSockets.Socket {
 
         @Override
         public void onWebSocketOpen(Session session) {
-            session.setIdleTimeout(settings.idleTimeout());
+            // Every message passes both legs, so both idle out together; the client's leg goes first
+            // and closes the upstream's with 1001. Jetty's own idle close of the upstream's leg
+            // (a client session) may drop the connection without a close frame, which the upstream
+            // would see as 1006; its longer timeout is only a backstop.
+            session.setIdleTimeout(this == client ? settings.idleTimeout() : settings.idleTimeout().multipliedBy(2));
             session.setMaxTextMessageSize(settings.maxMessageSize());
             session.setMaxBinaryMessageSize(settings.maxMessageSize());
             // A frame of any size up to a message: Jetty would otherwise refuse frames over 64 KiB.
