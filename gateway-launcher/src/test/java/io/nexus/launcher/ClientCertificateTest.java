@@ -49,6 +49,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ClientCertificateTest {
 
+    /** A refused handshake as the client sees it: the alert, or the closed socket it met first (as in SniClientAuthTest). */
+    private static final String REFUSED = ".*(certificate_unknown|Broken pipe|Connection reset).*";
+
     private static final String CA_DN = "CN=Nexus Client CA";
     /** Written most significant RDN first, as BouncyCastle encodes it; RFC 4514 (and XFCC) reads it back as CN=billing,O=Example. */
     private static final String BILLING_DN = "O=Example,CN=billing";
@@ -158,11 +161,13 @@ class ClientCertificateTest {
         X509Certificate expired = issueClient(keys, BILLING_DN, null, caKeys, CA_DN, Instant.now().minus(Duration.ofDays(2)),
             Instant.now().minus(Duration.ofDays(1)));
         // The JDK answers both with the certificate_unknown alert; the gateway logs nothing (no request was made).
-        assertThat(refusal(keyManagers(keys, expired))).contains("certificate_unknown");
+        // The client may have sent its last handshake records (or, in TLS 1.3, its request) before the
+        // alert came: then it meets the closed socket first (broken pipe, reset) instead of reading it.
+        assertThat(refusal(keyManagers(keys, expired))).matches(REFUSED);
 
         KeyPair otherCaKeys = rsa();
         X509Certificate foreign = issueClient(keys, BILLING_DN, null, otherCaKeys, CA_DN, Instant.now().minusSeconds(60), Instant.now().plusSeconds(3600));
-        assertThat(refusal(keyManagers(keys, foreign))).contains("certificate_unknown");
+        assertThat(refusal(keyManagers(keys, foreign))).matches(REFUSED);
         assertThat(nexus.upstream("up").pending()).isZero();
     }
 

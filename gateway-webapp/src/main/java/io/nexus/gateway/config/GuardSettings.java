@@ -10,6 +10,8 @@ import java.time.Duration;
  * @param minRequests requests a scope must see after the change before it is judged
  * @param maxErrorRatioIncrease how much the 5xx ratio may rise (0.05: five points)
  * @param maxP99Increase how many times the p99 may grow
+ * @param minP99Increase a p99 growth smaller than this never counts, however many times it grew
  */
-public record GuardSettings(boolean enabled, Duration window, int minRequests, double maxErrorRatioIncrease, double maxP99Increase) {
+public record GuardSettings(boolean enabled, Duration window, int minRequests, double maxErrorRatioIncrease, double maxP99Increase,
+                            Duration minP99Increase) {
 }

@@ -14,6 +14,7 @@ final class GuardSettingsReader {
             guard.duration("window", Duration.ofSeconds(1)),
             guard.intBetween("min-requests", 1, 100_000_000),
             guard.doubleBetween("max-error-ratio-increase", 0, 1),
-            guard.doubleBetween("max-p99-increase", 1, 1000));
+            guard.doubleBetween("max-p99-increase", 1, 1000),
+            guard.duration("min-p99-increase", Duration.ZERO));
     }
 }

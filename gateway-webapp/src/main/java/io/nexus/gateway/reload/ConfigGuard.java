@@ -255,7 +255,8 @@ final class ConfigGuard implements AutoCloseable {
                 }
                 GuardSignal.Stats latencyBefore = scope.latencyBaseline;
                 if (latencyBefore != null && latencyBefore.requests() >= settings.minRequests()
-                    && now.p99Nanos() > latencyBefore.p99Nanos() * settings.maxP99Increase()) {
+                    && now.p99Nanos() > latencyBefore.p99Nanos() * settings.maxP99Increase()
+                    && now.p99Nanos() - latencyBefore.p99Nanos() >= settings.minP99Increase().toNanos()) {
                     return Optional.of(new Breach(REASON_P99, String.format(
                         "p99 of %s %s after the change vs %s before (allowed %.1fx), over %d requests",
                         scope.name, millis(now.p99Nanos()), millis(latencyBefore.p99Nanos()), settings.maxP99Increase(), now.requests())));

@@ -175,14 +175,13 @@ public final class UpstreamLoad {
 
     private void sweep() {
         shedWaiting(System.nanoTime(), false);
-        if (someoneWaits()) {
-            scheduler.get().schedule(this::sweep, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
-        } else if (endSweeping()) {
+        // The next sweep goes through the same check as the first: the scheduler may have stopped.
+        if (endSweeping()) {
             sweepWhileWaiting();
         }
     }
 
-    /** Ends the sweeping; true when someone joined meanwhile (whose own call found it still running). */
+    /** Ends the sweeping; true when someone still waits (or joined while its own call found it running). */
     private boolean endSweeping() {
         sweeping.set(false);
         return someoneWaits();

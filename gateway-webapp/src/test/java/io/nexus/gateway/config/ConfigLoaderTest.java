@@ -50,7 +50,7 @@ class ConfigLoaderTest {
         assertThat(config.startup().admin()).isEqualTo(new AdminSettings("127.0.0.1", 9090, Optional.empty()));
         assertThat(config.startup().configWatch()).isEqualTo(new ConfigWatchSettings(true, Duration.ofSeconds(1)));
         assertThat(config.maxHistory()).isEqualTo(20);
-        assertThat(config.guard()).isEqualTo(new GuardSettings(false, Duration.ofSeconds(60), 100, 0.05, 2.0));
+        assertThat(config.guard()).isEqualTo(new GuardSettings(false, Duration.ofSeconds(60), 100, 0.05, 2.0, Duration.ofMillis(25)));
         assertThat(config.startup().demo()).isEqualTo(new DemoSettings(false, "127.0.0.1", 9000));
         assertThat(config.upstreams()).isEmpty();
         assertThat(config.routes()).isEmpty();
@@ -608,13 +608,15 @@ class ConfigLoaderTest {
               min-requests = 0
               max-error-ratio-increase = 1.5
               max-p99-increase = 0.5
+              min-p99-increase = -5ms
             }
             """)).containsExactlyInAnyOrder(
                 "config.guard.enabled: enabled has type STRING rather than BOOLEAN (gateway.conf:2)",
                 "config.guard.window: must be at least 1000ms, was 10ms (gateway.conf:3)",
                 "config.guard.min-requests: must be between 1 and 100000000, was 0 (gateway.conf:4)",
                 "config.guard.max-error-ratio-increase: must be between 0 and 1, was 1.5 (gateway.conf:5)",
-                "config.guard.max-p99-increase: must be between 1 and 1000, was 0.5 (gateway.conf:6)");
+                "config.guard.max-p99-increase: must be between 1 and 1000, was 0.5 (gateway.conf:6)",
+                "config.guard.min-p99-increase: must be at least 0ms, was -5ms (gateway.conf:7)");
     }
 
     @Test
