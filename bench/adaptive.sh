@@ -59,9 +59,6 @@ while (($# > 0)); do
     esac
     shift
 done
-check_int() { # name value min max
-    if ! [[ $2 =~ ^[0-9]+$ ]] || (($2 < $3 || $2 > $4)); then die "$1 must be an integer in $3..$4, got '$2'"; fi
-}
 check_int duration "$DURATION" 5 30
 check_int slots "$SLOTS" 1 64
 check_int service-ms "$SERVICE_MS" 1 200

@@ -96,3 +96,18 @@ LUA
 status_load() { # lua connections seconds url out
     timeout $(($3 + 30)) taskset -c "$LOAD_CPU" wrk -t1 -c"$2" -d"$3s" --timeout 5s -s "$1" "$4" >"$5" 2>&1 || true
 }
+
+# Fails the script (its own die) unless value is an integer in min..max.
+check_int() { # name value min max
+    if ! [[ $2 =~ ^[0-9]+$ ]] || (($2 < $3 || $2 > $4)); then
+        die "$1 must be an integer in $3..$4, got '$2'"
+    fi
+}
+
+# Whether a pid is still a child of this script (a reused pid is never signalled).
+ours() { # pid
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    [[ $(cut -d' ' -f2 <<<"$stat") == "$$" ]]
+}

@@ -62,9 +62,6 @@ while (($# > 0)); do
     esac
     shift
 done
-check_int() { # name value min max
-    if ! [[ $2 =~ ^[0-9]+$ ]] || (($2 < $3 || $2 > $4)); then die "$1 must be an integer in $3..$4, got '$2'"; fi
-}
 check_int duration "$DURATION" 5 60
 check_int delay-ms "$DELAY_MS" 10 2000
 check_int warmup "$WARMUP" 0 180

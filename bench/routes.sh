@@ -70,9 +70,6 @@ if ((EUID == 0)); then PRIORITY=${PRIORITY:--10}; else PRIORITY=${PRIORITY:-0}; 
 # At least 16 characters (docs/admin-api.md, "Token").
 TOKEN=bench-routes-token-0123456789
 
-check_int() { # name value min max
-    if ! [[ $2 =~ ^[0-9]+$ ]] || (($2 < $3 || $2 > $4)); then die "$1 must be an integer in $3..$4, got '$2'"; fi
-}
 check_int DURATION "$DURATION" 1 60
 check_int ROUNDS "$ROUNDS" 1 5
 check_int WARMUP "$WARMUP" 0 180
@@ -149,12 +146,6 @@ done
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/nexus-routes.XXXXXX")
 STARTED=()
 # Whether a pid is still a child of this script (a pid reused by another process is never signalled).
-ours() {
-    local stat
-    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-    stat=${stat##*) }
-    [[ $(cut -d' ' -f2 <<<"$stat") == "$$" ]]
-}
 running() { # pid: ours and not a zombie
     local stat
     ours "$1" || return 1

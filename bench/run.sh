@@ -147,11 +147,6 @@ while (($# > 0)); do
 done
 
 # Every knob is bounded so that a run always ends in a known time.
-check_int() { # name value min max
-    if ! [[ $2 =~ ^[0-9]+$ ]] || (($2 < $3 || $2 > $4)); then
-        die "$1 must be an integer in $3..$4, got '$2'"
-    fi
-}
 check_int duration "$DURATION" 1 60
 check_int rounds "$ROUNDS" 1 10
 IFS=',' read -r -a CONNS <<<"$CONNECTIONS"
@@ -357,12 +352,6 @@ declare -A JVM_STOPPED=() # target -> 1 while the JVM is paused with SIGSTOP
 
 # Whether a pid is still a child of this script: a process that ended by itself may have had its
 # pid reused by an unrelated process, which must never be signalled.
-ours() {
-    local stat
-    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-    stat=${stat##*) }
-    [[ $(cut -d' ' -f2 <<<"$stat") == "$$" ]]
-}
 
 cleanup() {
     local status=$? pid name live=()

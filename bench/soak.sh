@@ -82,11 +82,6 @@ while (($# > 0)); do
     shift
 done
 
-check_int() { # name value min max
-    if ! [[ $2 =~ ^[0-9]+$ ]] || (($2 < $3 || $2 > $4)); then
-        die "$1 must be an integer in $3..$4, got '$2'"
-    fi
-}
 check_int duration "$DURATION" 30 3600
 check_int slice "$SLICE" 10 300
 check_int connections "$CONNECTIONS" 1 1024
@@ -147,13 +142,6 @@ done
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/nexus-soak.XXXXXX")
 STARTED=()
-# Whether a pid is still a child of this script (a reused pid is never signalled).
-ours() {
-    local stat
-    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-    stat=${stat##*) }
-    [[ $(cut -d' ' -f2 <<<"$stat") == "$$" ]]
-}
 cleanup() {
     local status=$? pid live=()
     trap - EXIT INT TERM

@@ -71,11 +71,6 @@ while (($# > 0)); do
     shift
 done
 
-check_int() { # name value min max
-    if ! [[ $2 =~ ^[0-9]+$ ]] || (($2 < $3 || $2 > $4)); then
-        die "$1 must be an integer in $3..$4, got '$2'"
-    fi
-}
 check_int duration "$DURATION" 10 120
 check_int connections "$CONNECTIONS" 1 1024
 check_int kill-at "$KILL_AT" 1 $((DURATION - 2))
@@ -92,9 +87,10 @@ done
 for tool in wrk taskset; do command -v "$tool" >/dev/null || die "$tool is missing (Debian: apt-get install -y wrk util-linux)"; done
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 [[ -x $NGINX ]] || die "nginx is missing (Debian: apt-get install -y nginx)"
-JAVA=${JAVA_HOME:+$JAVA_HOME/bin/java}
-JAVA=${JAVA:-$(command -v java || true)}
-[[ -x $JAVA ]] || die "no java found: set JAVA_HOME (Java 21+)"
+# The JDK the project builds and runs with (the default java may be older than the jar's 21).
+JAVA_HOME=$("$ROOT/scripts/java-home.sh") || die "no JDK found: set JAVA_HOME"
+export JAVA_HOME
+JAVA=$JAVA_HOME/bin/java
 if [[ ! -f $JAR ]]; then
     command -v mvn >/dev/null || die "$JAR is missing and Maven is not installed"
     log "building $JAR (mvn -B -q -DskipTests package)"
@@ -117,13 +113,6 @@ done
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/nexus-target-kill.XXXXXX")
 STARTED=()
-# Whether a pid is still a child of this script (a reused pid is never signalled).
-ours() {
-    local stat
-    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-    stat=${stat##*) }
-    [[ $(cut -d' ' -f2 <<<"$stat") == "$$" ]]
-}
 stop_started() {
     local pid live=()
     for pid in "${STARTED[@]}"; do ours "$pid" && live+=("$pid"); done
