@@ -50,6 +50,7 @@ public final class NexusLauncher {
     }
 
     public static void main(String[] args) throws Exception {
+        JettyMemoryLayout.preset();
         // The JDK reads this once, when TLS is first used: a client-initiated TLS 1.2 renegotiation
         // is refused by the engine itself with a fatal alert (Jetty's check alone closes the
         // connection only once the renegotiation got through; scanners flag that as a DoS lever).

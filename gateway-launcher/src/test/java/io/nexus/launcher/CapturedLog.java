@@ -2,7 +2,6 @@ package io.nexus.launcher;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.joran.JoranConfigurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
 import ch.qos.logback.core.OutputStreamAppender;
@@ -16,7 +15,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Captures the events of one logger (in the tests' logging context) and renders them with the
- * launcher's own {@code logback.xml} encoder, loaded into a context of its own: the JSON lines
+ * launcher's own encoder ({@link JsonLogging}), loaded into a context of its own: the JSON lines
  * are exactly what the shipped jar would print.
  */
 final class CapturedLog extends AppenderBase<ILoggingEvent> implements AutoCloseable {
@@ -36,9 +35,7 @@ final class CapturedLog extends AppenderBase<ILoggingEvent> implements AutoClose
         start();
         logger.addAppender(this);
         shipped = new LoggerContext();
-        JoranConfigurator configurator = new JoranConfigurator();
-        configurator.setContext(shipped);
-        configurator.doConfigure(EmbeddedGateway.class.getResource("/logback.xml"));
+        JsonLogging.install(shipped);
         OutputStreamAppender<ILoggingEvent> json = (OutputStreamAppender<ILoggingEvent>) shipped.getLogger(Logger.ROOT_LOGGER_NAME).getAppender("JSON");
         encoder = json.getEncoder();
     }

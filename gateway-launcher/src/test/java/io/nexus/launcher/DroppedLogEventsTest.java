@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.joran.JoranConfigurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.LoggingEvent;
 import ch.qos.logback.classic.util.LogbackMDCAdapter;
@@ -88,9 +87,7 @@ class DroppedLogEventsTest {
     @Test
     void theShippedAccessLogDropsAndCountsWhenStdoutIsStuck() throws Exception {
         LoggerContext context = context();
-        JoranConfigurator configurator = new JoranConfigurator();
-        configurator.setContext(context);
-        configurator.doConfigure(EmbeddedGateway.class.getResource("/logback.xml"));
+        JsonLogging.install(context);
         Logger access = context.getLogger("nexus.access");
         LoggingEventAsyncDisruptorAppender async = (LoggingEventAsyncDisruptorAppender) access.getAppender("ACCESS");
         assertThat(async.isStarted()).isTrue();

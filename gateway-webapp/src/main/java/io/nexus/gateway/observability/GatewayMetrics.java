@@ -6,7 +6,6 @@ import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
-import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.Collection;
 import java.util.HashMap;
@@ -130,7 +129,7 @@ public final class GatewayMetrics {
             .help("Copies of requests for a route's mirror, by route and result (ok, failed, dropped, too_large, aborted).")
             .labelNames("route", "result")
             .register(registry);
-        JvmMetrics.builder().register(registry);
+        JvmMetricSet.register(registry);
         VirtualThreadMetrics.register(registry);
         unmatched = new RouteMeter(UNMATCHED, NO_GROUP, false, requests, requestDuration);
         beforeRouting = new RouteRecorder(unmatched, accessLog, null, guardSignals);

@@ -7,6 +7,7 @@ import io.nexus.gateway.error.GatewayError;
 import io.nexus.gateway.exchange.Exchange;
 import io.nexus.gateway.observability.Tracing;
 import io.nexus.gateway.routing.Route;
+import io.nexus.gateway.upstream.LazyTlsClientConnector;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -25,6 +26,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.transport.HttpClientConnectionFactory;
+import org.eclipse.jetty.client.transport.HttpClientTransportDynamic;
 import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServerContainer;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.http.HttpField;
@@ -106,7 +109,7 @@ public final class WebSocketProxy implements AutoCloseable {
      */
     private static WebSocketClient newClient(Executor executor, Scheduler scheduler) throws ReflectiveOperationException {
         if (WebSocketClient.class.getClassLoader() == HttpClient.class.getClassLoader()) {
-            HttpClient http = new HttpClient();
+            HttpClient http = new HttpClient(new HttpClientTransportDynamic(new LazyTlsClientConnector(), HttpClientConnectionFactory.HTTP11));
             http.setName("nexus-websocket");
             http.setExecutor(executor);
             http.setScheduler(scheduler);

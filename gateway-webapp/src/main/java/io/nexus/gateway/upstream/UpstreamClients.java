@@ -38,13 +38,19 @@ public final class UpstreamClients {
 
     /** A started client; the caller stops it when the upstream goes away. */
     public HttpClient start(UpstreamSettings settings) throws Exception {
-        ClientConnector connector = new ClientConnector();
+        boolean https = settings.targets().stream().anyMatch(target -> target.url().getScheme().equals("https"));
+        ClientConnector connector = new LazyTlsClientConnector();
         connector.setSelectors(1);
-        UpstreamTls tls = UpstreamTls.create(settings.name(), settings.tls(), scheduler);
-        connector.setSslContextFactory(tls.sslContextFactory());
+        // Its files are read, watched and turned into a context only for https targets.
+        UpstreamTls tls = https ? UpstreamTls.create(settings.name(), settings.tls(), scheduler) : null;
+        if (tls != null) {
+            connector.setSslContextFactory(tls.sslContextFactory());
+        }
         HttpClient client = new HttpClient(transport(settings.protocol(), connector));
-        // Started and stopped with the client: the certificate files' checks.
-        client.addBean(tls);
+        if (tls != null) {
+            // Started and stopped with the client: the certificate files' checks.
+            client.addBean(tls);
+        }
         client.setName("nexus-upstream-" + settings.name());
         if (executor != null) {
             // Already running when the client starts, so Jetty leaves its lifecycle to the server.
