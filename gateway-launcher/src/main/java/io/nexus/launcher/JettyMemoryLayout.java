@@ -7,7 +7,7 @@ import java.lang.management.ManagementFactory;
  * Tells Jetty's {@code MemoryUtils} how many references fit in a cache line before it asks.
  * Asked, it looks up {@code UseCompressedOops} through the platform MBean server, which starts
  * the server and registers every platform MBean: ~40 ms of a one-CPU start-up, on the way to
- * ready (docs/performance.md, "Start-up"). The HotSpot bean gives the same answer directly.
+ * ready (docs/performance.md, "Start-up on one CPU"). The HotSpot bean gives the same answer directly.
  */
 final class JettyMemoryLayout {
 

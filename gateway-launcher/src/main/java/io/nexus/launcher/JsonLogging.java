@@ -26,7 +26,7 @@ import net.logstash.logback.encoder.LoggingEventCompositeJsonEncoder;
  * The launcher's logging, set up in code (Logback finds it through {@code META-INF/services}):
  * one JSON object per line on stdout (docs/observability.md, "Logs"), the access log through a
  * ring buffer that drops instead of waiting. Logback's XML configuration took ~65 ms of CPU at
- * start-up on one core, a tenth of the time to ready (docs/performance.md, "Start-up"); this
+ * start-up on one core, a tenth of the time to ready (docs/performance.md, "Start-up on one CPU"); this
  * takes a few. An operator's own file still wins: with {@code -Dlogback.configurationFile} or a
  * {@code logback.xml} on the class path, Logback reads that instead. {@code conf/war/logback.xml}
  * is the same configuration as XML, for the WAR ({@code JsonLoggingTest} keeps them alike).

@@ -18,7 +18,7 @@ import java.lang.management.ManagementFactory;
  * The Prometheus client's JVM metrics, as {@code JvmMetrics} registers them, except that the
  * native-memory ones are asked for only when the JVM tracks native memory. Without tracking they
  * export nothing, but finding that out starts the platform MBean server and runs a diagnostic
- * command: ~50 ms of a one-CPU start-up (a twentieth of it; docs/performance.md, "Start-up").
+ * command: ~50 ms of a one-CPU start-up (a twentieth of it; docs/performance.md, "Start-up on one CPU").
  */
 final class JvmMetricSet {
 

@@ -7,7 +7,7 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 /**
  * A client connector whose default TLS context is built on its first TLS connection, not when it
  * starts. Jetty's connector builds one at start, which loads the JDK's trust store: ~40 ms of a
- * one-CPU start-up for each client (docs/performance.md, "Start-up"), spent before the gateway
+ * one-CPU start-up for each client (docs/performance.md, "Start-up on one CPU"), spent before the gateway
  * is ready and, for an upstream whose targets are all http or a WebSocket client that no route
  * uses, for nothing. A connector given a context of its own ({@link #setSslContextFactory})
  * uses that one as Jetty's does.
@@ -30,9 +30,11 @@ public final class LazyTlsClientConnector extends ClientConnector {
         }
 
         @Override
-        protected void doStop() throws Exception {
+        protected synchronized void doStop() throws Exception {
             if (loaded) {
                 super.doStop();
+                // A restart builds it again on its first engine.
+                loaded = false;
             }
         }
 

@@ -63,6 +63,13 @@ class UpstreamClientsTest {
             SSLEngine engine = tls.newSSLEngine("example.org", 443);
             assertThat(tls.loaded()).isTrue();
             assertThat(engine.getPeerHost()).isEqualTo("example.org");
+
+            // Stopped with its client and started again: built again on its first engine.
+            tls.stop();
+            assertThat(tls.loaded()).isFalse();
+            tls.start();
+            assertThat(tls.newSSLEngine("example.org", 443)).isNotNull();
+            assertThat(tls.loaded()).isTrue();
         } finally {
             client.stop();
         }
