@@ -7,9 +7,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.InputStream;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +23,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -37,8 +46,8 @@ class TlsScanTest {
 
     /** testssl's sections of findings that describe the gateway's TLS, by their JSON names. */
     private static final Set<String> JUDGED_SECTIONS = Set.of("protocols", "ciphers", "pfs", "vulnerabilities");
-    /** Findings about the test certificate, not about the gateway. */
     private static final String CLIENT_RENEGOTIATION = "secure_client_renego";
+    /** Findings about the test certificate, not about the gateway. */
     private static final Pattern CERTIFICATE_ROWS = Pattern.compile("cert.*|chain_of_trust.*|OCSP_.*|CRL.*|DNS_CAArecord|intermediate_cert.*");
 
     @TempDir
@@ -126,12 +135,13 @@ class TlsScanTest {
                 }
             }
         }
-        // testssl's client-renegotiation probe times a pipe of "R"s against the server's answer, and
-        // on a loaded machine once reported a server that refuses renegotiation as vulnerable.
-        // That one finding is checked again, alone, twice: it stands only if both agree it is fine.
-        if (findings.size() == 1 && findings.get(0).contains(" " + CLIENT_RENEGOTIATION + " ")
-            && renegotiationRecheckedOk(profile, port) && renegotiationRecheckedOk(profile, port)) {
-            summary.add("(" + findings.remove(0) + ": rechecked alone twice, OK both times)");
+        // testssl's client-renegotiation probe reads the exit code of an s_client fed "R" lines: a
+        // client that reaches the end of its input before the server has closed the connection
+        // exits 0, which it reports as "VULNERABLE". On a loaded machine (CI) that happened to the
+        // gateway, which refuses renegotiation, also when rescanned alone, twice. That one finding
+        // is settled by trying it directly instead (serverRefusesClientInitiatedRenegotiation).
+        if (findings.size() == 1 && findings.get(0).contains(" " + CLIENT_RENEGOTIATION + " ") && renegotiationRefused(port)) {
+            summary.add("(" + findings.remove(0) + ": a TLS 1.2 client's renegotiation, tried directly, was refused)");
         }
         Files.write(Path.of("target", "testssl-" + profile + "-summary.txt"), summary);
         System.out.println("testssl " + profile + ":\n" + String.join("\n", summary));
@@ -139,14 +149,42 @@ class TlsScanTest {
         assertThat(hstsOffered && !hstsMissing).as("HSTS offered (" + profile + ")").isTrue();
     }
 
-    private static boolean renegotiationRecheckedOk(String profile, int port) throws Exception {
-        JsonNode recheck = scan(profile + "-renegotiation", port, "--renegotiation");
-        for (JsonNode row : recheck.path("scanResult").get(0).path("vulnerabilities")) {
-            if (row.path("id").asText().equals(CLIENT_RENEGOTIATION)) {
-                return row.path("severity").asText().equals("OK");
+    /** The gateway refuses a renegotiation its client asks for (jdk.tls.rejectClientInitiatedRenegotiation, set by the launcher). */
+    @Test
+    void serverRefusesClientInitiatedRenegotiation() throws Exception {
+        assertThat(renegotiationRefused(nexus.gateway().tlsPort())).isTrue();
+    }
+
+    /**
+     * A TLS 1.2 client that trusts the test CA shakes hands, then asks to renegotiate: refused
+     * when the connection ends instead of answering the request sent after it.
+     */
+    private static boolean renegotiationRefused(int port) throws Exception {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        try (InputStream pem = Files.newInputStream(caFile)) {
+            trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(pem));
+        }
+        TrustManagerFactory trustManagers = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trustManagers.init(trust);
+        SSLContext context = SSLContext.getInstance("TLSv1.2");
+        context.init(null, trustManagers.getTrustManagers(), null);
+        try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("localhost", port)) {
+            socket.setSoTimeout(10_000);
+            socket.setEnabledProtocols(new String[] {"TLSv1.2"});
+            socket.startHandshake();
+            try {
+                // On an established TLS 1.2 connection this asks the server to renegotiate; the
+                // request after it is answered only if the server went along. The gateway ends
+                // the connection during that second handshake (close_notify).
+                socket.startHandshake();
+                socket.getOutputStream().write("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                socket.getOutputStream().flush();
+                return socket.getInputStream().read() == -1;
+            } catch (SSLException | SocketException refused) {
+                return true;
             }
         }
-        return false;
     }
 
     private static JsonNode scan(String profile, int port) throws Exception {
