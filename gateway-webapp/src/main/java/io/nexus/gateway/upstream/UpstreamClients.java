@@ -38,11 +38,14 @@ public final class UpstreamClients {
 
     /** A started client; the caller stops it when the upstream goes away. */
     public HttpClient start(UpstreamSettings settings) throws Exception {
-        boolean https = settings.targets().stream().anyMatch(target -> target.url().getScheme().equals("https"));
+        // The upstream's own TLS context is built at start (its files read, a bad one failing the
+        // config, then watched) when it has an https target or TLS files; otherwise the connector
+        // would build Jetty's default one, with the JDK's trust store, on a first use that never comes.
+        boolean ownTls = settings.targets().stream().anyMatch(target -> target.url().getScheme().equals("https"))
+            || !settings.tls().files().isEmpty();
         ClientConnector connector = new LazyTlsClientConnector();
         connector.setSelectors(1);
-        // Its files are read, watched and turned into a context only for https targets.
-        UpstreamTls tls = https ? UpstreamTls.create(settings.name(), settings.tls(), scheduler) : null;
+        UpstreamTls tls = ownTls ? UpstreamTls.create(settings.name(), settings.tls(), scheduler) : null;
         if (tls != null) {
             connector.setSslContextFactory(tls.sslContextFactory());
         }

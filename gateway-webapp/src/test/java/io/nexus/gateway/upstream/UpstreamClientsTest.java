@@ -1,10 +1,13 @@
 package io.nexus.gateway.upstream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.nexus.gateway.config.ConfigLoader;
 import io.nexus.gateway.config.UpstreamSettings;
 import io.nexus.gateway.testing.RecordingUpstream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import javax.net.ssl.SSLEngine;
@@ -73,5 +76,15 @@ class UpstreamClientsTest {
         } finally {
             client.stop();
         }
+    }
+
+    /** TLS files of an upstream are read whatever its targets: one that does not parse fails the upstream (and the config). */
+    @Test
+    void anUpstreamsTlsFilesAreReadEvenWithHttpTargetsOnly() throws Exception {
+        Path garbage = Files.writeString(Files.createTempDirectory("nexus-tls").resolve("garbage-ca.pem"), "not a certificate\n");
+        UpstreamSettings settings = ConfigLoader.parse("""
+            nexus.upstreams.plain { targets = ["http://127.0.0.1:1"], tls { ca-file = "%s" } }
+            """.formatted(garbage), "gateway.conf", Map.of()).upstreams().get("plain");
+        assertThatThrownBy(() -> new UpstreamClients(null, null, List.of()).start(settings)).hasMessageContaining("No certificate data found");
     }
 }
