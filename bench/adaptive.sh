@@ -81,9 +81,7 @@ for tool in wrk curl taskset python3; do command -v "$tool" >/dev/null || die "$
 JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
 "$JAVA" -version >/dev/null 2>&1 || die "no java: set JAVA_HOME"
 [[ -f $JAR ]] || die "$JAR is missing: build it with 'mvn -B -DskipTests package'"
-for port in "$GATEWAY_PORT" "$ADMIN_PORT" "$UPSTREAM_PORT"; do
-    ! port_in_use "$port" || die "port $port on 127.0.0.1 is already in use"
-done
+require_free_ports "$GATEWAY_PORT" "$ADMIN_PORT" "$UPSTREAM_PORT"
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/nexus-adaptive.XXXXXX")

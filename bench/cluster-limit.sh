@@ -66,9 +66,7 @@ for tool in wrk nginx redis-server redis-cli taskset; do
 done
 [[ -f $JAR ]] || die "no $JAR: mvn -pl gateway-webapp,gateway-launcher package -DskipTests"
 JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
-for port in "$GATEWAY_PORT" "$ADMIN_PORT" "$UPSTREAM_PORT" "$REDIS_PORT"; do
-    ! port_in_use "$port" || die "port $port is in use"
-done
+require_free_ports "$GATEWAY_PORT" "$ADMIN_PORT" "$UPSTREAM_PORT" "$REDIS_PORT"
 
 WORK=$(mktemp -d)
 PIDS=()

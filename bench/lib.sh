@@ -111,3 +111,22 @@ ours() { # pid
     stat=${stat##*) }
     [[ $(cut -d' ' -f2 <<<"$stat") == "$$" ]]
 }
+
+# Fails the script (its own die) when one of the ports on 127.0.0.1 is taken.
+require_free_ports() { # port...
+    local port
+    for port in "$@"; do
+        ! port_in_use "$port" || die "port $port on 127.0.0.1 is already in use: free it or set the *_PORT variables"
+    done
+}
+
+# PIN_LOAD and PIN_PROXY: taskset prefixes for the load (wrk, upstream) and the proxy under test,
+# each on a CPU of its own; empty, with a warning (the script's own log), when that cannot be.
+pin_cpus() { # load-cpu proxy-cpu
+    PIN_LOAD=(taskset -c "$1")
+    PIN_PROXY=(taskset -c "$2")
+    if ! "${PIN_LOAD[@]}" true 2>/dev/null || ! "${PIN_PROXY[@]}" true 2>/dev/null || [[ $1 == "$2" ]]; then
+        log "WARNING: cannot pin to CPUs $1 and $2: running unpinned"
+        PIN_LOAD=() PIN_PROXY=()
+    fi
+}

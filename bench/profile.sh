@@ -45,9 +45,7 @@ log() { printf '[profile %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
 for tool in wrk nginx taskset curl mvn; do command -v "$tool" >/dev/null || die "$tool is missing"; done
-for port in "$UPSTREAM_PORT" "$GATEWAY_PORT" "$ADMIN_PORT"; do
-    ! port_in_use "$port" || die "port $port on 127.0.0.1 is already in use: set UPSTREAM_PORT, GATEWAY_PORT or ADMIN_PORT"
-done
+require_free_ports "$UPSTREAM_PORT" "$GATEWAY_PORT" "$ADMIN_PORT"
 JAVA_HOME=$("$ROOT/scripts/java-home.sh") || die "no JDK 21+ found: set JAVA_HOME"
 JCMD=$JAVA_HOME/bin/jcmd
 [[ -x $JCMD ]] || die "$JCMD is missing: a JDK (not a JRE) is needed to attach the profiler"

@@ -137,9 +137,7 @@ else
     pinning="none ($cpus CPUs)"
     log "WARNING: cannot pin to CPUs $LOAD_CPU and $PROXY_CPU: running unpinned"
 fi
-for port in "$GATEWAY_PORT" "$ADMIN_PORT" "$UPSTREAM_PORT" "$NGINX_PORT"; do
-    ! port_in_use "$port" || die "port $port on 127.0.0.1 is already in use: free it or set the *_PORT variables"
-done
+require_free_ports "$GATEWAY_PORT" "$ADMIN_PORT" "$UPSTREAM_PORT" "$NGINX_PORT"
 
 # ---------------------------------------------------------------- cleanup
 

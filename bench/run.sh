@@ -338,9 +338,7 @@ if has_target caddy; then ports+=("$CADDY_PORT"); fi
 if has_target jetty; then ports+=("$JETTY_PORT"); fi
 if has_target scg; then ports+=("$SCG_PORT"); fi
 if has_target gateway-base; then ports+=("$COMPARE_PORT" "$COMPARE_ADMIN_PORT"); fi
-for port in "${ports[@]}"; do
-    ! port_in_use "$port" || die "port $port on 127.0.0.1 is already in use: free it or set the *_PORT variables"
-done
+require_free_ports "${ports[@]}"
 
 # ---------------------------------------------------------------- cleanup
 

@@ -98,16 +98,9 @@ if [[ ! -f $JAR ]]; then
     [[ -f $JAR ]] || die "the build did not produce $JAR"
 fi
 
-PIN_LOAD=(taskset -c "$LOAD_CPU")
-PIN_PROXY=(taskset -c "$PROXY_CPU")
-if ! "${PIN_LOAD[@]}" true 2>/dev/null || ! "${PIN_PROXY[@]}" true 2>/dev/null || [[ $LOAD_CPU == "$PROXY_CPU" ]]; then
-    log "WARNING: cannot pin to CPUs $LOAD_CPU and $PROXY_CPU: running unpinned"
-    PIN_LOAD=() PIN_PROXY=()
-fi
+pin_cpus "$LOAD_CPU" "$PROXY_CPU"
 
-for port in "$GATEWAY_PORT" "$ADMIN_PORT" "${TARGET_PORTS[@]}"; do
-    ! port_in_use "$port" || die "port $port on 127.0.0.1 is already in use: free it or set the *_PORT variables"
-done
+require_free_ports "$GATEWAY_PORT" "$ADMIN_PORT" "${TARGET_PORTS[@]}"
 
 # ---------------------------------------------------------------- cleanup
 
